@@ -1,0 +1,152 @@
+/**
+ * Data schemas of the catalogue's events (zod). Validated at every edge: a stage parses the
+ * incoming event's data with these before doing any work, so handler code sees typed values.
+ */
+import { z } from 'zod';
+import { EventType, type EventTypeName } from './types.js';
+
+/** S3 object keys: non-empty, at most 1024 bytes (the S3 limit). */
+const ObjectKey = z
+  .string()
+  .min(1)
+  .refine((k) => Buffer.byteLength(k, 'utf8') <= 1024, 'object key longer than 1024 bytes');
+
+const BucketName = z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'invalid bucket name');
+
+/**
+ * Order of object events for one key. SeaweedFS filer events carry a nanosecond timestamp
+ * (`ts_ns`) that only grows; we carry it as a decimal string because it exceeds 2^53.
+ */
+const Sequence = z.string().regex(/^\d{1,20}$/, 'sequence must be a decimal integer string');
+
+/** Data of object.created / object.updated. */
+export const ObjectChangedData = z.object({
+  bucket: BucketName,
+  key: ObjectKey,
+  /** ETag (MD5 hex for single-part uploads) when the source knows it. */
+  etag: z.string().optional(),
+  size: z.number().int().nonnegative().optional(),
+  contentType: z.string().optional(),
+  sequence: Sequence.optional(),
+});
+export type ObjectChangedData = z.infer<typeof ObjectChangedData>;
+
+/** Data of object.deleted. */
+export const ObjectDeletedData = z.object({
+  bucket: BucketName,
+  key: ObjectKey,
+  sequence: Sequence.optional(),
+});
+export type ObjectDeletedData = z.infer<typeof ObjectDeletedData>;
+
+/** Data of ingest.requested (what a user curls). The bucket defaults to the configured one. */
+export const IngestRequestedData = z.object({
+  bucket: BucketName.optional(),
+  key: ObjectKey,
+});
+export type IngestRequestedData = z.infer<typeof IngestRequestedData>;
+
+/** Identity and version of the document a pipeline event is about. */
+export const DocumentRef = z.object({
+  bucket: BucketName,
+  key: ObjectKey,
+  /** UUIDv5 of `bucket/key`: stable across versions. */
+  docId: z.string().uuid(),
+  /** ETag of the object version that was read (the `version` payload of its points). */
+  version: z.string().min(1),
+  sequence: Sequence.optional(),
+  size: z.number().int().nonnegative(),
+  contentType: z.string(),
+});
+export type DocumentRef = z.infer<typeof DocumentRef>;
+
+export const Chunk = z.object({
+  /** Position of the chunk in the document, from 0. */
+  index: z.number().int().nonnegative(),
+  text: z.string().min(1),
+  /** SHA-256 hex of `text`: identity of the content, for change detection. */
+  hash: z.string().regex(/^[0-9a-f]{64}$/),
+  page: z.number().int().positive().optional(),
+  heading: z.string().optional(),
+});
+export type Chunk = z.infer<typeof Chunk>;
+
+/** Chunk with its embedding; the vector is little-endian float32, base64 (4 bytes a dimension). */
+export const EmbeddedChunk = Chunk.extend({ vector: z.string().min(1) });
+export type EmbeddedChunk = z.infer<typeof EmbeddedChunk>;
+
+/**
+ * A payload written to S3 instead of inline (claim check) because it was over the size
+ * threshold. The reader fetches and validates it with the schema of the inline form.
+ */
+export const ClaimCheck = z.object({
+  bucket: BucketName,
+  key: z.string().min(1),
+  bytes: z.number().int().nonnegative(),
+});
+export type ClaimCheck = z.infer<typeof ClaimCheck>;
+
+const inlineOrClaim = <T extends z.ZodTypeAny>(item: T) =>
+  z
+    .object({ items: z.array(item).optional(), claim: ClaimCheck.optional() })
+    .refine((v) => (v.items === undefined) !== (v.claim === undefined), 'exactly one of items or claim');
+
+export const ChunksReadyData = z.object({
+  document: DocumentRef,
+  chunkCount: z.number().int().nonnegative(),
+  chunks: inlineOrClaim(Chunk),
+});
+export type ChunksReadyData = z.infer<typeof ChunksReadyData>;
+
+export const EmbeddingModelInfo = z.object({ name: z.string(), dimension: z.number().int().positive() });
+export type EmbeddingModelInfo = z.infer<typeof EmbeddingModelInfo>;
+
+export const VectorsReadyData = z.object({
+  document: DocumentRef,
+  model: EmbeddingModelInfo,
+  chunkCount: z.number().int().nonnegative(),
+  chunks: inlineOrClaim(EmbeddedChunk),
+});
+export type VectorsReadyData = z.infer<typeof VectorsReadyData>;
+
+export const DocumentIndexedData = z.object({
+  document: DocumentRef,
+  chunkCount: z.number().int().nonnegative(),
+  collection: z.string(),
+});
+export type DocumentIndexedData = z.infer<typeof DocumentIndexedData>;
+
+export const DocumentDeletedData = z.object({
+  bucket: BucketName,
+  key: ObjectKey,
+  docId: z.string().uuid(),
+  sequence: Sequence.optional(),
+  collection: z.string(),
+});
+export type DocumentDeletedData = z.infer<typeof DocumentDeletedData>;
+
+export const IngestFailedData = z.object({
+  bucket: z.string(),
+  key: z.string(),
+  version: z.string().optional(),
+  stage: z.enum(['split', 'embed', 'index', 'broker']),
+  /** Machine-readable reason, e.g. `unsupported_type`, `no_text`, `too_large`. */
+  reason: z.string(),
+  message: z.string(),
+});
+export type IngestFailedData = z.infer<typeof IngestFailedData>;
+
+/** The data schema of every event type: the single lookup used to validate any event. */
+export const DATA_SCHEMAS = {
+  [EventType.ObjectCreated]: ObjectChangedData,
+  [EventType.ObjectUpdated]: ObjectChangedData,
+  [EventType.ObjectDeleted]: ObjectDeletedData,
+  [EventType.IngestRequested]: IngestRequestedData,
+  [EventType.ChunksReady]: ChunksReadyData,
+  [EventType.VectorsReady]: VectorsReadyData,
+  [EventType.DocumentIndexed]: DocumentIndexedData,
+  [EventType.DocumentDeleted]: DocumentDeletedData,
+  [EventType.IngestFailed]: IngestFailedData,
+} as const satisfies Record<EventTypeName, z.ZodTypeAny>;
+
+export type EventData<T extends EventTypeName> = z.infer<(typeof DATA_SCHEMAS)[T]>;
