@@ -1,0 +1,47 @@
+/** The CLI's view of the Sluice API: typed calls, and errors a user can act on. */
+export class CliError extends Error {
+  override readonly name = 'CliError';
+}
+
+export interface Hit {
+  key: string;
+  bucket: string;
+  score: number;
+  text: string;
+  page?: number;
+  heading?: string;
+  chunk_index: number;
+  version: string;
+}
+
+export interface DocumentPoints {
+  bucket: string;
+  key: string;
+  docId: string;
+  points: number;
+  version?: string;
+}
+
+export function createApiClient(baseUrl: string) {
+  const call = async <T>(path: string, init?: RequestInit): Promise<T> => {
+    let res: Response;
+    try {
+      res = await fetch(new URL(path, baseUrl), { ...init, signal: AbortSignal.timeout(30_000) });
+    } catch (err) {
+      throw new CliError(`cannot reach the Sluice API at ${baseUrl} (${(err as Error).message}); is the stack up? (make up)`);
+    }
+    const body = await res.text();
+    if (!res.ok) throw new CliError(`API ${res.status}: ${body.slice(0, 500)}`);
+    return JSON.parse(body) as T;
+  };
+  return {
+    search: (query: string, k: number, key?: string) =>
+      call<{ hits: Hit[] }>('/search', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query, k, key }) }),
+    documentPoints: (key: string, options: { bucket?: string; version?: string } = {}) => {
+      const params = new URLSearchParams();
+      if (options.bucket) params.set('bucket', options.bucket);
+      if (options.version) params.set('version', options.version);
+      return call<DocumentPoints>(`/documents/${key.split('/').map(encodeURIComponent).join('/')}?${params}`);
+    },
+  };
+}

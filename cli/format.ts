@@ -1,0 +1,18 @@
+/** Human-readable output of the CLI. JSON output never goes through here. */
+import type { Hit } from './api-client.js';
+
+export function formatHits(query: string, hits: readonly Hit[]): string {
+  if (hits.length === 0) return `No results for "${query}".`;
+  const lines = [`Results for "${query}":`];
+  hits.forEach((hit, i) => {
+    const where = [hit.page !== undefined ? `page ${hit.page}` : undefined, hit.heading ? `§ ${hit.heading}` : undefined].filter(Boolean).join(', ');
+    lines.push(`${String(i + 1).padStart(2)}. ${hit.score.toFixed(3)}  ${hit.key}${where ? `  (${where})` : ''}`);
+    lines.push(`      ${excerpt(hit.text, 200)}`);
+  });
+  return lines.join('\n');
+}
+
+export function excerpt(text: string, max: number): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  return flat.length <= max ? flat : `${flat.slice(0, max - 1)}…`;
+}

@@ -1,0 +1,31 @@
+/** embed as a Knative function. The model loads before the server reports ready. */
+import { loadConfig, listenPort } from '../../lib/config.js';
+import { createEmbedderFromEnv } from '../../lib/embedding/index.js';
+import { EventSource } from '../../lib/events/types.js';
+import { createLogger } from '../../lib/log.js';
+import { createFunctionApp, serveFunction } from '../../lib/runtime/function-server.js';
+import { createClaimCheckStore } from '../../lib/storage/claim-check.js';
+import { createS3Client } from '../../lib/storage/s3.js';
+import { createEmbedHandler } from './handler.js';
+
+const config = loadConfig();
+const log = createLogger('embed');
+const s3 = createS3Client(config);
+const started = performance.now();
+const embedder = await createEmbedderFromEnv();
+log.info({ model: embedder.model, loadMs: Math.round(performance.now() - started) }, 'embedding model loaded');
+
+const handler = createEmbedHandler({
+  embedder,
+  claims: createClaimCheckStore({ s3, bucket: config.S3_PIPELINE_BUCKET, thresholdBytes: config.CLAIM_CHECK_THRESHOLD_BYTES }),
+});
+const app = createFunctionApp({ stage: 'embed', source: EventSource.embed, handler, log });
+await serveFunction(app, {
+  port: listenPort(config, config.EMBED_PORT),
+  host: config.SLUICE_BIND,
+  log,
+  onShutdown: async () => {
+    await embedder.close();
+    s3.destroy();
+  },
+});

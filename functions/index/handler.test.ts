@@ -1,0 +1,89 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { CloudEvent } from 'cloudevents';
+import { documentId, sha256Hex } from '../../lib/documents/identity.js';
+import { encodeVector } from '../../lib/embedding/vector-codec.js';
+import { EventType } from '../../lib/events/types.js';
+import { InvalidEventError } from '../../lib/runtime/errors.js';
+import type { VectorPoint, VectorStore } from '../../lib/vector-store/qdrant.js';
+import { createMemoryClaimStore, silentContext } from '../../test/support/fakes.js';
+import { createIndexHandler } from './handler.js';
+
+/** An in-memory store with Qdrant's upsert-by-id semantics. */
+function createMemoryStore(): VectorStore & { points: Map<string, VectorPoint>; dimension?: number } {
+  const points = new Map<string, VectorPoint>();
+  const store = {
+    collection: 'test',
+    points,
+    dimension: undefined as number | undefined,
+    async ensureCollection(dimension: number) {
+      store.dimension = dimension;
+    },
+    async upsert(batch: readonly VectorPoint[]) {
+      for (const p of batch) points.set(p.id, p);
+    },
+    async deleteDocument(docId: string, options?: { keepVersion?: string }) {
+      for (const [id, p] of points) if (p.payload.doc_id === docId && p.payload.version !== options?.keepVersion) points.delete(id);
+    },
+    async countDocumentPoints(docId: string, version?: string) {
+      return [...points.values()].filter((p) => p.payload.doc_id === docId && (!version || p.payload.version === version)).length;
+    },
+    async search() {
+      return [];
+    },
+  };
+  return store;
+}
+
+const docId = documentId('documents', 'a.md');
+const vectorsReady = (version: string, texts: string[], dimension = 3) =>
+  new CloudEvent({
+    type: EventType.VectorsReady,
+    source: '/test',
+    data: {
+      document: { bucket: 'documents', key: 'a.md', docId, version, sequence: '1', size: 10, contentType: 'text/markdown' },
+      model: { name: 'test-model', dimension },
+      chunkCount: texts.length,
+      chunks: {
+        items: texts.map((text, index) => ({ index, text, hash: sha256Hex(text), heading: 'H', vector: encodeVector(new Float32Array([index, 1, 0])) })),
+      },
+    },
+  });
+
+test('indexes a version with deterministic ids; replays do not duplicate', async () => {
+  const store = createMemoryStore();
+  const handler = createIndexHandler({ store, claims: createMemoryClaimStore(), now: () => new Date('2026-01-01T00:00:00Z') });
+  const reply = await handler(vectorsReady('v1', ['one', 'two']), silentContext);
+  assert.equal(reply?.type, EventType.DocumentIndexed);
+  assert.equal(store.points.size, 2);
+  await handler(vectorsReady('v1', ['one', 'two']), silentContext);
+  assert.equal(store.points.size, 2, 'a replay must not add points');
+  const payload = [...store.points.values()][0]!.payload;
+  assert.deepEqual(
+    { doc_id: payload.doc_id, key: payload.key, version: payload.version, chunk_index: payload.chunk_index, heading: payload.heading, text: payload.text },
+    { doc_id: docId, key: 'a.md', version: 'v1', chunk_index: 0, heading: 'H', text: 'one' },
+  );
+  assert.equal(store.dimension, 3);
+});
+
+test('a new version replaces the old one completely', async () => {
+  const store = createMemoryStore();
+  const handler = createIndexHandler({ store, claims: createMemoryClaimStore() });
+  await handler(vectorsReady('v1', ['one', 'two', 'three']), silentContext);
+  await handler(vectorsReady('v2', ['uno']), silentContext);
+  assert.deepEqual([...store.points.values()].map((p) => [p.payload.version, p.payload.text]), [['v2', 'uno']]);
+});
+
+test('object.deleted removes every point of the document', async () => {
+  const store = createMemoryStore();
+  const handler = createIndexHandler({ store, claims: createMemoryClaimStore() });
+  await handler(vectorsReady('v1', ['one', 'two']), silentContext);
+  const reply = await handler(new CloudEvent({ type: EventType.ObjectDeleted, source: '/t', data: { bucket: 'documents', key: 'a.md' } }), silentContext);
+  assert.equal(reply?.type, EventType.DocumentDeleted);
+  assert.equal(store.points.size, 0);
+});
+
+test('vectors whose size disagrees with the model are rejected', async () => {
+  const handler = createIndexHandler({ store: createMemoryStore(), claims: createMemoryClaimStore() });
+  await assert.rejects(handler(vectorsReady('v1', ['one'], 384), silentContext), InvalidEventError);
+});

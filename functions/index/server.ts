@@ -1,0 +1,20 @@
+/** index as a Knative function. */
+import { loadConfig, listenPort } from '../../lib/config.js';
+import { EventSource } from '../../lib/events/types.js';
+import { createLogger } from '../../lib/log.js';
+import { createFunctionApp, serveFunction } from '../../lib/runtime/function-server.js';
+import { createClaimCheckStore } from '../../lib/storage/claim-check.js';
+import { createS3Client } from '../../lib/storage/s3.js';
+import { createVectorStore } from '../../lib/vector-store/qdrant.js';
+import { createIndexHandler } from './handler.js';
+
+const config = loadConfig();
+const log = createLogger('index');
+const s3 = createS3Client(config);
+
+const handler = createIndexHandler({
+  store: createVectorStore({ url: config.QDRANT_URL, apiKey: config.QDRANT_API_KEY, collection: config.QDRANT_COLLECTION }),
+  claims: createClaimCheckStore({ s3, bucket: config.S3_PIPELINE_BUCKET, thresholdBytes: config.CLAIM_CHECK_THRESHOLD_BYTES }),
+});
+const app = createFunctionApp({ stage: 'index', source: EventSource.index, handler, log });
+await serveFunction(app, { port: listenPort(config, config.INDEX_PORT), host: config.SLUICE_BIND, log, onShutdown: async () => s3.destroy() });

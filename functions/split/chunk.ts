@@ -1,0 +1,42 @@
+/**
+ * Chunking: each section is split on its own (chunks never straddle a page or heading
+ * boundary, so their page/heading metadata is exact) with LangChain's recursive splitter.
+ */
+import { RecursiveCharacterTextSplitter } from '@langchain/textsplitters';
+import { sha256Hex } from '../../lib/documents/identity.js';
+import type { Chunk } from '../../lib/events/schemas.js';
+import type { Section } from './extract/index.js';
+
+export interface ChunkerOptions {
+  /** Target chunk size in characters. */
+  size: number;
+  /** Characters shared between neighbouring chunks, so a sentence cut at a boundary survives. */
+  overlap: number;
+}
+
+export interface Chunker {
+  chunk(sections: readonly Section[]): Promise<Chunk[]>;
+}
+
+export function createChunker({ size, overlap }: ChunkerOptions): Chunker {
+  const splitter = new RecursiveCharacterTextSplitter({ chunkSize: size, chunkOverlap: Math.min(overlap, Math.floor(size / 2)) });
+  return {
+    async chunk(sections) {
+      const chunks: Chunk[] = [];
+      for (const section of sections) {
+        for (const piece of await splitter.splitText(section.text)) {
+          const text = piece.trim();
+          if (!text) continue;
+          chunks.push({
+            index: chunks.length,
+            text,
+            hash: sha256Hex(text),
+            ...(section.page !== undefined ? { page: section.page } : {}),
+            ...(section.heading !== undefined ? { heading: section.heading } : {}),
+          });
+        }
+      }
+      return chunks;
+    },
+  };
+}

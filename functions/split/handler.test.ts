@@ -1,0 +1,80 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { CloudEvent } from 'cloudevents';
+import { documentId } from '../../lib/documents/identity.js';
+import { ChunksReadyData } from '../../lib/events/schemas.js';
+import { EventType } from '../../lib/events/types.js';
+import { DocumentError, InvalidEventError } from '../../lib/runtime/errors.js';
+import { ObjectNotFoundError, type StoredObject } from '../../lib/storage/s3.js';
+import { createMemoryClaimStore, silentContext } from '../../test/support/fakes.js';
+import { createChunker } from './chunk.js';
+import { createSplitHandler } from './handler.js';
+
+const objects = new Map<string, StoredObject>();
+const put = (key: string, text: string | Uint8Array, etag = 'etag-1') => {
+  const bytes = typeof text === 'string' ? Buffer.from(text) : text;
+  objects.set(key, { bytes, etag, contentType: 'application/octet-stream', size: bytes.byteLength });
+};
+const claims = createMemoryClaimStore(2048);
+const handler = createSplitHandler({
+  readObject: async (_bucket, key) => {
+    const object = objects.get(key);
+    if (!object) throw new ObjectNotFoundError(`${key} does not exist`);
+    return object;
+  },
+  claims,
+  chunker: createChunker({ size: 200, overlap: 20 }),
+  buckets: ['documents'],
+  limits: { maxObjectBytes: 1_000_000, maxPages: 100, maxChunks: 50 },
+});
+
+const created = (key: string, bucket = 'documents') =>
+  new CloudEvent({ type: EventType.ObjectCreated, source: '/test', data: { bucket, key, sequence: '42' } });
+
+test('splits an object into a ChunksReady reply with document identity and version', async () => {
+  put('notes/guide.md', '# Guide\nFirst paragraph about queues.\n## Details\nSecond paragraph about heaps.');
+  const reply = await handler(created('notes/guide.md'), silentContext);
+  assert.equal(reply?.type, EventType.ChunksReady);
+  assert.equal(reply?.subject, 'notes/guide.md');
+  const data = ChunksReadyData.parse(reply?.data);
+  assert.equal(data.document.docId, documentId('documents', 'notes/guide.md'));
+  assert.equal(data.document.version, 'etag-1');
+  assert.equal(data.document.sequence, '42');
+  assert.equal(data.chunkCount, 2);
+  assert.deepEqual(data.chunks.items?.map((c) => c.heading), ['Guide', 'Guide › Details']);
+});
+
+test('ingest.requested defaults to the configured bucket', async () => {
+  put('a.txt', 'hello world');
+  const reply = await handler(new CloudEvent({ type: EventType.IngestRequested, source: '/curl', data: { key: 'a.txt' } }), silentContext);
+  assert.equal(ChunksReadyData.parse(reply?.data).document.bucket, 'documents');
+});
+
+test('large chunk lists travel as a claim check', async () => {
+  put('big.txt', 'word '.repeat(1000));
+  const data = ChunksReadyData.parse((await handler(created('big.txt'), silentContext))?.data);
+  assert.ok(data.chunks.claim, 'expected a claim check');
+  assert.equal((claims.objects.get(data.chunks.claim.key) as unknown[]).length, data.chunkCount);
+});
+
+test('bad documents fail with a reason, not a retry', async () => {
+  put('empty.txt', '');
+  put('photo.pdf', Buffer.from('\x89PNG\r\n\x1a\n\0\0\0\0'));
+  put('blank.md', '   \n\n  ');
+  put('huge.txt', 'x '.repeat(10_000));
+  const reasons: Record<string, string> = { 'empty.txt': 'empty', 'photo.pdf': 'unsupported_type', 'blank.md': 'no_text', 'missing.txt': 'not_found', 'huge.txt': 'too_many_chunks' };
+  for (const [key, reason] of Object.entries(reasons)) {
+    await assert.rejects(handler(created(key), silentContext), (err: unknown) => {
+      assert.ok(err instanceof DocumentError, `${key}: ${String(err)}`);
+      assert.equal(err.reason, reason, key);
+      assert.equal(err.document.key, key);
+      return true;
+    });
+  }
+});
+
+test('events for other buckets and malformed events are rejected as invalid', async () => {
+  await assert.rejects(handler(created('a.txt', 'secrets'), silentContext), InvalidEventError);
+  await assert.rejects(handler(new CloudEvent({ type: EventType.ObjectCreated, source: '/t', data: { key: 'a' } }), silentContext), InvalidEventError);
+  await assert.rejects(handler(new CloudEvent({ type: 'com.example.other', source: '/t', data: {} }), silentContext), InvalidEventError);
+});

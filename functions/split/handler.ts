@@ -1,0 +1,128 @@
+/**
+ * split: an object event in, the chunks of that object version out (ChunksReady).
+ * Pure stage logic: storage, claim checks and limits are passed in; no HTTP here.
+ */
+import { CloudEvent } from 'cloudevents';
+import { documentId, sha256Hex } from '../../lib/documents/identity.js';
+import type { DocumentRef } from '../../lib/events/schemas.js';
+import { EventSource, EventType } from '../../lib/events/types.js';
+import { DocumentError, InvalidEventError } from '../../lib/runtime/errors.js';
+import { parseEventData } from '../../lib/runtime/event-data.js';
+import type { Handler } from '../../lib/runtime/function-server.js';
+import { claimKey, type ClaimCheckStore } from '../../lib/storage/claim-check.js';
+import { ObjectNotFoundError, ObjectTooLargeError, type StoredObject } from '../../lib/storage/s3.js';
+import type { Chunker } from './chunk.js';
+import { extractText, PdfReadError, UnsupportedTypeError, type Extracted } from './extract/index.js';
+
+export interface SplitLimits {
+  maxObjectBytes: number;
+  maxPages: number;
+  maxChunks: number;
+}
+
+export interface SplitDependencies {
+  readObject(bucket: string, key: string, maxBytes: number): Promise<StoredObject>;
+  claims: ClaimCheckStore;
+  chunker: Chunker;
+  /** Buckets the pipeline may read; an event naming any other bucket is rejected. */
+  buckets: readonly string[];
+  limits: SplitLimits;
+}
+
+interface ObjectRequest {
+  bucket: string;
+  key: string;
+  sequence?: string;
+}
+
+export function createSplitHandler(deps: SplitDependencies): Handler {
+  const defaultBucket = deps.buckets[0];
+  if (!defaultBucket) throw new Error('split needs at least one bucket');
+
+  return async (event, { log }) => {
+    const request = readRequest(event, defaultBucket);
+    if (!deps.buckets.includes(request.bucket)) {
+      throw new InvalidEventError(`bucket ${request.bucket} is not a configured bucket`);
+    }
+    const failure = (reason: string, message: string, version?: string) =>
+      new DocumentError(reason, message, { bucket: request.bucket, key: request.key, ...(version ? { version } : {}) });
+
+    const object = await read(deps, request, failure);
+    const version = object.etag || sha256Hex(object.bytes);
+    if (object.size === 0) throw failure('empty', 'object is empty (0 bytes)', version);
+
+    const extracted = await extract(object, request.key, deps.limits, (reason, message) => failure(reason, message, version));
+    const chunks = await deps.chunker.chunk(extracted.sections);
+    if (chunks.length === 0) {
+      throw failure('no_text', `no extractable text in this ${extracted.kind} document${extracted.kind === 'pdf' ? ' (scanned pages without a text layer?)' : ''}`, version);
+    }
+    if (chunks.length > deps.limits.maxChunks) {
+      throw failure('too_many_chunks', `${chunks.length} chunks, over the limit of ${deps.limits.maxChunks} (MAX_CHUNKS_PER_DOCUMENT)`, version);
+    }
+
+    const document: DocumentRef = {
+      bucket: request.bucket,
+      key: request.key,
+      docId: documentId(request.bucket, request.key),
+      version,
+      ...(request.sequence ? { sequence: request.sequence } : {}),
+      size: object.size,
+      contentType: object.contentType,
+    };
+    const packed = await deps.claims.pack(chunks, claimKey('chunks', document.docId, version));
+    log.info({ key: request.key, version, kind: extracted.kind, chunks: chunks.length, claimCheck: 'claim' in packed }, 'split');
+    return new CloudEvent({
+      type: EventType.ChunksReady,
+      source: EventSource.split,
+      subject: request.key,
+      datacontenttype: 'application/json',
+      data: { document, chunkCount: chunks.length, chunks: packed },
+    });
+  };
+}
+
+function readRequest(event: CloudEvent<unknown>, defaultBucket: string): ObjectRequest {
+  switch (event.type) {
+    case EventType.ObjectCreated:
+    case EventType.ObjectUpdated: {
+      const data = parseEventData(event, event.type);
+      return { bucket: data.bucket, key: data.key, ...(data.sequence ? { sequence: data.sequence } : {}) };
+    }
+    case EventType.IngestRequested: {
+      const data = parseEventData(event, EventType.IngestRequested);
+      return { bucket: data.bucket ?? defaultBucket, key: data.key };
+    }
+    default:
+      throw new InvalidEventError(`split does not handle events of type ${event.type}`);
+  }
+}
+
+async function read(
+  deps: SplitDependencies,
+  request: ObjectRequest,
+  failure: (reason: string, message: string) => DocumentError,
+): Promise<StoredObject> {
+  try {
+    return await deps.readObject(request.bucket, request.key, deps.limits.maxObjectBytes);
+  } catch (err) {
+    if (err instanceof ObjectNotFoundError) throw failure('not_found', err.message);
+    if (err instanceof ObjectTooLargeError) throw failure('too_large', err.message);
+    throw err;
+  }
+}
+
+async function extract(
+  object: StoredObject,
+  key: string,
+  limits: SplitLimits,
+  failure: (reason: string, message: string) => DocumentError,
+): Promise<Extracted> {
+  try {
+    return await extractText(object.bytes, key, object.contentType, { maxPages: limits.maxPages });
+  } catch (err) {
+    if (err instanceof UnsupportedTypeError) throw failure('unsupported_type', err.message);
+    if (err instanceof PdfReadError) throw failure(err.reason === 'encrypted' ? 'encrypted' : 'corrupt', err.message);
+    // Parsers throw all kinds of errors on malformed input; none of them gets better on retry.
+    throw failure('corrupt', `could not extract text: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}

@@ -1,0 +1,24 @@
+/** split as a Knative function: HTTP shell around the handler, configured from the environment. */
+import { loadConfig, listenPort } from '../../lib/config.js';
+import { EventSource } from '../../lib/events/types.js';
+import { createLogger } from '../../lib/log.js';
+import { createFunctionApp, serveFunction } from '../../lib/runtime/function-server.js';
+import { createClaimCheckStore } from '../../lib/storage/claim-check.js';
+import { createS3Client, getObject } from '../../lib/storage/s3.js';
+import { createChunker } from './chunk.js';
+import { createSplitHandler } from './handler.js';
+
+const config = loadConfig();
+const log = createLogger('split');
+const s3 = createS3Client(config);
+
+const handler = createSplitHandler({
+  readObject: (bucket, key, maxBytes) => getObject(s3, bucket, key, maxBytes),
+  claims: createClaimCheckStore({ s3, bucket: config.S3_PIPELINE_BUCKET, thresholdBytes: config.CLAIM_CHECK_THRESHOLD_BYTES }),
+  chunker: createChunker({ size: config.CHUNK_SIZE, overlap: config.CHUNK_OVERLAP }),
+  buckets: config.S3_BUCKET.split(',').map((b) => b.trim()).filter(Boolean),
+  limits: { maxObjectBytes: config.MAX_OBJECT_BYTES, maxPages: config.MAX_PAGES, maxChunks: config.MAX_CHUNKS_PER_DOCUMENT },
+});
+
+const app = createFunctionApp({ stage: 'split', source: EventSource.split, handler, log });
+await serveFunction(app, { port: listenPort(config, config.SPLIT_PORT), host: config.SLUICE_BIND, log, onShutdown: async () => s3.destroy() });

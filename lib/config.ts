@@ -1,0 +1,56 @@
+/**
+ * Configuration from environment variables, parsed once and typed. Every variable and its
+ * default is also listed in `.env.example`; the defaults here match it so a process started
+ * without the stack scripts still behaves like the documented set-up.
+ */
+import { z } from 'zod';
+
+const port = (fallback: number) => z.coerce.number().int().min(1).max(65535).default(fallback);
+const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+
+const ConfigSchema = z.object({
+  S3_ENDPOINT: z.string().url().default('http://127.0.0.1:8333'),
+  S3_REGION: z.string().default('us-east-1'),
+  S3_BUCKET: z.string().default('documents'),
+  S3_PIPELINE_BUCKET: z.string().default('sluice-pipeline'),
+  AWS_ACCESS_KEY_ID: z.string().default('sluice'),
+  AWS_SECRET_ACCESS_KEY: z.string().default('sluice-local-secret'),
+  QDRANT_URL: z.string().url().default('http://127.0.0.1:6333'),
+  QDRANT_API_KEY: z.string().optional(),
+  QDRANT_COLLECTION: z.string().default('sluice'),
+  BROKER_URL: z.string().url().default('http://127.0.0.1:8180/'),
+  SLUICE_BIND: z.string().default('127.0.0.1'),
+  PORT: z.coerce.number().int().optional(),
+  SPLIT_PORT: port(8181),
+  EMBED_PORT: port(8182),
+  INDEX_PORT: port(8183),
+  API_PORT: port(8184),
+  CHUNK_SIZE: positiveInt(1000),
+  CHUNK_OVERLAP: z.coerce.number().int().nonnegative().default(150),
+  CLAIM_CHECK_THRESHOLD_BYTES: positiveInt(65536),
+  MAX_OBJECT_BYTES: positiveInt(100 * 1024 * 1024),
+  MAX_CHUNKS_PER_DOCUMENT: positiveInt(20000),
+  MAX_PAGES: positiveInt(2000),
+});
+
+export type Config = z.infer<typeof ConfigSchema>;
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  // Empty strings in .env mean "not set": treat them as absent so defaults apply.
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = ConfigSchema.safeParse(cleaned);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    throw new ConfigError(`invalid configuration: ${problems}`);
+  }
+  return parsed.data;
+}
+
+/** Knative sets $PORT; locally each function has its own variable. */
+export function listenPort(config: Config, ownPort: number): number {
+  return config.PORT ?? ownPort;
+}

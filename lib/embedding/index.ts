@@ -1,0 +1,78 @@
+/**
+ * Embedding backends behind one interface, and the factory that picks one from the
+ * environment (variables documented in .env.example).
+ */
+import { resolve } from 'node:path';
+import { EmbeddingConfigError } from './errors.js';
+import { createOnnxEmbedder } from './onnx.js';
+import { createOpenAICompatibleEmbedder } from './openai.js';
+import type { Embedder } from './types.js';
+
+export type { Embedder, EmbeddingModel } from './types.js';
+export { EmbeddingBackendError, EmbeddingConfigError, type EmbeddingBackendErrorOptions } from './errors.js';
+export { createOnnxEmbedder, type OnnxEmbedderOptions } from './onnx.js';
+export { createOpenAICompatibleEmbedder, type OpenAICompatibleEmbedderOptions } from './openai.js';
+export { decodeVector, encodeVector } from './vector-codec.js';
+
+/** The model directory used when SLUICE_MODEL_DIR is unset, relative to the working directory. */
+export const DEFAULT_MODEL_DIR = '.sluice/model';
+
+const BACKENDS = ['onnx', 'openai'] as const;
+
+/**
+ * Creates the embedder that the environment asks for:
+ * - `EMBED_BACKEND`: `onnx` (default) or `openai`;
+ * - onnx: `SLUICE_MODEL_DIR` (default `.sluice/model`, relative to the cwd), `EMBED_MODEL_FILE`,
+ *   `EMBED_THREADS` (0 = onnxruntime default), `EMBED_BATCH_SIZE`;
+ * - openai: `EMBED_API_URL` and `EMBED_API_MODEL` (required), `EMBED_API_KEY`, `EMBED_BATCH_SIZE`.
+ *
+ * Empty values count as unset, as in .env files.
+ * @throws {EmbeddingConfigError} naming the variable when a value is missing or invalid.
+ */
+export async function createEmbedderFromEnv(env: NodeJS.ProcessEnv = process.env): Promise<Embedder> {
+  const read = (name: string): string | undefined => {
+    const value = env[name]?.trim();
+    return value === '' ? undefined : value;
+  };
+  const backend = read('EMBED_BACKEND') ?? 'onnx';
+  const batchSize = readInteger(read, 'EMBED_BATCH_SIZE', 1);
+
+  switch (backend) {
+    case 'onnx': {
+      const modelFile = read('EMBED_MODEL_FILE');
+      const threads = readInteger(read, 'EMBED_THREADS', 0);
+      return createOnnxEmbedder({
+        modelDir: resolve(read('SLUICE_MODEL_DIR') ?? DEFAULT_MODEL_DIR),
+        ...(modelFile === undefined ? {} : { modelFile }),
+        ...(threads === undefined ? {} : { threads }),
+        ...(batchSize === undefined ? {} : { batchSize }),
+      });
+    }
+    case 'openai': {
+      const url = read('EMBED_API_URL');
+      const model = read('EMBED_API_MODEL');
+      if (url === undefined || model === undefined) {
+        throw new EmbeddingConfigError('EMBED_BACKEND=openai needs EMBED_API_URL and EMBED_API_MODEL');
+      }
+      const apiKey = read('EMBED_API_KEY');
+      return createOpenAICompatibleEmbedder({
+        url,
+        model,
+        ...(apiKey === undefined ? {} : { apiKey }),
+        ...(batchSize === undefined ? {} : { batchSize }),
+      });
+    }
+    default:
+      throw new EmbeddingConfigError(`EMBED_BACKEND must be one of ${BACKENDS.join(', ')}, got ${JSON.stringify(backend)}`);
+  }
+}
+
+function readInteger(read: (name: string) => string | undefined, name: string, min: number): number | undefined {
+  const raw = read(name);
+  if (raw === undefined) return undefined;
+  // Number('') and Number('1e3') would slip through parseInt-style checks; accept digits only.
+  if (!/^\d+$/.test(raw) || Number(raw) < min) {
+    throw new EmbeddingConfigError(`${name} must be an integer >= ${min}, got ${JSON.stringify(raw)}`);
+  }
+  return Number(raw);
+}

@@ -1,0 +1,185 @@
+import assert from 'node:assert/strict';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { after, before, beforeEach, describe, it } from 'node:test';
+import { EmbeddingBackendError, EmbeddingConfigError } from './errors.js';
+import { createOpenAICompatibleEmbedder } from './openai.js';
+
+interface RecordedRequest {
+  method: string | undefined;
+  url: string | undefined;
+  authorization: string | undefined;
+  body: { input: string[]; model: string };
+}
+
+type Reply = (request: RecordedRequest, res: ServerResponse) => void;
+
+/** Deterministic fake vector: [length of text, position in batch, 1]. */
+function fakeEmbedding(text: string, index: number): number[] {
+  return [text.length, index, 1];
+}
+
+const answerEmbeddings: Reply = (request, res) => {
+  const data = request.body.input.map((text, index) => ({ object: 'embedding', index, embedding: fakeEmbedding(text, index) }));
+  res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ object: 'list', data, model: request.body.model }));
+};
+
+describe('OpenAI-compatible embedder', () => {
+  let server: Server;
+  let baseUrl: string;
+  let requests: RecordedRequest[];
+  let reply: Reply;
+
+  before(async () => {
+    server = createServer((req: IncomingMessage, res: ServerResponse) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (chunk: Buffer) => chunks.push(chunk));
+      req.on('end', () => {
+        const request: RecordedRequest = {
+          method: req.method,
+          url: req.url,
+          authorization: req.headers.authorization,
+          body: JSON.parse(Buffer.concat(chunks).toString('utf8')) as RecordedRequest['body'],
+        };
+        requests.push(request);
+        reply(request, res);
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+
+  after(async () => {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  });
+
+  beforeEach(() => {
+    requests = [];
+    reply = answerEmbeddings;
+  });
+
+  it('posts {input, model} to /v1/embeddings and returns one Float32Array per text', async () => {
+    const embedder = createOpenAICompatibleEmbedder({ url: baseUrl, apiKey: 'sk-test', model: 'test-model' });
+    const vectors = await embedder.embed(['a', 'bb', 'ccc']);
+
+    assert.equal(requests.length, 1);
+    assert.equal(requests[0]!.method, 'POST');
+    assert.equal(requests[0]!.url, '/v1/embeddings');
+    assert.equal(requests[0]!.authorization, 'Bearer sk-test');
+    assert.deepEqual(requests[0]!.body, { input: ['a', 'bb', 'ccc'], model: 'test-model' });
+    assert.ok(vectors.every((v) => v instanceof Float32Array));
+    assert.deepEqual(vectors.map((v) => [...v]), [fakeEmbedding('a', 0), fakeEmbedding('bb', 1), fakeEmbedding('ccc', 2)]);
+    assert.deepEqual({ ...embedder.model }, { name: 'test-model', dimension: 3 }, 'dimension learned from the response');
+    await embedder.close();
+  });
+
+  it('accepts a base URL that already ends in /v1 and sends no Authorization without a key', async () => {
+    const embedder = createOpenAICompatibleEmbedder({ url: `${baseUrl}/v1/`, model: 'm' });
+    await embedder.embed(['x']);
+    assert.equal(requests[0]!.url, '/v1/embeddings');
+    assert.equal(requests[0]!.authorization, undefined);
+  });
+
+  it('splits inputs into batches and keeps the caller order', async () => {
+    const embedder = createOpenAICompatibleEmbedder({ url: baseUrl, model: 'm', batchSize: 2 });
+    const texts = ['one', 'two', 'three', 'four', 'five'];
+    const vectors = await embedder.embed(texts);
+
+    assert.deepEqual(requests.map((r) => r.body.input), [['one', 'two'], ['three', 'four'], ['five']]);
+    assert.deepEqual(vectors.map((v) => v[0]), texts.map((t) => t.length));
+  });
+
+  it('places embeddings by their index field, not by array order', async () => {
+    reply = (request, res) => {
+      const data = request.body.input.map((text, index) => ({ index, embedding: fakeEmbedding(text, index) })).reverse();
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ data }));
+    };
+    const embedder = createOpenAICompatibleEmbedder({ url: baseUrl, model: 'm' });
+    const vectors = await embedder.embed(['a', 'bb']);
+    assert.deepEqual(vectors.map((v) => v[0]), [1, 2]);
+  });
+
+  it('maps 429 with Retry-After seconds to a retryable error with retryAfterMs', async () => {
+    reply = (_request, res) => res.writeHead(429, { 'retry-after': '3' }).end('{"error":"rate limited"}');
+    const embedder = createOpenAICompatibleEmbedder({ url: baseUrl, model: 'm' });
+    await assert.rejects(embedder.embed(['x']), (err: unknown) => {
+      assert.ok(err instanceof EmbeddingBackendError);
+      assert.equal(err.retryable, true);
+      assert.equal(err.retryAfterMs, 3000);
+      assert.equal(err.status, 429);
+      assert.match(err.message, /429.*rate limited/);
+      return true;
+    });
+  });
+
+  it('maps 503 with an HTTP-date Retry-After to a retryable error', async () => {
+    reply = (_request, res) => res.writeHead(503, { 'retry-after': new Date(Date.now() + 60_000).toUTCString() }).end();
+    const embedder = createOpenAICompatibleEmbedder({ url: baseUrl, model: 'm' });
+    await assert.rejects(embedder.embed(['x']), (err: unknown) => {
+      assert.ok(err instanceof EmbeddingBackendError);
+      assert.equal(err.retryable, true);
+      // HTTP dates have 1 s resolution, and some time passes before the client parses it.
+      assert.ok(err.retryAfterMs !== undefined && err.retryAfterMs > 55_000 && err.retryAfterMs <= 60_000, String(err.retryAfterMs));
+      return true;
+    });
+  });
+
+  it('maps 400 to a non-retryable error that carries the server message', async () => {
+    reply = (_request, res) => res.writeHead(400, { 'content-type': 'application/json' }).end('{"error":"input too long"}');
+    const embedder = createOpenAICompatibleEmbedder({ url: baseUrl, apiKey: 'sk-secret', model: 'm' });
+    await assert.rejects(embedder.embed(['x']), (err: unknown) => {
+      assert.ok(err instanceof EmbeddingBackendError);
+      assert.equal(err.retryable, false);
+      assert.equal(err.retryAfterMs, undefined);
+      assert.equal(err.status, 400);
+      assert.match(err.message, /input too long/);
+      assert.doesNotMatch(err.message, /sk-secret/);
+      return true;
+    });
+  });
+
+  it('treats an unreachable server as retryable', async () => {
+    // Bind then close a port so nothing listens on it.
+    const probe = createServer();
+    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+    const { port } = probe.address() as AddressInfo;
+    await new Promise((resolve) => probe.close(resolve));
+
+    const embedder = createOpenAICompatibleEmbedder({ url: `http://127.0.0.1:${port}`, model: 'm' });
+    await assert.rejects(embedder.embed(['x']), (err: unknown) => {
+      assert.ok(err instanceof EmbeddingBackendError);
+      assert.equal(err.retryable, true);
+      assert.match(err.message, /cannot reach.*ECONNREFUSED/);
+      return true;
+    });
+  });
+
+  it('treats a timeout as retryable', async () => {
+    reply = (request, res) => setTimeout(() => answerEmbeddings(request, res), 500);
+    const embedder = createOpenAICompatibleEmbedder({ url: baseUrl, model: 'm', timeoutMs: 50 });
+    await assert.rejects(embedder.embed(['x']), (err: unknown) => {
+      assert.ok(err instanceof EmbeddingBackendError);
+      assert.equal(err.retryable, true);
+      assert.match(err.message, /within 50 ms/);
+      return true;
+    });
+  });
+
+  it('rejects a response whose vectors do not match the configured dimension', async () => {
+    const embedder = createOpenAICompatibleEmbedder({ url: baseUrl, model: 'm', dimension: 384 });
+    await assert.rejects(embedder.embed(['x']), (err: unknown) => err instanceof EmbeddingBackendError && !err.retryable);
+  });
+
+  it('rejects invalid options up front', () => {
+    assert.throws(() => createOpenAICompatibleEmbedder({ url: 'not a url', model: 'm' }), EmbeddingConfigError);
+    assert.throws(() => createOpenAICompatibleEmbedder({ url: baseUrl, model: 'm', batchSize: 0 }), EmbeddingConfigError);
+  });
+
+  it('refuses to embed after close', async () => {
+    const embedder = createOpenAICompatibleEmbedder({ url: baseUrl, model: 'm' });
+    await embedder.close();
+    await assert.rejects(embedder.embed(['x']), EmbeddingBackendError);
+    assert.equal(requests.length, 0);
+  });
+});

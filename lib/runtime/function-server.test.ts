@@ -1,0 +1,82 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { CloudEvent, HTTP } from 'cloudevents';
+import { createLogger } from '../log.js';
+import { EventType } from '../events/types.js';
+import { DocumentError, InvalidEventError, TransientError } from './errors.js';
+import { createFunctionApp, type Handler } from './function-server.js';
+
+let server: Server;
+let url: string;
+
+const handler: Handler = async (event) => {
+  const data = event.data as { mode: string };
+  switch (data.mode) {
+    case 'reply':
+      return new CloudEvent({ type: 'test.reply', source: '/test', subject: event.subject, data: { echoed: event.id } });
+    case 'none':
+      return undefined;
+    case 'bad-document':
+      throw new DocumentError('corrupt', 'PDF could not be parsed', { bucket: 'documents', key: 'x.pdf', version: 'v1' });
+    case 'invalid':
+      throw new InvalidEventError('data does not match', ['key: required']);
+    case 'transient':
+      throw new TransientError('Qdrant is down', 7);
+    default:
+      throw new Error('boom');
+  }
+};
+
+before(async () => {
+  const app = createFunctionApp({ stage: 'split', source: '/sluice/functions/split', handler, log: createLogger('test').child({}, { level: 'silent' }) });
+  server = app.listen(0, '127.0.0.1');
+  await new Promise((r) => server.once('listening', r));
+  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+});
+after(() => server.close());
+
+const send = (mode: string, encode: typeof HTTP.binary = HTTP.binary) => {
+  const message = encode(new CloudEvent({ type: 'test.in', source: '/t', subject: 'k', id: 'evt-1', data: { mode } }));
+  return fetch(url, { method: 'POST', headers: message.headers as Record<string, string>, body: message.body as string });
+};
+
+test('binary and structured events get a binary reply event', async () => {
+  for (const encode of [HTTP.binary, HTTP.structured]) {
+    const res = await send('reply', encode);
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.get('ce-type'), 'test.reply');
+    assert.equal(res.headers.get('ce-subject'), 'k');
+    assert.deepEqual(await res.json(), { echoed: 'evt-1' });
+  }
+});
+
+test('no reply is 202 with an empty body', async () => {
+  const res = await send('none');
+  assert.equal(res.status, 202);
+  assert.equal(await res.text(), '');
+});
+
+test('a bad document becomes an ingest.failed reply, so the broker does not retry', async () => {
+  const res = await send('bad-document');
+  assert.equal(res.status, 200);
+  assert.equal(res.headers.get('ce-type'), EventType.IngestFailed);
+  assert.deepEqual(await res.json(), { bucket: 'documents', key: 'x.pdf', version: 'v1', stage: 'split', reason: 'corrupt', message: 'PDF could not be parsed' });
+});
+
+test('status codes tell the broker what to do', async () => {
+  assert.equal((await send('invalid')).status, 400);
+  const transient = await send('transient');
+  assert.equal(transient.status, 503);
+  assert.equal(transient.headers.get('retry-after'), '7');
+  assert.equal((await send('unexpected')).status, 500);
+  const notAnEvent = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"hello":1}' });
+  assert.equal(notAnEvent.status, 400);
+});
+
+test('health and metrics endpoints answer', async () => {
+  assert.equal((await fetch(new URL('/health/liveness', url))).status, 200);
+  assert.equal((await fetch(new URL('/health/readiness', url))).status, 200);
+  assert.match(await (await fetch(new URL('/metrics', url))).text(), /sluice_events_total\{stage="split",type="test.in",outcome="processed"\}/);
+});

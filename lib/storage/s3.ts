@@ -1,0 +1,107 @@
+/**
+ * S3 access for the pipeline (SeaweedFS locally, any S3 in production): one client factory and
+ * the two reads the stages need, with S3 failures classified for the broker.
+ */
+import {
+  GetObjectCommand,
+  HeadObjectCommand,
+  NoSuchKey,
+  NotFound,
+  PutObjectCommand,
+  S3Client,
+  S3ServiceException,
+} from '@aws-sdk/client-s3';
+import type { Config } from '../config.js';
+import { normaliseEtag } from '../documents/identity.js';
+import { TransientError } from '../runtime/errors.js';
+
+export function createS3Client(config: Pick<Config, 'S3_ENDPOINT' | 'S3_REGION' | 'AWS_ACCESS_KEY_ID' | 'AWS_SECRET_ACCESS_KEY'>): S3Client {
+  return new S3Client({
+    endpoint: config.S3_ENDPOINT,
+    region: config.S3_REGION,
+    // SeaweedFS and most self-hosted S3 servers address buckets by path, not by DNS name.
+    forcePathStyle: true,
+    credentials: { accessKeyId: config.AWS_ACCESS_KEY_ID, secretAccessKey: config.AWS_SECRET_ACCESS_KEY },
+  });
+}
+
+export interface StoredObject {
+  bytes: Uint8Array;
+  etag: string;
+  contentType: string;
+  size: number;
+}
+
+export class ObjectNotFoundError extends Error {
+  override readonly name = 'ObjectNotFoundError';
+}
+
+export class ObjectTooLargeError extends Error {
+  override readonly name = 'ObjectTooLargeError';
+  constructor(
+    readonly size: number,
+    readonly limit: number,
+  ) {
+    super(`object is ${size} bytes, over the limit of ${limit} bytes (MAX_OBJECT_BYTES)`);
+  }
+}
+
+export async function headObject(s3: S3Client, bucket: string, key: string): Promise<{ etag: string; size: number; contentType: string }> {
+  try {
+    const head = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+    return {
+      etag: normaliseEtag(head.ETag) ?? '',
+      size: head.ContentLength ?? 0,
+      contentType: head.ContentType ?? 'application/octet-stream',
+    };
+  } catch (err) {
+    throw classifyS3Error(err, bucket, key);
+  }
+}
+
+/** Reads a whole object, refusing (before downloading) anything over `maxBytes`. */
+export async function getObject(s3: S3Client, bucket: string, key: string, maxBytes: number): Promise<StoredObject> {
+  try {
+    const res = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+    const size = res.ContentLength ?? 0;
+    if (size > maxBytes) {
+      res.Body?.transformToWebStream().cancel().catch(() => undefined);
+      throw new ObjectTooLargeError(size, maxBytes);
+    }
+    const bytes = (await res.Body?.transformToByteArray()) ?? new Uint8Array();
+    return {
+      bytes,
+      etag: normaliseEtag(res.ETag) ?? '',
+      contentType: res.ContentType ?? 'application/octet-stream',
+      size: bytes.byteLength,
+    };
+  } catch (err) {
+    throw classifyS3Error(err, bucket, key);
+  }
+}
+
+export async function putJson(s3: S3Client, bucket: string, key: string, value: unknown): Promise<number> {
+  const body = Buffer.from(JSON.stringify(value));
+  try {
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: 'application/json' }));
+    return body.byteLength;
+  } catch (err) {
+    throw classifyS3Error(err, bucket, key);
+  }
+}
+
+export async function getJson(s3: S3Client, bucket: string, key: string): Promise<unknown> {
+  const object = await getObject(s3, bucket, key, Number.MAX_SAFE_INTEGER);
+  return JSON.parse(Buffer.from(object.bytes).toString('utf8'));
+}
+
+/** Not found and too large are facts about the object; everything else may pass, so retry. */
+function classifyS3Error(err: unknown, bucket: string, key: string): Error {
+  if (err instanceof ObjectTooLargeError || err instanceof ObjectNotFoundError) return err;
+  if (err instanceof NoSuchKey || err instanceof NotFound) return new ObjectNotFoundError(`s3://${bucket}/${key} does not exist`);
+  if (err instanceof S3ServiceException && err.$metadata.httpStatusCode === 404) {
+    return new ObjectNotFoundError(`s3://${bucket}/${key} does not exist (${err.name})`);
+  }
+  const message = err instanceof Error ? err.message : String(err);
+  return new TransientError(`S3 request for s3://${bucket}/${key} failed: ${message}`, undefined, { cause: err });
+}

@@ -1,0 +1,138 @@
+/**
+ * The vector store as the pipeline sees it: Qdrant (a real server, or the Qdrant Edge gateway
+ * locally) through the official REST client. Only the operations Sluice needs, each idempotent.
+ */
+import { QdrantClient } from '@qdrant/js-client-rest';
+import { KEYWORD_INDEXED_FIELDS, type PointPayload } from '../documents/payload.js';
+import { TransientError } from '../runtime/errors.js';
+
+export interface VectorPoint {
+  id: string;
+  vector: number[];
+  payload: PointPayload;
+}
+
+export interface SearchHit {
+  id: string;
+  score: number;
+  payload: PointPayload;
+}
+
+export interface VectorStoreOptions {
+  url: string;
+  apiKey?: string | undefined;
+  collection: string;
+  /** Points per upsert request; Qdrant recommends a few hundred at most. */
+  upsertBatchSize?: number;
+}
+
+export interface VectorStore {
+  readonly collection: string;
+  /** Creates the collection (cosine) and payload indexes if missing; checks the dimension. */
+  ensureCollection(dimension: number): Promise<void>;
+  upsert(points: readonly VectorPoint[]): Promise<void>;
+  /** Removes a document's points, all of them or all but one version. */
+  deleteDocument(docId: string, options?: { keepVersion?: string }): Promise<void>;
+  countDocumentPoints(docId: string, version?: string): Promise<number>;
+  search(vector: number[], options: { limit: number; filter?: Record<string, string> }): Promise<SearchHit[]>;
+}
+
+export class DimensionMismatchError extends Error {
+  override readonly name = 'DimensionMismatchError';
+}
+
+export function createVectorStore(options: VectorStoreOptions): VectorStore {
+  const client = new QdrantClient({
+    url: options.url,
+    ...(options.apiKey ? { apiKey: options.apiKey } : {}),
+    // The compatibility probe is an extra round trip on every cold start; versions are pinned.
+    checkCompatibility: false,
+  });
+  const { collection } = options;
+  const batchSize = options.upsertBatchSize ?? 256;
+  let ensuredDimension: number | undefined;
+
+  const documentFilter = (docId: string, keepVersion?: string) => ({
+    must: [{ key: 'doc_id', match: { value: docId } }],
+    ...(keepVersion ? { must_not: [{ key: 'version', match: { value: keepVersion } }] } : {}),
+  });
+
+  return {
+    collection,
+
+    async ensureCollection(dimension) {
+      if (ensuredDimension === dimension) return;
+      await transient(async () => {
+        const { exists } = await client.collectionExists(collection);
+        if (!exists) {
+          try {
+            await client.createCollection(collection, { vectors: { size: dimension, distance: 'Cosine' } });
+          } catch (err) {
+            // Another replica created it between our check and our create: fine.
+            if (!isConflict(err)) throw err;
+          }
+        }
+        const info = await client.getCollection(collection);
+        const vectors = info.config.params.vectors as { size?: number } | undefined;
+        if (vectors?.size !== undefined && vectors.size !== dimension) {
+          throw new DimensionMismatchError(
+            `collection ${collection} holds ${vectors.size}-dimensional vectors but the model makes ${dimension}; use another QDRANT_COLLECTION per model`,
+          );
+        }
+        const existing = info.payload_schema ?? {};
+        for (const field of KEYWORD_INDEXED_FIELDS) {
+          if (!(field in existing)) await client.createPayloadIndex(collection, { field_name: field, field_schema: 'keyword', wait: true });
+        }
+      });
+      ensuredDimension = dimension;
+    },
+
+    async upsert(points) {
+      for (let start = 0; start < points.length; start += batchSize) {
+        const batch = points.slice(start, start + batchSize);
+        await transient(() =>
+          client.upsert(collection, { wait: true, points: batch.map((p) => ({ id: p.id, vector: p.vector, payload: { ...p.payload } })) }),
+        );
+      }
+    },
+
+    async deleteDocument(docId, deleteOptions) {
+      await transient(() => client.delete(collection, { wait: true, filter: documentFilter(docId, deleteOptions?.keepVersion) }));
+    },
+
+    async countDocumentPoints(docId, version) {
+      const filter = { must: [{ key: 'doc_id', match: { value: docId } }, ...(version ? [{ key: 'version', match: { value: version } }] : [])] };
+      const { count } = await transient(() => client.count(collection, { filter, exact: true }));
+      return count;
+    },
+
+    async search(vector, searchOptions) {
+      const filter = searchOptions.filter
+        ? { must: Object.entries(searchOptions.filter).map(([key, value]) => ({ key, match: { value } })) }
+        : undefined;
+      const result = await transient(() =>
+        client.query(collection, { query: vector, limit: searchOptions.limit, with_payload: true, ...(filter ? { filter } : {}) }),
+      );
+      return result.points.map((p) => ({ id: String(p.id), score: p.score, payload: p.payload as unknown as PointPayload }));
+    },
+  };
+}
+
+function isConflict(err: unknown): boolean {
+  const status = (err as { status?: number }).status;
+  return status === 409 || (err instanceof Error && /already exists/i.test(err.message));
+}
+
+/** Qdrant unreachable or failing on its side: the broker retries the event later. */
+async function transient<T>(operation: () => Promise<T>): Promise<T> {
+  try {
+    return await operation();
+  } catch (err) {
+    if (err instanceof DimensionMismatchError) throw err;
+    const status = (err as { status?: number }).status;
+    if (status === undefined || status >= 500 || status === 429) {
+      throw new TransientError(`Qdrant request failed: ${err instanceof Error ? err.message : String(err)}`, undefined, { cause: err });
+    }
+    throw err;
+  }
+}

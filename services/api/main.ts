@@ -1,0 +1,14 @@
+/** The API as a process (locally) or a Knative Service (in the cluster). */
+import { loadConfig, listenPort } from '../../lib/config.js';
+import { createEmbedderFromEnv } from '../../lib/embedding/index.js';
+import { createLogger } from '../../lib/log.js';
+import { serveFunction } from '../../lib/runtime/function-server.js';
+import { createVectorStore } from '../../lib/vector-store/qdrant.js';
+import { createApiApp } from './app.js';
+
+const config = loadConfig();
+const log = createLogger('api');
+const embedder = await createEmbedderFromEnv();
+const store = createVectorStore({ url: config.QDRANT_URL, apiKey: config.QDRANT_API_KEY, collection: config.QDRANT_COLLECTION });
+const app = createApiApp({ embedder, store, defaultBucket: config.S3_BUCKET.split(',')[0]!.trim(), log });
+await serveFunction(app, { port: listenPort(config, config.API_PORT), host: config.SLUICE_BIND, log, onShutdown: () => embedder.close() });

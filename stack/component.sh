@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# start|stop|restart|status NAME: one Node/Python component of the local stack. The one place
+# that knows how each component is launched; up.sh, down.sh and the tests all go through it.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source stack/env.sh
+source stack/proc.sh
+
+export BROKER_SUBSCRIBERS="${BROKER_SUBSCRIBERS:-sluice-split=http://127.0.0.1:$SPLIT_PORT,sluice-embed=http://127.0.0.1:$EMBED_PORT,sluice-index=http://127.0.0.1:$INDEX_PORT,sluice-api=http://127.0.0.1:$API_PORT}"
+
+launch() {
+  case "$1" in
+    qdrant-edge-gateway) proc_start "$1" .venv/bin/python services/qdrant-edge-gateway/gateway.py \
+                           --data-dir "$SLUICE_DATA_DIR/qdrant" --host "$SLUICE_BIND" --port "$QDRANT_GATEWAY_PORT" ;;
+    split)            proc_start "$1" node dist/functions/split/server.js ;;
+    embed)            proc_start "$1" node dist/functions/embed/server.js ;;
+    index)            proc_start "$1" node dist/functions/index/server.js ;;
+    api)              proc_start "$1" node dist/services/api/main.js ;;
+    broker)           proc_start "$1" node dist/services/broker/main.js ;;
+    seaweedfs-source) proc_start "$1" node dist/services/seaweedfs-source/main.js ;;
+    *) echo "unknown component: $1" >&2; exit 2 ;;
+  esac
+}
+
+ready() {
+  case "$1" in
+    qdrant-edge-gateway) wait_http "$1" "http://127.0.0.1:$QDRANT_GATEWAY_PORT/readyz" 60 ;;
+    split)  wait_http "$1" "http://127.0.0.1:$SPLIT_PORT/health/readiness" ;;
+    embed)  wait_http "$1" "http://127.0.0.1:$EMBED_PORT/health/readiness" ;;
+    index)  wait_http "$1" "http://127.0.0.1:$INDEX_PORT/health/readiness" ;;
+    api)    wait_http "$1" "http://127.0.0.1:$API_PORT/health/readiness" ;;
+    broker) wait_http "$1" "http://127.0.0.1:$BROKER_PORT/healthz" ;;
+    seaweedfs-source)
+      sleep 0.5
+      proc_running "$1" || { echo "ERROR: seaweedfs-source exited:" >&2; tail -n 30 "$SLUICE_LOG_DIR/$1.log" >&2; exit 1; } ;;
+  esac
+}
+
+action=${1:?usage: component.sh start|stop|restart|status NAME...}; shift
+for name in "$@"; do
+  case "$action" in
+    start)   launch "$name"; ready "$name" ;;
+    launch)  launch "$name" ;;
+    ready)   ready "$name" ;;
+    stop)    proc_stop "$name" "${STOP_GRACE_SECONDS:-20}" ;;
+    kill)    pid=$(proc_pid "$name") && kill -KILL "$pid" 2>/dev/null; rm -f "$SLUICE_RUN_DIR/$name.pid" ;;
+    restart) proc_stop "$name" 20; launch "$name"; ready "$name" ;;
+    status)  if proc_running "$name"; then echo "$name running (pid $(proc_pid "$name"))"; else echo "$name stopped"; fi ;;
+    *) echo "unknown action: $action" >&2; exit 2 ;;
+  esac
+done

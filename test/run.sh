@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# `make test`: type-check, unit tests, then the integration suite against a real, isolated
+# stack (RabbitMQ, SeaweedFS, Qdrant engine, the model) started here and stopped afterwards.
+# With QDRANT_URL set in the environment, the suite runs against that Qdrant instead of the
+# local Qdrant Edge gateway (in a collection of its own).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+echo "==> Type-check"
+npx tsc -p tsconfig.json --noEmit
+
+echo "==> Unit tests"
+npm run -s test:unit
+
+# Test stack settings: test/stack.env wins over .env/.env.example, the caller's QDRANT_URL
+# (a real Qdrant) wins over everything.
+external_qdrant=${QDRANT_URL:-}
+set -a; source test/stack.env; set +a
+if [ -n "$external_qdrant" ]; then
+  export QDRANT_URL=$external_qdrant QDRANT_COLLECTION="sluice-test-$(date +%s)"
+fi
+source stack/env.sh
+
+echo "==> Starting the test stack in $SLUICE_DATA_DIR"
+bash stack/down.sh --keep-rabbitmq >/dev/null 2>&1 || true
+rm -rf "$SLUICE_DATA_DIR"
+python3 test/corpus/prepare.py --out "$SLUICE_ROOT/.sluice/corpus" >/dev/null
+cleanup() {
+  status=$?
+  if [ $status -ne 0 ] && [ -d "$SLUICE_LOG_DIR" ]; then
+    echo "==> Test stack logs (last lines of each) after a failure:"
+    for f in "$SLUICE_LOG_DIR"/*.log; do echo "--- $f"; tail -n 15 "$f"; done
+  fi
+  bash stack/down.sh --keep-rabbitmq >/dev/null 2>&1 || true
+  exit $status
+}
+trap cleanup EXIT
+bash stack/up.sh
+
+echo "==> Integration tests"
+export SLUICE_CORPUS_DIR="$SLUICE_ROOT/.sluice/corpus"
+npm run -s test:integration

@@ -1,0 +1,26 @@
+/** Fakes for pure unit tests of stage logic. Integration tests use the real components. */
+import { z } from 'zod';
+import type { ClaimCheck } from '../../lib/events/schemas.js';
+import type { ClaimCheckStore } from '../../lib/storage/claim-check.js';
+import { createLogger } from '../../lib/log.js';
+
+/** Claim checks kept in a Map, with the same threshold rule as the S3-backed store. */
+export function createMemoryClaimStore(thresholdBytes = 65536): ClaimCheckStore & { objects: Map<string, unknown> } {
+  const objects = new Map<string, unknown>();
+  return {
+    objects,
+    async pack(items, key) {
+      const json = JSON.stringify(items);
+      if (Buffer.byteLength(json) <= thresholdBytes) return { items: [...items] };
+      objects.set(key, JSON.parse(json));
+      const claim: ClaimCheck = { bucket: 'sluice-pipeline', key, bytes: Buffer.byteLength(json) };
+      return { claim };
+    },
+    async unpack(ref, itemSchema) {
+      const raw = ref.claim ? objects.get(ref.claim.key) : ref.items;
+      return z.array(itemSchema).parse(raw);
+    },
+  };
+}
+
+export const silentContext = { log: createLogger('test').child({}, { level: 'silent' }) };
