@@ -6,6 +6,9 @@ to a status code; clients (and people reading logs) match on both, so we keep th
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+from typing import Iterator
+
 
 class ApiError(Exception):
     """An error that becomes a Qdrant error envelope with the given HTTP status."""
@@ -73,6 +76,7 @@ _ENGINE_BAD_INPUT_MARKERS = (
     "Bad request",
     "not found in the collection",  # unknown named vector
     "failed to parse",
+    "Not existing vector name",
 )
 
 
@@ -87,3 +91,14 @@ def from_engine_error(error: Exception) -> ApiError:
     if any(marker in text for marker in _ENGINE_BAD_INPUT_MARKERS):
         return BadInput(text)
     return ApiError(text)
+
+
+@contextmanager
+def engine_errors() -> Iterator[None]:
+    """Turn exceptions raised inside the block by qdrant_edge into Qdrant API errors."""
+    try:
+        yield
+    except ApiError:
+        raise
+    except Exception as error:
+        raise from_engine_error(error) from None

@@ -26,12 +26,12 @@ import uuid
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Iterator, Optional
+from typing import Iterator, Optional
 
 import qdrant_edge as qe
 
 from conversions import Json, parse_field_schema
-from errors import AlreadyExists, ApiError, BadInput, NotFound, Unavailable, from_engine_error
+from errors import AlreadyExists, ApiError, BadInput, NotFound, Unavailable, engine_errors
 from collection_config import edge_config_from_request
 
 log = logging.getLogger("qdrant-edge-gateway")
@@ -166,16 +166,12 @@ class Collection:
         """Apply one update; once this returns the change is durable. Returns the operation id."""
         with self._lifecycle.shared(), self._write_mutex:
             self._ensure_open()
-            try:
+            with engine_errors():
                 self._shard.update(operation)
                 if self._flush_each_write:
                     # Edge's WAL lives in an mmap that update() does not msync: it survives
                     # the process being killed, not the machine going down. flush() syncs it.
                     self._shard.flush()
-            except ApiError:
-                raise
-            except Exception as error:
-                raise from_engine_error(error) from None
             self._operation_id += 1
             self.last_write_at = time.monotonic()
             self.optimized_since_last_write = False
@@ -276,8 +272,9 @@ class CollectionRegistry:
 
     def create(self, name: str, request: dict[str, Json]) -> None:
         validate_collection_name(name)
-        config = edge_config_from_request(request)
-        with self._mutation_lock:
+        with engine_errors():
+            config = edge_config_from_request(request)
+        with self._mutation_lock, engine_errors():
             if self._closing:
                 raise Unavailable("the gateway is shutting down")
             if name in self._collections:
@@ -335,17 +332,3 @@ class CollectionRegistry:
                 except Exception:
                     log.exception("closing collection %s failed", collection.name)
 
-
-def engine_error_guard() -> Any:
-    """Context manager turning qdrant_edge exceptions into Qdrant API errors."""
-    return _EngineErrorGuard()
-
-
-class _EngineErrorGuard:
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, kind: Any, error: Optional[BaseException], traceback: Any) -> bool:
-        if error is None or isinstance(error, ApiError) or not isinstance(error, Exception):
-            return False
-        raise from_engine_error(error) from None

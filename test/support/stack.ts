@@ -1,0 +1,69 @@
+/**
+ * Access to the real stack the integration suite runs against (started by test/run.sh from
+ * test/stack.env): S3, the broker ingress, the API, and control of individual components.
+ */
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { loadConfig } from '../../lib/config.js';
+import { normaliseEtag } from '../../lib/documents/identity.js';
+import { createS3Client } from '../../lib/storage/s3.js';
+import { createApiClient } from '../../cli/api-client.js';
+
+export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+export const config = loadConfig();
+export const bucket = config.S3_BUCKET.split(',')[0]!.trim();
+export const s3 = createS3Client(config);
+export const api = createApiClient(process.env.SLUICE_API_URL ?? `http://127.0.0.1:${config.API_PORT}`);
+
+export interface CorpusDocument {
+  key: string;
+  probe: string;
+}
+
+export function corpus(): { dir: string; documents: CorpusDocument[] } {
+  const manifest = JSON.parse(readFileSync(join(repoRoot, 'test/corpus/manifest.json'), 'utf8')) as { documents: CorpusDocument[] };
+  const dir = process.env.SLUICE_CORPUS_DIR ?? join(repoRoot, '.sluice/corpus');
+  return { dir, documents: manifest.documents };
+}
+
+export async function putObject(key: string, body: Uint8Array | string): Promise<string> {
+  const res = await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));
+  return normaliseEtag(res.ETag) ?? '';
+}
+
+/** Polls `check` until it returns a value (not undefined) or the deadline passes. */
+export async function waitFor<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 120_000, intervalMs = 200): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  for (;;) {
+    try {
+      const value = await check();
+      if (value !== undefined) return value;
+    } catch (err) {
+      lastError = err;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError ? ` (last error: ${String(lastError)})` : ''}`);
+    }
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}
+
+/** Resolves with the number of points once `key` is indexed at `version`. */
+export function waitIndexed(key: string, version: string, timeoutMs = 120_000): Promise<number> {
+  return waitFor(`${key}@${version} to be indexed`, async () => {
+    const doc = await api.documentPoints(key, { version });
+    return doc.points > 0 ? doc.points : undefined;
+  }, timeoutMs);
+}
+
+const run = promisify(execFile);
+
+/** start | stop | kill | restart a component of the local stack (stack/component.sh). */
+export async function component(action: 'start' | 'stop' | 'kill' | 'restart', name: string): Promise<void> {
+  await run('bash', [join(repoRoot, 'stack/component.sh'), action, name], { cwd: repoRoot, env: process.env });
+}
