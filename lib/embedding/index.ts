@@ -54,6 +54,9 @@ export async function createEmbedderFromEnv(env: NodeJS.ProcessEnv = process.env
       if (url === undefined || model === undefined) {
         throw new EmbeddingConfigError('EMBED_BACKEND=openai needs EMBED_API_URL and EMBED_API_MODEL');
       }
+      if (!/^https?:\/\/./i.test(url)) {
+        throw new EmbeddingConfigError(`EMBED_API_URL must be an http(s) URL, got ${JSON.stringify(url)}`);
+      }
       const apiKey = read('EMBED_API_KEY');
       return createOpenAICompatibleEmbedder({
         url,

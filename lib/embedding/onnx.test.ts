@@ -75,6 +75,8 @@ function norm(v: Float32Array): number {
   return Math.sqrt(v.reduce((sum, x) => sum + x * x, 0));
 }
 
+let loading: Promise<{ fp32: Embedder; int8: Embedder }> | undefined;
+
 /**
  * Loads both models once for the whole file. Each test awaits this, so a missing model fails
  * every test with the set-up instruction (a throwing `before` hook reports "0 failed" in the
@@ -94,7 +96,6 @@ function loadModels(): Promise<{ fp32: Embedder; int8: Embedder }> {
   })();
   return loading;
 }
-let loading: Promise<{ fp32: Embedder; int8: Embedder }> | undefined;
 
 describe('ONNX embedder (all-MiniLM-L6-v2)', () => {
   let fp32: Embedder;
