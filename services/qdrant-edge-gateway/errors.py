@@ -71,12 +71,12 @@ class PayloadTooLarge(ApiError):
 # message is all we have to tell them apart.
 _ENGINE_BAD_INPUT_MARKERS = (
     "Vector dimension error",
-    "No range index for `order_by`",
+    "Please create one",  # a missing payload index for order_by or facet
     "Wrong input",
     "Bad request",
-    "not found in the collection",  # unknown named vector
     "failed to parse",
     "Not existing vector name",
+    "Wrong usage of multi vectors",
 )
 
 

@@ -230,6 +230,22 @@ def query_batch(registry: CollectionRegistry, request: ApiRequest) -> Json:
     return [{"points": [scored_point_to_json(p) for p in points]} for points in results]
 
 
+def facet(registry: CollectionRegistry, request: ApiRequest) -> Json:
+    body = request.body_object()
+    key = body.get("key")
+    if not isinstance(key, str) or not key:
+        raise BadInput("`key` must be a non-empty string")
+    facet_request = qe.FacetRequest(
+        key=key,
+        limit=optional_int(body, "limit", minimum=1) or 10,
+        exact=optional_bool(body, "exact", False),
+        filter=parse_optional_filter(body.get("filter")),
+    )
+    with _reading(registry, request) as shard:
+        response = shard.facet(facet_request)
+    return {"hits": [{"value": hit.value, "count": hit.count} for hit in response.hits]}
+
+
 def _reading(registry: CollectionRegistry, request: ApiRequest) -> Any:
     collection: Collection = registry.get(request.collection_name)
     return collection.reading()

@@ -135,8 +135,9 @@ class Collection:
 
     Edge serves concurrent reads and writes itself (measured: queries and upserts proceed
     while another thread writes), so requests only take the shared side of `_lifecycle`;
-    the exclusive side is for closing the shard. Writes are also serialised by
-    `_write_mutex` so that "apply, then flush" is one step and operation ids are in order.
+    the exclusive side is for closing the shard. Updates are applied one at a time under
+    `_write_mutex`, which also numbers them; making them durable is a separate step under
+    `_flush_mutex`, so that writers arriving together share one flush (group commit).
     """
 
     def __init__(self, path: Path, metadata: CollectionMetadata, shard: qe.EdgeShard,
@@ -147,10 +148,12 @@ class Collection:
         self._flush_each_write = flush_each_write
         self._lifecycle = ReadWriteLock()
         self._write_mutex = threading.Lock()
-        self._closed = False
-        self._operation_id = 0
-        self.last_write_at: Optional[float] = None  # time.monotonic() of the last write
-        self.optimized_since_last_write = True
+        self._flush_mutex = threading.Lock()
+        self._closed_error: Optional[ApiError] = None  # what requests get once closed
+        self._operation_id = 0  # id of the last applied write; counts from 0 in each process
+        self._flushed_through = 0  # every write up to this id is on disk
+        self._optimized_through = 0  # operation id the last optimize() started after
+        self._last_write_at = 0.0  # time.monotonic() of the last write
 
     @property
     def name(self) -> str:
@@ -163,19 +166,34 @@ class Collection:
             yield self._shard
 
     def write(self, operation: qe.UpdateOperation) -> int:
-        """Apply one update; once this returns the change is durable. Returns the operation id."""
-        with self._lifecycle.shared(), self._write_mutex:
+        """Apply one update and, unless disabled, make it durable. Returns its operation id."""
+        with self._lifecycle.shared():
             self._ensure_open()
-            with engine_errors():
+            with self._write_mutex, engine_errors():
                 self._shard.update(operation)
-                if self._flush_each_write:
-                    # Edge's WAL lives in an mmap that update() does not msync: it survives
-                    # the process being killed, not the machine going down. flush() syncs it.
-                    self._shard.flush()
-            self._operation_id += 1
-            self.last_write_at = time.monotonic()
-            self.optimized_since_last_write = False
-            return self._operation_id
+                self._operation_id += 1
+                operation_id = self._operation_id
+                self._last_write_at = time.monotonic()
+            if self._flush_each_write:
+                self._flush_through(operation_id)
+            return operation_id
+
+    def _flush_through(self, operation_id: int) -> None:
+        # update() appends to Edge's WAL, an mmap it does not msync: that survives the
+        # process being killed, not the machine losing power. flush() syncs WAL and segments.
+        with self._flush_mutex:
+            if self._flushed_through >= operation_id:
+                return  # a flush that started after our update already covered it
+            applied = self._operation_id
+            with engine_errors():
+                self._shard.flush()
+            self._flushed_through = applied
+
+    def flush_pending(self) -> None:
+        """Flush writes not yet flushed (used when writes are not flushed one by one)."""
+        with self._lifecycle.shared():
+            if self._closed_error is None and self._flushed_through < self._operation_id:
+                self._flush_through(self._operation_id)
 
     def save_payload_index(self, field_name: str, schema: Optional[Json]) -> None:
         """Record (schema) or forget (None) a payload index in collection.json."""
@@ -186,33 +204,48 @@ class Collection:
                 self.metadata.payload_indexes[field_name] = schema
             self.metadata.write(self.path / METADATA_FILE)
 
+    def needs_optimization(self, idle_seconds: float) -> bool:
+        """Written to since the last optimize(), and not for `idle_seconds`."""
+        return (self._operation_id > self._optimized_through
+                and time.monotonic() - self._last_write_at >= idle_seconds)
+
     def optimize(self) -> bool:
-        """Run Edge's optimizers (vacuum, merge, HNSW build), then flush their result."""
+        """Run Edge's optimizers (vacuum, merge, HNSW build), then flush their result.
+
+        Flushing matters: after a crash, an optimised-but-unflushed shard reloads with the
+        replaced segment still on disk and over-reports its point count until re-optimised.
+        """
         with self.reading() as shard:
+            covered = self._operation_id
             changed = shard.optimize()
-            shard.flush()
-            self.optimized_since_last_write = True
+            with self._flush_mutex:
+                shard.flush()
+            self._optimized_through = covered
             return changed
 
-    def close(self) -> None:
+    def close(self, error_for_later_requests: ApiError) -> None:
         """Wait for in-flight requests, flush and close the shard. Idempotent."""
         with self._lifecycle.exclusive():
-            if self._closed:
+            if self._closed_error is not None:
                 return
-            self._closed = True
-            self._shard.flush()
-            self._shard.close()
+            self._closed_error = error_for_later_requests
+            with self._flush_mutex:
+                self._shard.flush()
+                self._shard.close()
 
     def _ensure_open(self) -> None:
-        if self._closed:
-            raise NotFound(f"Collection `{self.name}` doesn't exist!")
+        if self._closed_error is not None:
+            # A fresh instance per request: one exception object shared by threads would
+            # accumulate their tracebacks.
+            raise type(self._closed_error)(self._closed_error.description)
 
 
 class CollectionRegistry:
     """All collections of one data directory, loaded at start-up and kept open."""
 
     def __init__(self, data_dir: Path, flush_each_write: bool = True) -> None:
-        self.data_dir = data_dir
+        # Absolute, because Edge keeps the path it opened a shard with.
+        self.data_dir = data_dir.absolute()
         self._flush_each_write = flush_each_write
         self._collections: dict[str, Collection] = {}
         # Guards creation and deletion only; lookups read the dict without it.
@@ -310,10 +343,12 @@ class CollectionRegistry:
     def delete(self, name: str) -> bool:
         """Drop a collection. False if there was none, as Qdrant answers."""
         with self._mutation_lock:
+            if self._closing:
+                raise Unavailable("the gateway is shutting down")
             collection = self._collections.pop(name, None)
             if collection is None:
                 return False
-            collection.close()
+            collection.close(NotFound(f"Collection `{name}` doesn't exist!"))
             doomed = self.data_dir / f"{STAGING_PREFIX}{uuid.uuid4().hex}"
             os.rename(collection.path, doomed)
             fsync_directory(self.data_dir)
@@ -328,7 +363,7 @@ class CollectionRegistry:
             self._closing = True
             for collection in self._collections.values():
                 try:
-                    collection.close()
+                    collection.close(Unavailable("the gateway is shutting down"))
                 except Exception:
                     log.exception("closing collection %s failed", collection.name)
 
