@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 source stack/env.sh
 
 STARTUP_TIMEOUT_S="${RABBITMQ_STARTUP_TIMEOUT_S:-60}"
-RABBITMQ_LOGS="/var/log/rabbitmq"
+RABBITMQ_LOG_DIR_HINT="/var/log/rabbitmq"
 
 step() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 die() { printf 'rabbitmq.sh: %s\n' "$*" >&2; exit 1; }
@@ -30,6 +30,7 @@ parse_url() {
   AMQP_USER="$(urldecode "${userinfo%%:*}")"
   AMQP_PASS="guest"
   case "$userinfo" in *:*) AMQP_PASS="$(urldecode "${userinfo#*:}")" ;; esac
+  AMQP_HOST="${hostport%:*}"
   AMQP_PORT=5672
   case "$hostport" in *:*) AMQP_PORT="${hostport##*:}" ;; esac
   if [ -z "$path" ]; then AMQP_VHOST="/"; else AMQP_VHOST="$(urldecode "$path")"; fi
@@ -43,7 +44,7 @@ wait_ready() {
   local deadline=$((SECONDS + STARTUP_TIMEOUT_S)) left
   while :; do
     left=$((deadline - SECONDS))
-    [ "$left" -gt 0 ] || die "RabbitMQ did not finish starting within ${STARTUP_TIMEOUT_S}s; see $RABBITMQ_LOGS/ (startup_log, startup_err, rabbit@$(hostname -s).log)"
+    [ "$left" -gt 0 ] || die "RabbitMQ did not finish starting within ${STARTUP_TIMEOUT_S}s; see $RABBITMQ_LOG_DIR_HINT/ (startup_log, startup_err, rabbit@$(hostname -s).log)"
     if rabbitmqctl -q await_startup --timeout "$left" >/dev/null 2>&1; then return 0; fi
     sleep 1
   done
@@ -64,6 +65,11 @@ ensure_access() {
   rabbitmqctl -q set_permissions -p "$AMQP_VHOST" "$AMQP_USER" '.*' '.*' '.*' >/dev/null
   rabbitmqctl -q authenticate_user "$AMQP_USER" "$AMQP_PASS" >/dev/null 2>&1 \
     || die "user $AMQP_USER exists but the password in RABBITMQ_URL is not its password"
+  if [ "$AMQP_USER" = guest ]; then
+    case "$AMQP_HOST" in 127.0.0.1|localhost|'[::1]') ;;
+      *) printf 'rabbitmq.sh: warning: RabbitMQ lets guest in over loopback only, but RABBITMQ_URL points at %s\n' "$AMQP_HOST" >&2 ;;
+    esac
+  fi
 }
 
 start() {
@@ -71,10 +77,10 @@ start() {
   if is_running; then
     step "RabbitMQ already running"
   else
-    step "Starting RabbitMQ (AMQP on ${SLUICE_BIND}:${AMQP_PORT})"
+    step "Starting RabbitMQ (AMQP on ${SLUICE_BIND:-127.0.0.1}:${AMQP_PORT})"
     # Exported variables survive the package wrapper's `su rabbitmq`.
-    export RABBITMQ_NODE_IP_ADDRESS="$SLUICE_BIND" RABBITMQ_NODE_PORT="$AMQP_PORT"
-    rabbitmq-server -detached || die "rabbitmq-server -detached failed; see $RABBITMQ_LOGS/"
+    export RABBITMQ_NODE_IP_ADDRESS="${SLUICE_BIND:-127.0.0.1}" RABBITMQ_NODE_PORT="$AMQP_PORT"
+    rabbitmq-server -detached || die "rabbitmq-server -detached failed; see $RABBITMQ_LOG_DIR_HINT/"
   fi
   wait_ready
   ensure_access

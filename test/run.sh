@@ -12,6 +12,13 @@ npx tsc -p tsconfig.json --noEmit
 echo "==> Unit tests"
 npm run -s test:unit
 
+if [ -z "${QDRANT_URL:-}" ]; then
+  # The gateway's own contract test, with the gateway started by the test itself so that it
+  # can also kill and restart it (durability) and turn on API keys.
+  echo "==> Qdrant Edge gateway contract (own gateway)"
+  node --import tsx --test --test-reporter=spec test/integration/qdrant-contract.test.ts
+fi
+
 # Test stack settings: test/stack.env wins over .env/.env.example, the caller's QDRANT_URL
 # (a real Qdrant) wins over everything.
 external_qdrant=${QDRANT_URL:-}

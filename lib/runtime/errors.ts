@@ -4,7 +4,11 @@
  * (function-server.ts).
  */
 
-/** The event itself is malformed (schema, missing data). 400: never retried, dead-lettered. */
+/**
+ * The event itself is malformed (schema, missing data). 400: never retried. Note that the
+ * eventing-rabbitmq dispatcher acks a non-retryable response without dead-lettering it, so the
+ * event is logged by the function and dropped by the broker.
+ */
 export class InvalidEventError extends Error {
   override readonly name = 'InvalidEventError';
   constructor(

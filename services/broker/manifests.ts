@@ -11,6 +11,8 @@
  *
  * Fields the RabbitMQ broker ignores in the cluster (`spec.filters`, `delivery.retryAfterMax`,
  * `delivery.format`) are rejected here, so the local broker and the cluster cannot silently differ.
+ * For the same reason a kustomization.yaml limits what is read to the files it lists, and one
+ * that would transform them (namespace, patches, ...) is refused. Other kinds are skipped.
  */
 import { parseAllDocuments } from 'yaml';
 import { z } from 'zod';
@@ -180,7 +182,7 @@ const KINDS = new Set(['Broker', 'Trigger', 'RabbitmqBrokerConfig']);
  * naming the file, document and field on any problem.
  */
 export function parseManifests(sources: readonly ManifestSource[], options: ParseManifestsOptions = {}): RoutingTable {
-  const docs = sources.flatMap(readDocuments);
+  const docs = appliedSources(sources).flatMap(readDocuments);
   const broker = selectBroker(docs, options.brokerName);
   const brokerNs = namespaceOf(broker.parsed.metadata);
   const configRef = broker.parsed.spec.config;
@@ -225,6 +227,36 @@ export function parseManifests(sources: readonly ManifestSource[], options: Pars
     },
     triggers,
   };
+}
+
+/** Kustomize fields that would make the cluster's objects differ from the files we read. */
+const KUSTOMIZE_TRANSFORMS = [
+  'namespace', 'namePrefix', 'nameSuffix', 'patches', 'patchesStrategicMerge', 'patchesJson6902',
+  'replacements', 'components', 'commonAnnotations', 'images', 'configurations', 'transformers',
+];
+
+/**
+ * With a kustomization.yaml the cluster applies only the files it lists, unchanged; we read the
+ * same ones, and refuse the transformations we would not apply.
+ */
+function appliedSources(sources: readonly ManifestSource[]): readonly ManifestSource[] {
+  const isKustomization = (s: ManifestSource) => /(^|\/)kustomization\.ya?ml$/.test(s.file);
+  const kustomization = sources.find(isKustomization);
+  if (kustomization === undefined) return sources;
+  const where = kustomization.file;
+  const body: unknown = parseAllDocuments(kustomization.text)[0]?.toJS();
+  const record = (body ?? {}) as Record<string, unknown>;
+  for (const field of KUSTOMIZE_TRANSFORMS) {
+    if (record[field] !== undefined) throw new ManifestError(`${where}: kustomize \`${field}\` is not applied by the local broker; put the result in the YAML instead`);
+  }
+  const resources = Array.isArray(record.resources) ? record.resources : [];
+  const listed = new Set<string>();
+  for (const r of resources) {
+    const name = typeof r === 'string' ? r.replace(/^\.\//, '') : '';
+    if (!/^[^/]+\.ya?ml$/.test(name)) throw new ManifestError(`${where}: the local broker reads only YAML files of this directory, not resource ${JSON.stringify(r)}`);
+    listed.add(name);
+  }
+  return sources.filter((s) => !isKustomization(s) && listed.has(s.file.split('/').pop() ?? ''));
 }
 
 function readDocuments(source: ManifestSource): Doc[] {
@@ -306,7 +338,13 @@ function namespaceOf(metadata: { namespace?: string | undefined }): string {
 function parseWith<T extends z.ZodType>(schema: T, doc: Doc): z.infer<T> {
   const result = schema.safeParse(doc.body);
   if (result.success) return result.data;
-  const problems = result.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
+  const problems = result.error.issues
+    .map((i) => {
+      // A bad record key (filter attribute name) carries its reason in nested issues.
+      const nested = 'issues' in i && Array.isArray(i.issues) ? (i.issues as Array<{ message: string }>).map((n) => n.message) : [];
+      return `${i.path.join('.') || '(root)'}: ${[i.message, ...nested].join(': ')}`;
+    })
+    .join('; ');
   throw new ManifestError(`${doc.where}: ${problems}`);
 }
 

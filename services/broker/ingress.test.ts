@@ -1,0 +1,85 @@
+import assert from 'node:assert/strict';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { after, before, beforeEach, describe, it } from 'node:test';
+import { createLogger } from '../../lib/log.js';
+import { PublishError } from './errors.js';
+import type { AmqpMessage } from './event-codec.js';
+import { createIngressApp } from './ingress.js';
+import type { EventPublisher } from './publisher.js';
+
+/** Records publishes; can be told to fail or to be disconnected. */
+class FakePublisher implements EventPublisher {
+  readonly published: Array<{ exchange: string; message: AmqpMessage }> = [];
+  ready = true;
+  fail = false;
+  async publish(exchange: string, message: AmqpMessage): Promise<void> {
+    if (this.fail) throw new PublishError('RabbitMQ did not confirm the publish to x: message nacked');
+    this.published.push({ exchange, message });
+  }
+}
+
+const publisher = new FakePublisher();
+let server: Server;
+let base = '';
+const event = { 'ce-specversion': '1.0', 'ce-id': 'i-1', 'ce-source': '/t', 'ce-type': 't.x', 'content-type': 'text/plain' };
+
+before(async () => {
+  const app = createIngressApp({ exchange: 'b.ns.b', publisher, maxEventBytes: 64, log: createLogger('t').child({}, { level: 'silent' }) });
+  server = app.listen(0, '127.0.0.1');
+  await new Promise((resolve) => server.once('listening', resolve));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+after(() => server.close());
+beforeEach(() => {
+  publisher.published.length = 0;
+  publisher.fail = false;
+  publisher.ready = true;
+});
+
+describe('ingress', () => {
+  it('202 once published, with the event as AMQP headers and body', async () => {
+    const res = await fetch(`${base}/`, { method: 'POST', headers: event, body: 'hello' });
+    assert.equal(res.status, 202);
+    assert.equal(publisher.published.length, 1);
+    const { exchange, message } = publisher.published[0] as { exchange: string; message: AmqpMessage };
+    assert.equal(exchange, 'b.ns.b');
+    assert.equal(message.headers.type, 't.x');
+    assert.equal(message.headers['content-type'], 'text/plain');
+    assert.equal(message.content.toString(), 'hello');
+  });
+
+  it('405 for other methods (any path, as the Go ingress checks the method first), 404 for other paths', async () => {
+    assert.equal((await fetch(`${base}/`)).status, 405);
+    assert.equal((await fetch(`${base}/`, { method: 'DELETE' })).status, 405);
+    assert.equal((await fetch(`${base}/elsewhere`)).status, 405);
+    assert.equal((await fetch(`${base}/x`, { method: 'POST', headers: event, body: 'a' })).status, 404);
+    assert.equal((await fetch(`${base}/?q=1`, { method: 'POST', headers: event, body: 'a' })).status, 404);
+    assert.equal(publisher.published.length, 0);
+  });
+
+  it('400 with the reason for an invalid event', async () => {
+    const res = await fetch(`${base}/`, { method: 'POST', headers: { ...event, 'ce-source': '' }, body: 'a' });
+    assert.equal(res.status, 400);
+    assert.match(await res.text(), /source/);
+  });
+
+  it('413 over the size limit', async () => {
+    const res = await fetch(`${base}/`, { method: 'POST', headers: event, body: 'x'.repeat(65) });
+    assert.equal(res.status, 413);
+    assert.equal(publisher.published.length, 0);
+  });
+
+  it('500 when RabbitMQ does not confirm', async () => {
+    publisher.fail = true;
+    const res = await fetch(`${base}/`, { method: 'POST', headers: event, body: 'a' });
+    assert.equal(res.status, 500);
+    assert.match(await res.text(), /did not confirm/);
+  });
+
+  it('/healthz says whether RabbitMQ is connected', async () => {
+    assert.equal((await fetch(`${base}/healthz`)).status, 200);
+    publisher.ready = false;
+    assert.equal((await fetch(`${base}/healthz`)).status, 503);
+  });
+});

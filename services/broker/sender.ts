@@ -1,0 +1,94 @@
+/**
+ * One HTTP delivery with Knative's retries: up to `retry + 1` attempts, waiting the backoff of
+ * {@link backoffDelayMs} between them, stopping at the first response that is not retryable.
+ * `timeoutMs` bounds each attempt (response body included), like Go's `http.Client.Timeout`.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { backoffDelayMs, isDelivered, NO_RESPONSE_STATUS } from './backoff.js';
+import type { DeliveryPolicy } from './manifests.js';
+
+export type SendPolicy = Pick<DeliveryPolicy, 'retry' | 'backoffPolicy' | 'backoffDelayMs' | 'timeoutMs'>;
+
+export interface HttpResponseData {
+  readonly headers: Record<string, string>;
+  readonly body: Buffer;
+}
+
+export type SendOutcome =
+  | { readonly kind: 'delivered'; readonly status: number; readonly attempts: number; readonly response: HttpResponseData }
+  | { readonly kind: 'failed'; readonly status: number; readonly attempts: number; readonly error: string }
+  /** Shutdown cut the delivery short: nothing may be acked. */
+  | { readonly kind: 'aborted'; readonly attempts: number };
+
+export interface SendOptions {
+  /** Aborting stops waiting (request or backoff) at once. */
+  readonly signal?: AbortSignal;
+  /** Called before each retry's wait. */
+  readonly onRetry?: (info: { attempt: number; status: number; error: string; waitMs: number }) => void;
+}
+
+export async function sendWithRetries(
+  url: string,
+  request: { headers: Record<string, string>; body: Buffer },
+  policy: SendPolicy,
+  options: SendOptions = {},
+): Promise<SendOutcome> {
+  const { signal } = options;
+  for (let attempt = 1; ; attempt++) {
+    if (signal?.aborted) return { kind: 'aborted', attempts: attempt - 1 };
+    const result = await attemptOnce(url, request, policy.timeoutMs, signal);
+    if (signal?.aborted) return { kind: 'aborted', attempts: attempt };
+    if ('response' in result && isDelivered(result.status)) {
+      return { kind: 'delivered', status: result.status, attempts: attempt, response: result.response };
+    }
+    const error = 'error' in result ? result.error : describeResponse(result.status, result.response.body);
+    if (attempt > policy.retry) return { kind: 'failed', status: result.status, attempts: attempt, error };
+    const waitMs = backoffDelayMs(policy.backoffPolicy, policy.backoffDelayMs, attempt);
+    options.onRetry?.({ attempt, status: result.status, error, waitMs });
+    try {
+      await sleep(waitMs, undefined, signal ? { signal } : {});
+    } catch {
+      return { kind: 'aborted', attempts: attempt };
+    }
+  }
+}
+
+type AttemptResult = { status: number; response: HttpResponseData } | { status: number; error: string };
+
+async function attemptOnce(
+  url: string,
+  request: { headers: Record<string, string>; body: Buffer },
+  timeoutMs: number | undefined,
+  signal: AbortSignal | undefined,
+): Promise<AttemptResult> {
+  const signals = [signal, timeoutMs === undefined ? undefined : AbortSignal.timeout(timeoutMs)].filter((s): s is AbortSignal => s !== undefined);
+  try {
+    const res = await fetch(url, {
+      method: 'POST',
+      headers: request.headers,
+      body: new Uint8Array(request.body),
+      ...(signals.length > 0 ? { signal: AbortSignal.any(signals) } : {}),
+    });
+    const body = Buffer.from(await res.arrayBuffer());
+    const headers: Record<string, string> = {};
+    res.headers.forEach((value, key) => {
+      headers[key] = value;
+    });
+    return { status: res.status, response: { headers, body } };
+  } catch (err) {
+    return { status: NO_RESPONSE_STATUS, error: describe(err) };
+  }
+}
+
+/** `HTTP 503: <start of the body>`, for logs. */
+function describeResponse(status: number, body: Buffer): string {
+  const text = body.subarray(0, 200).toString('utf8').replace(/\s+/g, ' ').trim();
+  return text ? `HTTP ${status}: ${text}` : `HTTP ${status}`;
+}
+
+function describe(err: unknown): string {
+  if (!(err instanceof Error)) return String(err);
+  if (err.name === 'TimeoutError') return 'timed out';
+  const cause = (err as { cause?: unknown }).cause;
+  return cause instanceof Error ? `${err.message}: ${cause.message}` : err.message;
+}
