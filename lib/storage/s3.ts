@@ -16,6 +16,9 @@ import { normaliseEtag } from '../documents/identity.js';
 import { TransientError } from '../runtime/errors.js';
 
 export function createS3Client(config: Pick<Config, 'S3_ENDPOINT' | 'S3_REGION' | 'AWS_ACCESS_KEY_ID' | 'AWS_SECRET_ACCESS_KEY'>): S3Client {
+  // We target Node 20 on purpose (the platform's runtime) with a locked SDK version; the SDK's
+  // notice about future releases needing Node 22 would otherwise open every CLI run.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   return new S3Client({
     endpoint: config.S3_ENDPOINT,
     region: config.S3_REGION,

@@ -102,8 +102,9 @@ export function createVectorStore(options: VectorStoreOptions): VectorStore {
 
     async countDocumentPoints(docId, version) {
       const filter = { must: [{ key: 'doc_id', match: { value: docId } }, ...(version ? [{ key: 'version', match: { value: version } }] : [])] };
-      const { count } = await transient(() => client.count(collection, { filter, exact: true }));
-      return count;
+      // Before the first document is indexed there is no collection: nothing is indexed yet.
+      const result = await transient(() => client.count(collection, { filter, exact: true }).catch(notFoundAs({ count: 0 })));
+      return result.count;
     },
 
     async search(vector, searchOptions) {
@@ -111,10 +112,19 @@ export function createVectorStore(options: VectorStoreOptions): VectorStore {
         ? { must: Object.entries(searchOptions.filter).map(([key, value]) => ({ key, match: { value } })) }
         : undefined;
       const result = await transient(() =>
-        client.query(collection, { query: vector, limit: searchOptions.limit, with_payload: true, ...(filter ? { filter } : {}) }),
+        client
+          .query(collection, { query: vector, limit: searchOptions.limit, with_payload: true, ...(filter ? { filter } : {}) })
+          .catch(notFoundAs({ points: [] })),
       );
       return result.points.map((p) => ({ id: String(p.id), score: p.score, payload: p.payload as unknown as PointPayload }));
     },
+  };
+}
+
+function notFoundAs<T>(fallback: T): (err: unknown) => T {
+  return (err) => {
+    if ((err as { status?: number }).status === 404) return fallback;
+    throw err;
   };
 }
 
