@@ -70,7 +70,7 @@ cmd_wait() {
   local deadline=$((SECONDS + SEAWEEDFS_WAIT_SECONDS))
   until s3_answers && port_open "$FILER_GRPC_PORT"; do
     if ! running_pid >/dev/null; then
-      die "weed exited during startup; see $LOG"
+      die "weed is not running (exited during startup?); see $LOG"
     fi
     if [ "$SECONDS" -ge "$deadline" ]; then
       die "S3 (:$SEAWEEDFS_S3_PORT) or filer gRPC (:$FILER_GRPC_PORT) not ready after ${SEAWEEDFS_WAIT_SECONDS}s; see $LOG"
@@ -80,7 +80,7 @@ cmd_wait() {
 }
 
 weed_shell() {
-  printf '%s\n' "$@" | "$SEAWEEDFS_BIN" shell \
+  printf '%s\n' "$@" | timeout 30 "$SEAWEEDFS_BIN" shell \
     -master="$HOST:$SEAWEEDFS_MASTER_PORT" -filer="$HOST:$SEAWEEDFS_FILER_PORT" 2>&1
 }
 
@@ -93,6 +93,7 @@ ensure_buckets() {
       existing="$(curl -s -o /dev/null -m 5 -w '%{http_code}' \
         "http://$HOST:$SEAWEEDFS_FILER_PORT/buckets/$bucket/?limit=1" -H 'Accept: application/json' || true)"
       [ "$existing" = 200 ] && break
+      running_pid >/dev/null || die "weed exited; see $LOG"
       out="$(weed_shell "s3.bucket.create -name $bucket" || true)"
       if [ "$SECONDS" -ge "$deadline" ]; then
         die "could not create bucket $bucket: $out (see $LOG)"
@@ -143,16 +144,22 @@ cmd_stop() {
   log "stopping (pid $pid)"
   kill -TERM "$pid" 2>/dev/null || true
   local i
-  for i in $(seq 1 100); do
+  for i in $(seq 1 150); do
     kill -0 "$pid" 2>/dev/null || break
     sleep 0.2
   done
   if kill -0 "$pid" 2>/dev/null; then
-    log "still running after 20s; sending SIGKILL"
+    log "still running after 30s; sending SIGKILL"
     kill -KILL "$pid" 2>/dev/null || true
     sleep 0.5
   fi
   rm -f "$PIDFILE"
+  # weed leaves its Unix sockets behind (/tmp/seaweedfs-<server>-<port>.sock); they are named
+  # after this instance's ports, so they are ours to remove.
+  rm -f "/tmp/seaweedfs-s3-$SEAWEEDFS_S3_PORT.sock" "/tmp/seaweedfs-s3-grpc-$((SEAWEEDFS_S3_PORT + 10000)).sock" \
+    "/tmp/seaweedfs-filer-$SEAWEEDFS_FILER_PORT.sock" "/tmp/seaweedfs-filer-grpc-$FILER_GRPC_PORT.sock" \
+    "/tmp/seaweedfs-master-grpc-$((SEAWEEDFS_MASTER_PORT + 10000)).sock" \
+    "/tmp/seaweedfs-volume-grpc-$((SEAWEEDFS_VOLUME_PORT + 10000)).sock"
 }
 
 cmd_status() {

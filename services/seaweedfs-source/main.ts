@@ -1,0 +1,213 @@
+/**
+ * SeaweedFS event source: follows the filer's metadata log and posts one CloudEvent per object
+ * change in the watched buckets to the sink. In the cluster it runs as a Knative ContainerSource
+ * (which injects `K_SINK`); locally `K_SINK` falls back to `BROKER_URL`.
+ *
+ * Environment:
+ *   SEAWEEDFS_FILER_GRPC    filer gRPC address (default 127.0.0.1:18888)
+ *   SEAWEEDFS_BUCKETS       comma-separated buckets to watch (default $S3_BUCKET)
+ *   K_SINK / BROKER_URL     where to POST the events
+ *   SOURCE_CLIENT_NAME      subscriber name and checkpoint key (default sluice-seaweedfs-source)
+ *   SOURCE_START_FROM_NS    first run only: filer timestamp (ns) to start after (default 0 = the
+ *                           whole log, so objects uploaded before the source ever ran are seen)
+ *   SOURCE_CHECKPOINT_FILE  optional: keep the checkpoint in this file instead of the filer KV
+ *   LOG_LEVEL
+ *
+ * Delivery is at-least-once and in filer order: the checkpoint (filer KV key
+ * `sluice/source/<client>/checkpoint`) only moves past an event once the sink accepted it, and
+ * event ids are derived from the filer event, so replays repeat ids.
+ */
+import { randomInt } from 'node:crypto';
+import { pathToFileURL } from 'node:url';
+import { ObjectChangedData } from '../../lib/events/schemas.js';
+import { createLogger, type Logger } from '../../lib/log.js';
+import { Checkpointer, FileCheckpointStore, FilerKvCheckpointStore, type CheckpointStore } from './checkpoint.js';
+import { bucketPathPrefix, mapFilerEvent } from './event-mapping.js';
+import { FilerClient, type SubscribeMetadataResponse } from './filer-client.js';
+import { HttpSink } from './sink.js';
+
+export interface SourceConfig {
+  filerAddress: string;
+  buckets: string[];
+  sinkUrl: string;
+  clientName: string;
+  startFromNs: string;
+  checkpointFile?: string;
+  /** Resubscription backoff bounds (ms). */
+  minBackoffMs?: number;
+  maxBackoffMs?: number;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): SourceConfig {
+  const sinkUrl = env.K_SINK || env.BROKER_URL;
+  if (!sinkUrl) throw new Error('K_SINK (or BROKER_URL) must be set');
+  if (!URL.canParse(sinkUrl) || !/^https?:$/.test(new URL(sinkUrl).protocol)) throw new Error(`invalid sink URL: ${sinkUrl}`);
+  const buckets = (env.SEAWEEDFS_BUCKETS || env.S3_BUCKET || '')
+    .split(',')
+    .map((b) => b.trim())
+    .filter((b) => b.length > 0);
+  if (buckets.length === 0) throw new Error('SEAWEEDFS_BUCKETS (or S3_BUCKET) must name at least one bucket');
+  for (const b of buckets) {
+    if (!ObjectChangedData.shape.bucket.safeParse(b).success) throw new Error(`invalid bucket name: ${b}`);
+  }
+  const startFromNs = (env.SOURCE_START_FROM_NS || '0').trim();
+  if (!/^\d{1,20}$/.test(startFromNs)) throw new Error(`SOURCE_START_FROM_NS must be a decimal integer: ${startFromNs}`);
+  return {
+    filerAddress: env.SEAWEEDFS_FILER_GRPC || '127.0.0.1:18888',
+    buckets: [...new Set(buckets)],
+    sinkUrl,
+    clientName: env.SOURCE_CLIENT_NAME || 'sluice-seaweedfs-source',
+    startFromNs,
+    ...(env.SOURCE_CHECKPOINT_FILE ? { checkpointFile: env.SOURCE_CHECKPOINT_FILE } : {}),
+  };
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+  });
+}
+
+function jittered(ms: number): number {
+  return Math.round(ms * (0.5 + Math.random() * 0.5));
+}
+
+/** Retries `fn` with backoff until it succeeds or `signal` aborts (then resolves undefined). */
+async function untilDone<T>(
+  what: string,
+  fn: () => Promise<T>,
+  signal: AbortSignal,
+  log: Logger,
+  minMs: number,
+  maxMs: number,
+): Promise<{ value: T } | undefined> {
+  let delay = minMs;
+  for (let attempt = 1; !signal.aborted; attempt++) {
+    try {
+      return { value: await fn() };
+    } catch (err) {
+      log.warn({ attempt, err: (err as Error).message }, `${what} failed; retrying`);
+      await sleep(jittered(delay), signal);
+      delay = Math.min(delay * 2, maxMs);
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Runs the source until `signal` aborts: subscribe from the checkpoint, map and deliver events
+ * in order, advance the checkpoint, resubscribe after any stream error. Resolves after the last
+ * checkpoint write.
+ */
+export async function runSource(cfg: SourceConfig, signal: AbortSignal, log: Logger = createLogger('seaweedfs-source')): Promise<void> {
+  const minBackoffMs = cfg.minBackoffMs ?? 500;
+  const maxBackoffMs = cfg.maxBackoffMs ?? 30_000;
+  const filer = new FilerClient(cfg.filerAddress);
+  const store: CheckpointStore = cfg.checkpointFile
+    ? new FileCheckpointStore(cfg.checkpointFile)
+    : new FilerKvCheckpointStore(filer, cfg.clientName);
+  const sink = new HttpSink(cfg.sinkUrl, { log, signal });
+  const buckets = new Set(cfg.buckets);
+  const pathPrefixes = cfg.buckets.map(bucketPathPrefix);
+
+  log.info(
+    { filer: cfg.filerAddress, buckets: cfg.buckets, sink: cfg.sinkUrl, clientName: cfg.clientName, checkpoint: store.description },
+    'seaweedfs source starting',
+  );
+
+  const loaded = await untilDone('loading checkpoint', () => store.load(), signal, log, minBackoffMs, maxBackoffMs);
+  if (!loaded) {
+    filer.close();
+    return;
+  }
+  const initial = loaded.value ?? cfg.startFromNs;
+  log.info({ sinceNs: initial, fromCheckpoint: loaded.value !== undefined }, 'resuming filer metadata log');
+  const checkpointer = new Checkpointer(store, initial, { log });
+
+  const handle = async (resp: SubscribeMetadataResponse): Promise<boolean> => {
+    const events = mapFilerEvent(resp, {
+      buckets,
+      onInvalid: (info) => log.error(info, 'object event failed its data schema; skipping it'),
+    });
+    for (const event of events) {
+      const outcome = await sink.send(event);
+      log.info({ eventId: event.id, type: event.type, subject: event.subject, source: event.source, outcome }, 'object event sent');
+    }
+    if (signal.aborted) return false;
+    if (resp.ts_ns !== undefined) checkpointer.advance(String(resp.ts_ns));
+    return true;
+  };
+
+  // A random non-zero id per process and a growing epoch per subscription: the filer keeps a
+  // stream only while it knows its (id, epoch), and treats a repeated pair as a duplicate.
+  const clientId = randomInt(1, 2 ** 31 - 1);
+  let epoch = 0;
+  let backoff = minBackoffMs;
+  while (!signal.aborted) {
+    epoch += 1;
+    const sinceNs = checkpointer.position;
+    const stream = filer.subscribe({ clientName: cfg.clientName, sinceNs, pathPrefixes, clientId, clientEpoch: epoch });
+    const cancel = () => stream.cancel();
+    signal.addEventListener('abort', cancel, { once: true });
+    log.info({ sinceNs, clientId, epoch }, 'subscribed to filer metadata');
+    try {
+      for await (const resp of stream as AsyncIterable<SubscribeMetadataResponse>) {
+        backoff = minBackoffMs;
+        if (!(await handle(resp))) break;
+      }
+      if (!signal.aborted) log.warn('filer ended the subscription; resubscribing');
+    } catch (err) {
+      if (!signal.aborted) log.warn({ err: (err as Error).message, sinceNs: checkpointer.position }, 'filer subscription failed; resubscribing');
+    } finally {
+      signal.removeEventListener('abort', cancel);
+      stream.cancel();
+    }
+    if (signal.aborted) break;
+    await sleep(jittered(backoff), signal);
+    backoff = Math.min(backoff * 2, maxBackoffMs);
+  }
+
+  await checkpointer.flush();
+  checkpointer.close();
+  filer.close();
+  log.info({ sinceNs: checkpointer.position }, 'seaweedfs source stopped');
+}
+
+async function main(): Promise<void> {
+  const log = createLogger('seaweedfs-source');
+  let cfg: SourceConfig;
+  try {
+    cfg = loadConfig();
+  } catch (err) {
+    log.fatal({ err: (err as Error).message }, 'invalid configuration');
+    process.exit(2);
+  }
+  const controller = new AbortController();
+  const stop = (sig: NodeJS.Signals) => {
+    if (controller.signal.aborted) {
+      log.warn({ signal: sig }, 'second signal; exiting now');
+      process.exit(1);
+    }
+    log.info({ signal: sig }, 'shutting down');
+    controller.abort(new Error(`received ${sig}`));
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+  try {
+    await runSource(cfg, controller.signal, log);
+  } catch (err) {
+    log.fatal({ err: (err as Error).message, stack: (err as Error).stack }, 'seaweedfs source crashed');
+    process.exit(1);
+  }
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  void main();
+}
