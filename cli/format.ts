@@ -1,5 +1,5 @@
 /** Human-readable output of the CLI. JSON output never goes through here. */
-import type { Hit } from './api-client.js';
+import type { Hit, StatusRecord } from './api-client.js';
 
 export function formatHits(query: string, hits: readonly Hit[]): string {
   if (hits.length === 0) return `No results for "${query}".`;
@@ -15,4 +15,12 @@ export function formatHits(query: string, hits: readonly Hit[]): string {
 export function excerpt(text: string, max: number): string {
   const flat = text.replace(/\s+/g, ' ').trim();
   return flat.length <= max ? flat : `${flat.slice(0, max - 1)}…`;
+}
+
+export function formatStatusTable(records: readonly StatusRecord[]): string {
+  if (records.length === 0) return 'No documents yet.';
+  const rows = records.map((r) => [r.status, r.key, r.version?.slice(0, 12) ?? '', r.chunk_count?.toString() ?? '', String(r.attempts), r.updated_at, r.error ? excerpt(r.error, 80) : '']);
+  const header = ['STATUS', 'KEY', 'VERSION', 'CHUNKS', 'ATTEMPTS', 'UPDATED', 'ERROR'];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
+  return [header, ...rows].map((row) => row.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n');
 }

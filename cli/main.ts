@@ -3,13 +3,14 @@
  * configured in the environment (or the checkout's .env / .env.example).
  */
 import { Command, InvalidArgumentError } from 'commander';
-import { CloudEvent, HTTP } from 'cloudevents';
+import { CloudEvent } from 'cloudevents';
+import { publishEvent } from '../lib/runtime/publish.js';
 import { loadConfig } from '../lib/config.js';
 import { EventSource, EventType } from '../lib/events/types.js';
 import { createS3Client, headObject } from '../lib/storage/s3.js';
 import { CliError, createApiClient } from './api-client.js';
 import { loadProjectEnv } from './env.js';
-import { formatHits } from './format.js';
+import { formatHits, formatStatusTable } from './format.js';
 import { listFiles, uploadFiles, type UploadedObject } from './upload.js';
 
 loadProjectEnv();
@@ -72,13 +73,9 @@ program
       datacontenttype: 'application/json',
       data: { bucket: options.bucket, key },
     });
-    const message = HTTP.binary(event);
-    const res = await fetch(config.BROKER_URL, { method: 'POST', headers: message.headers as Record<string, string>, body: message.body as string }).catch(
-      (err: Error) => {
-        throw new CliError(`cannot reach the broker at ${config.BROKER_URL} (${err.message}); is the stack up?`);
-      },
-    );
-    if (res.status !== 202) throw new CliError(`broker answered ${res.status}: ${await res.text()}`);
+    await publishEvent(config.BROKER_URL, event).catch((err: Error) => {
+      throw new CliError(`${err.message} (is the stack up? make up)`);
+    });
     console.log(`ingest requested for s3://${options.bucket}/${key} (event ${event.id})`);
     if (options.wait) {
       const head = await headObject(createS3Client(config), options.bucket, key);
@@ -88,13 +85,35 @@ program
 
 program
   .command('status')
-  .description('what the index holds for an object')
-  .argument('<key>', 'object key')
+  .description('processing status of one object, or of every document')
+  .argument('[key]', 'object key')
   .option('--bucket <bucket>', 'bucket', defaultBucket)
+  .option('--status <status>', 'only documents in this status (without a key)')
   .option('--json', 'print JSON')
-  .action(async (key: string, options: { bucket: string; json?: boolean }) => {
-    const doc = await api.documentPoints(key, { bucket: options.bucket });
-    console.log(options.json ? JSON.stringify(doc, null, 2) : `${doc.key}: ${doc.points} points indexed`);
+  .action(async (key: string | undefined, options: { bucket: string; status?: string; json?: boolean }) => {
+    if (key) {
+      const record = await api.status(key, options.bucket);
+      if (options.json) console.log(JSON.stringify(record, null, 2));
+      else console.log(formatStatusTable([record]));
+      return;
+    }
+    const records = await api.statuses(options.status);
+    console.log(options.json ? JSON.stringify(records, null, 2) : formatStatusTable(records));
+  });
+
+program
+  .command('reconcile')
+  .description('compare the bucket with the index and repair both directions')
+  .option('--bucket <bucket>', 'only this bucket')
+  .option('--json', 'print JSON')
+  .action(async (options: { bucket?: string; json?: boolean }) => {
+    const reports = await api.reconcile(options.bucket);
+    if (options.json) return void console.log(JSON.stringify(reports, null, 2));
+    for (const r of reports) {
+      console.log(`${r.bucket}: ${r.objects} objects, ${r.inSync} in sync, ${r.requested.length} re-ingest requested, ${r.deleted.length} deletions requested`);
+      for (const key of r.requested) console.log(`  ingest  ${key}`);
+      for (const key of r.deleted) console.log(`  delete  ${key}`);
+    }
   });
 
 /** Polls until each object's uploaded version has points in the index. */

@@ -6,6 +6,8 @@ import { createLogger } from '../../lib/log.js';
 import { createFunctionApp, serveFunction } from '../../lib/runtime/function-server.js';
 import { createClaimCheckStore } from '../../lib/storage/claim-check.js';
 import { createS3Client } from '../../lib/storage/s3.js';
+import { createStatusStore, statusCollectionName } from '../../lib/status/index.js';
+import { createVectorStore } from '../../lib/vector-store/qdrant.js';
 import { createEmbedHandler } from './handler.js';
 
 const config = loadConfig();
@@ -15,8 +17,11 @@ const started = performance.now();
 const embedder = await createEmbedderFromEnv();
 log.info({ model: embedder.model, loadMs: Math.round(performance.now() - started) }, 'embedding model loaded');
 
+const vectors = createVectorStore({ url: config.QDRANT_URL, apiKey: config.QDRANT_API_KEY, collection: config.QDRANT_COLLECTION });
 const handler = createEmbedHandler({
   embedder,
+  status: createStatusStore({ url: config.QDRANT_URL, apiKey: config.QDRANT_API_KEY, collection: statusCollectionName(config.QDRANT_COLLECTION) }),
+  knownVectors: (hashes) => vectors.vectorsByChunkHash(hashes),
   claims: createClaimCheckStore({ s3, bucket: config.S3_PIPELINE_BUCKET, thresholdBytes: config.CLAIM_CHECK_THRESHOLD_BYTES }),
 });
 const app = createFunctionApp({ stage: 'embed', source: EventSource.embed, handler, log });

@@ -6,7 +6,7 @@ import { encodeVector } from '../../lib/embedding/vector-codec.js';
 import { EventType } from '../../lib/events/types.js';
 import { InvalidEventError } from '../../lib/runtime/errors.js';
 import type { VectorPoint, VectorStore } from '../../lib/vector-store/qdrant.js';
-import { createMemoryClaimStore, silentContext } from '../../test/support/fakes.js';
+import { createMemoryClaimStore, createMemoryStatusStore, silentContext } from '../../test/support/fakes.js';
 import { createIndexHandler } from './handler.js';
 
 /** An in-memory store with Qdrant's upsert-by-id semantics. */
@@ -22,8 +22,12 @@ function createMemoryStore(): VectorStore & { points: Map<string, VectorPoint>; 
     async upsert(batch: readonly VectorPoint[]) {
       for (const p of batch) points.set(p.id, p);
     },
-    async deleteDocument(docId: string, options?: { keepVersion?: string }) {
-      for (const [id, p] of points) if (p.payload.doc_id === docId && p.payload.version !== options?.keepVersion) points.delete(id);
+    async deleteDocument(docId: string, options?: { keepVersion?: string; onlyVersion?: string }) {
+      for (const [id, p] of points) {
+        if (p.payload.doc_id !== docId || p.payload.version === options?.keepVersion) continue;
+        if (options?.onlyVersion && p.payload.version !== options.onlyVersion) continue;
+        points.delete(id);
+      }
     },
     async countDocumentPoints(docId: string, version?: string) {
       return [...points.values()].filter((p) => p.payload.doc_id === docId && (!version || p.payload.version === version)).length;
@@ -31,11 +35,21 @@ function createMemoryStore(): VectorStore & { points: Map<string, VectorPoint>; 
     async search() {
       return [];
     },
+    async vectorsByChunkHash() {
+      return new Map<string, number[]>();
+    },
   };
   return store;
 }
 
 const docId = documentId('documents', 'a.md');
+
+/** The bucket's truth, which the handler consults before and after writing. */
+function setup(current: { version: string | undefined }, store = createMemoryStore()) {
+  const status = createMemoryStatusStore();
+  const handler = createIndexHandler({ store, status, claims: createMemoryClaimStore(), currentVersion: async () => current.version, now: () => new Date('2026-01-01T00:00:00Z') });
+  return { store, status, handler };
+}
 const vectorsReady = (version: string, texts: string[], dimension = 3) =>
   new CloudEvent({
     type: EventType.VectorsReady,
@@ -51,9 +65,10 @@ const vectorsReady = (version: string, texts: string[], dimension = 3) =>
   });
 
 test('indexes a version with deterministic ids; replays do not duplicate', async () => {
-  const store = createMemoryStore();
-  const handler = createIndexHandler({ store, claims: createMemoryClaimStore(), now: () => new Date('2026-01-01T00:00:00Z') });
+  const { store, status, handler } = setup({ version: 'v1' });
   const reply = await handler(vectorsReady('v1', ['one', 'two']), silentContext);
+  assert.equal(status.records.get(docId)?.status, 'indexed');
+  assert.equal(status.records.get(docId)?.chunk_count, 2);
   assert.equal(reply?.type, EventType.DocumentIndexed);
   assert.equal(store.points.size, 2);
   await handler(vectorsReady('v1', ['one', 'two']), silentContext);
@@ -67,23 +82,51 @@ test('indexes a version with deterministic ids; replays do not duplicate', async
 });
 
 test('a new version replaces the old one completely', async () => {
-  const store = createMemoryStore();
-  const handler = createIndexHandler({ store, claims: createMemoryClaimStore() });
+  const bucket = { version: 'v1' as string | undefined };
+  const { store, handler } = setup(bucket);
   await handler(vectorsReady('v1', ['one', 'two', 'three']), silentContext);
+  bucket.version = 'v2';
   await handler(vectorsReady('v2', ['uno']), silentContext);
   assert.deepEqual([...store.points.values()].map((p) => [p.payload.version, p.payload.text]), [['v2', 'uno']]);
 });
 
-test('object.deleted removes every point of the document', async () => {
+test('a late event for an older version changes nothing', async () => {
+  const bucket = { version: 'v2' as string | undefined };
+  const { store, handler } = setup(bucket);
+  await handler(vectorsReady('v2', ['new']), silentContext);
+  const reply = await handler(vectorsReady('v1', ['old', 'older']), silentContext);
+  assert.equal(reply, undefined);
+  assert.deepEqual([...store.points.values()].map((p) => p.payload.text), ['new']);
+});
+
+test('a version overwritten while it was being written is taken back out', async () => {
+  const bucket = { version: 'v1' as string | undefined };
   const store = createMemoryStore();
-  const handler = createIndexHandler({ store, claims: createMemoryClaimStore() });
-  await handler(vectorsReady('v1', ['one', 'two']), silentContext);
-  const reply = await handler(new CloudEvent({ type: EventType.ObjectDeleted, source: '/t', data: { bucket: 'documents', key: 'a.md' } }), silentContext);
-  assert.equal(reply?.type, EventType.DocumentDeleted);
+  const upsert = store.upsert.bind(store);
+  store.upsert = async (batch) => {
+    await upsert(batch);
+    bucket.version = 'v2'; // the overwrite lands between our write and our check
+  };
+  const { handler } = setup(bucket, store);
+  assert.equal(await handler(vectorsReady('v1', ['one']), silentContext), undefined);
   assert.equal(store.points.size, 0);
 });
 
+test('object.deleted removes every point of the document, unless the object is back', async () => {
+  const bucket = { version: 'v1' as string | undefined };
+  const { store, status, handler } = setup(bucket);
+  await handler(vectorsReady('v1', ['one', 'two']), silentContext);
+  const deleted = new CloudEvent({ type: EventType.ObjectDeleted, source: '/t', data: { bucket: 'documents', key: 'a.md' } });
+  assert.equal(await handler(deleted, silentContext), undefined, 'object still exists: stale deletion');
+  assert.equal(store.points.size, 2);
+  bucket.version = undefined;
+  const reply = await handler(new CloudEvent({ type: EventType.ObjectDeleted, source: '/t', data: { bucket: 'documents', key: 'a.md' } }), silentContext);
+  assert.equal(reply?.type, EventType.DocumentDeleted);
+  assert.equal(store.points.size, 0);
+  assert.equal(status.records.get(docId)?.status, 'deleted');
+});
+
 test('vectors whose size disagrees with the model are rejected', async () => {
-  const handler = createIndexHandler({ store: createMemoryStore(), claims: createMemoryClaimStore() });
+  const { handler } = setup({ version: 'v1' });
   await assert.rejects(handler(vectorsReady('v1', ['one'], 384), silentContext), InvalidEventError);
 });

@@ -1,60 +1,67 @@
 /**
- * index: vectors of one document version in → points upserted with deterministic ids, then
- * the document's points of every other version removed (DocumentIndexed). An object deletion
+ * index: vectors of one document version in → points upserted with deterministic ids, then the
+ * document's points of every other version removed (DocumentIndexed). An object deletion
  * removes all of the document's points (DocumentDeleted).
+ *
+ * Events arrive at least once and in any order, so the bucket is the judge: a version is
+ * written only while it is the object's current version, and checked again after writing, so
+ * that a slow event for an old version can never leave stale chunks behind, without locks.
+ * A deletion is applied only if the object is really gone (it may have been re-created since).
  */
 import { CloudEvent } from 'cloudevents';
 import { documentId, pointId } from '../../lib/documents/identity.js';
 import type { PointPayload } from '../../lib/documents/payload.js';
 import { decodeVector } from '../../lib/embedding/vector-codec.js';
-import { EmbeddedChunk } from '../../lib/events/schemas.js';
+import { EmbeddedChunk, type DocumentRef } from '../../lib/events/schemas.js';
 import { EventSource, EventType } from '../../lib/events/types.js';
 import { InvalidEventError } from '../../lib/runtime/errors.js';
 import { parseEventData } from '../../lib/runtime/event-data.js';
-import type { Handler } from '../../lib/runtime/function-server.js';
+import type { FunctionContext, Handler } from '../../lib/runtime/function-server.js';
 import type { ClaimCheckStore } from '../../lib/storage/claim-check.js';
+import { cycleOf, type StatusStore, type StatusTransition } from '../../lib/status/index.js';
 import type { VectorPoint, VectorStore } from '../../lib/vector-store/qdrant.js';
 
 export interface IndexDependencies {
   store: VectorStore;
   claims: ClaimCheckStore;
+  status: Pick<StatusStore, 'record'>;
+  /** ETag of the object's current version, or undefined when it does not exist. */
+  currentVersion(bucket: string, key: string): Promise<string | undefined>;
   now?: () => Date;
 }
 
 export function createIndexHandler(deps: IndexDependencies): Handler {
   const now = deps.now ?? (() => new Date());
 
-  const indexVectors: Handler = async (event, { log }) => {
+  const mark = (document: Pick<DocumentRef, 'docId' | 'bucket' | 'key'>, cycle: string, status: StatusTransition['status'], extra: Partial<StatusTransition> = {}) =>
+    deps.status.record({ docId: document.docId, bucket: document.bucket, key: document.key, status, cycle, at: now().toISOString(), ...extra });
+
+  const indexVectors = async (event: CloudEvent<unknown>, { log }: FunctionContext) => {
     const data = parseEventData(event, EventType.VectorsReady);
     const { document, model } = data;
+    const cycle = document.requestedAt ?? cycleOf(event, now);
+    const isCurrent = async () => (await deps.currentVersion(document.bucket, document.key)) === document.version;
+
+    if (!(await isCurrent())) {
+      // Superseded (overwritten or deleted since): the newer event owns the document.
+      await deps.store.deleteDocument(document.docId, { onlyVersion: document.version });
+      log.info({ key: document.key, version: document.version }, 'stale version skipped');
+      return undefined;
+    }
+    await mark(document, cycle, 'indexing', { version: document.version, sequence: document.sequence, chunkCount: data.chunkCount });
     const chunks = await deps.claims.unpack(data.chunks, EmbeddedChunk);
     await deps.store.ensureCollection(model.dimension);
-    const indexedAt = now().toISOString();
-    const points: VectorPoint[] = chunks.map((chunk) => {
-      const vector = decodeVector(chunk.vector);
-      if (vector.length !== model.dimension) {
-        throw new InvalidEventError(`chunk ${chunk.index} has ${vector.length} dimensions, the model declares ${model.dimension}`);
-      }
-      const payload: PointPayload = {
-        doc_id: document.docId,
-        bucket: document.bucket,
-        key: document.key,
-        version: document.version,
-        ...(document.sequence ? { sequence: document.sequence } : {}),
-        chunk_index: chunk.index,
-        chunk_count: chunks.length,
-        chunk_hash: chunk.hash,
-        text: chunk.text,
-        ...(chunk.page !== undefined ? { page: chunk.page } : {}),
-        ...(chunk.heading !== undefined ? { heading: chunk.heading } : {}),
-        content_type: document.contentType,
-        indexed_at: indexedAt,
-      };
-      return { id: pointId(document.docId, document.version, chunk.index), vector: Array.from(vector), payload };
-    });
+    const points = toPoints(document, chunks, model.dimension, now().toISOString());
     // New version first, then remove the old one: a search never finds the document missing.
     await deps.store.upsert(points);
     await deps.store.deleteDocument(document.docId, { keepVersion: document.version });
+    if (!(await isCurrent())) {
+      // Overwritten while we wrote: take our version back out; the newer one's event follows.
+      await deps.store.deleteDocument(document.docId, { onlyVersion: document.version });
+      log.info({ key: document.key, version: document.version }, 'version superseded during indexing; removed');
+      return undefined;
+    }
+    await mark(document, cycle, 'indexed', { version: document.version, sequence: document.sequence, chunkCount: points.length });
     log.info({ key: document.key, version: document.version, points: points.length }, 'indexed');
     return new CloudEvent({
       type: EventType.DocumentIndexed,
@@ -65,10 +72,15 @@ export function createIndexHandler(deps: IndexDependencies): Handler {
     });
   };
 
-  const deleteDocument: Handler = async (event, { log }) => {
+  const deleteDocument = async (event: CloudEvent<unknown>, { log }: FunctionContext) => {
     const data = parseEventData(event, EventType.ObjectDeleted);
     const docId = documentId(data.bucket, data.key);
+    if ((await deps.currentVersion(data.bucket, data.key)) !== undefined) {
+      log.info({ key: data.key }, 'object exists again; stale deletion ignored');
+      return undefined;
+    }
     await deps.store.deleteDocument(docId);
+    await mark({ docId, bucket: data.bucket, key: data.key }, cycleOf(event, now), 'deleted', { sequence: data.sequence });
     log.info({ key: data.key }, 'deleted');
     return new CloudEvent({
       type: EventType.DocumentDeleted,
@@ -89,4 +101,29 @@ export function createIndexHandler(deps: IndexDependencies): Handler {
         throw new InvalidEventError(`index does not handle events of type ${event.type}`);
     }
   };
+}
+
+function toPoints(document: DocumentRef, chunks: readonly EmbeddedChunk[], dimension: number, indexedAt: string): VectorPoint[] {
+  return chunks.map((chunk) => {
+    const vector = decodeVector(chunk.vector);
+    if (vector.length !== dimension) {
+      throw new InvalidEventError(`chunk ${chunk.index} has ${vector.length} dimensions, the model declares ${dimension}`);
+    }
+    const payload: PointPayload = {
+      doc_id: document.docId,
+      bucket: document.bucket,
+      key: document.key,
+      version: document.version,
+      ...(document.sequence ? { sequence: document.sequence } : {}),
+      chunk_index: chunk.index,
+      chunk_count: chunks.length,
+      chunk_hash: chunk.hash,
+      text: chunk.text,
+      ...(chunk.page !== undefined ? { page: chunk.page } : {}),
+      ...(chunk.heading !== undefined ? { heading: chunk.heading } : {}),
+      content_type: document.contentType,
+      indexed_at: indexedAt,
+    };
+    return { id: pointId(document.docId, document.version, chunk.index), vector: Array.from(vector), payload };
+  });
 }

@@ -6,7 +6,7 @@ import { ChunksReadyData } from '../../lib/events/schemas.js';
 import { EventType } from '../../lib/events/types.js';
 import { DocumentError, InvalidEventError } from '../../lib/runtime/errors.js';
 import { ObjectNotFoundError, type StoredObject } from '../../lib/storage/s3.js';
-import { createMemoryClaimStore, silentContext } from '../../test/support/fakes.js';
+import { createMemoryClaimStore, createMemoryStatusStore, silentContext } from '../../test/support/fakes.js';
 import { createChunker } from './chunk.js';
 import { createSplitHandler } from './handler.js';
 
@@ -16,12 +16,18 @@ const put = (key: string, text: string | Uint8Array, etag = 'etag-1') => {
   objects.set(key, { bytes, etag, contentType: 'application/octet-stream', size: bytes.byteLength });
 };
 const claims = createMemoryClaimStore(2048);
+const status = createMemoryStatusStore();
+const indexed = new Map<string, number>();
+const stored = (key: string) => {
+  const object = objects.get(key);
+  if (!object) throw new ObjectNotFoundError(`${key} does not exist`);
+  return object;
+};
 const handler = createSplitHandler({
-  readObject: async (_bucket, key) => {
-    const object = objects.get(key);
-    if (!object) throw new ObjectNotFoundError(`${key} does not exist`);
-    return object;
-  },
+  readObject: async (_bucket, key) => stored(key),
+  headObject: async (_bucket, key) => ({ etag: stored(key).etag, size: stored(key).size, contentType: stored(key).contentType }),
+  countIndexed: async (docId, version) => indexed.get(`${docId}@${version}`) ?? 0,
+  status,
   claims,
   chunker: createChunker({ size: 200, overlap: 20 }),
   buckets: ['documents'],
@@ -42,6 +48,37 @@ test('splits an object into a ChunksReady reply with document identity and versi
   assert.equal(data.document.sequence, '42');
   assert.equal(data.chunkCount, 2);
   assert.deepEqual(data.chunks.items?.map((c) => c.heading), ['Guide', 'Guide › Details']);
+});
+
+test('an object whose current version is fully indexed is unchanged: no download, no chunks', async () => {
+  put('same.md', '# Same\nUnchanged content.', 'etag-same');
+  const first = ChunksReadyData.parse((await handler(created('same.md'), silentContext))?.data);
+  const docId = first.document.docId;
+  assert.equal(status.records.get(docId)?.status, 'splitting');
+  // What index would record once the version is searchable:
+  await status.record({ docId, bucket: 'documents', key: 'same.md', status: 'indexed', cycle: status.records.get(docId)!.cycle, at: new Date().toISOString(), version: 'etag-same', chunkCount: first.chunkCount });
+  indexed.set(`${docId}@etag-same`, first.chunkCount);
+  let downloads = 0;
+  const counting = createSplitHandler({
+    readObject: async (_b, key) => (downloads++, stored(key)),
+    headObject: async (_b, key) => ({ etag: stored(key).etag, size: 1, contentType: 'text/markdown' }),
+    countIndexed: async (id, version) => indexed.get(`${id}@${version}`) ?? 0,
+    status,
+    claims,
+    chunker: createChunker({ size: 200, overlap: 20 }),
+    buckets: ['documents'],
+    limits: { maxObjectBytes: 1_000_000, maxPages: 100, maxChunks: 50 },
+  });
+  const later = new CloudEvent({ type: EventType.ObjectUpdated, source: '/test', time: new Date(Date.now() + 1000).toISOString(), data: { bucket: 'documents', key: 'same.md' } });
+  const reply = await counting(later, silentContext);
+  assert.equal(reply?.type, EventType.DocumentUnchanged);
+  assert.equal(downloads, 0);
+  assert.equal(status.records.get(docId)?.status, 'unchanged');
+  // If the points went missing behind our back, the same version is processed again.
+  indexed.delete(`${docId}@etag-same`);
+  const again = await counting(new CloudEvent({ type: EventType.IngestRequested, source: '/t', time: new Date(Date.now() + 2000).toISOString(), data: { key: 'same.md' } }), silentContext);
+  assert.equal(again?.type, EventType.ChunksReady);
+  assert.equal(downloads, 1);
 });
 
 test('ingest.requested defaults to the configured bucket', async () => {

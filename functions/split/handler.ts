@@ -11,6 +11,7 @@ import { parseEventData } from '../../lib/runtime/event-data.js';
 import type { Handler } from '../../lib/runtime/function-server.js';
 import { claimKey, type ClaimCheckStore } from '../../lib/storage/claim-check.js';
 import { ObjectNotFoundError, ObjectTooLargeError, type StoredObject } from '../../lib/storage/s3.js';
+import { cycleOf, type StatusStore, type StatusTransition } from '../../lib/status/index.js';
 import type { Chunker } from './chunk.js';
 import { extractText, PdfReadError, UnsupportedTypeError, type Extracted } from './extract/index.js';
 
@@ -22,11 +23,23 @@ export interface SplitLimits {
 
 export interface SplitDependencies {
   readObject(bucket: string, key: string, maxBytes: number): Promise<StoredObject>;
+  /** ETag of the object's current version (throws ObjectNotFoundError). */
+  headObject(bucket: string, key: string): Promise<ObjectHead>;
+  /** Points the index holds for one version of a document. */
+  countIndexed(docId: string, version: string): Promise<number>;
+  status: Pick<StatusStore, 'get' | 'record'>;
+  now?: () => Date;
   claims: ClaimCheckStore;
   chunker: Chunker;
   /** Buckets the pipeline may read; an event naming any other bucket is rejected. */
   buckets: readonly string[];
   limits: SplitLimits;
+}
+
+export interface ObjectHead {
+  etag: string;
+  size: number;
+  contentType: string;
 }
 
 interface ObjectRequest {
@@ -39,13 +52,53 @@ export function createSplitHandler(deps: SplitDependencies): Handler {
   const defaultBucket = deps.buckets[0];
   if (!defaultBucket) throw new Error('split needs at least one bucket');
 
+  const now = deps.now ?? (() => new Date());
+
   return async (event, { log }) => {
     const request = readRequest(event, defaultBucket);
     if (!deps.buckets.includes(request.bucket)) {
       throw new InvalidEventError(`bucket ${request.bucket} is not a configured bucket`);
     }
+    const cycle = cycleOf(event, now);
+    const docId = documentId(request.bucket, request.key);
     const failure = (reason: string, message: string, version?: string) =>
-      new DocumentError(reason, message, { bucket: request.bucket, key: request.key, ...(version ? { version } : {}) });
+      new DocumentError(reason, message, { bucket: request.bucket, key: request.key, requestedAt: cycle, ...(version ? { version } : {}) });
+    const mark = (status: StatusTransition['status'], extra: Partial<StatusTransition> = {}) =>
+      deps.status.record({ docId, bucket: request.bucket, key: request.key, status, cycle, at: now().toISOString(), sequence: request.sequence, ...extra });
+
+    // An unchanged object costs a HEAD and two small reads: no download, no embedding, no writes.
+    const current = await head(deps, request, failure);
+    const previous = await deps.status.get(docId);
+    if (
+      previous &&
+      (previous.status === 'indexed' || previous.status === 'unchanged') &&
+      previous.version === current.etag &&
+      previous.chunk_count !== undefined &&
+      (await deps.countIndexed(docId, current.etag)) === previous.chunk_count
+    ) {
+      await mark('unchanged', { version: current.etag, chunkCount: previous.chunk_count });
+      log.info({ key: request.key, version: current.etag }, 'unchanged');
+      return new CloudEvent({
+        type: EventType.DocumentUnchanged,
+        source: EventSource.split,
+        subject: request.key,
+        datacontenttype: 'application/json',
+        data: {
+          document: {
+            bucket: request.bucket,
+            key: request.key,
+            docId,
+            version: current.etag,
+            ...(request.sequence ? { sequence: request.sequence } : {}),
+            size: current.size,
+            contentType: current.contentType,
+            requestedAt: cycle,
+          },
+          chunkCount: previous.chunk_count,
+        },
+      });
+    }
+    await mark('splitting', { version: current.etag });
 
     const object = await read(deps, request, failure);
     const version = object.etag || sha256Hex(object.bytes);
@@ -63,11 +116,12 @@ export function createSplitHandler(deps: SplitDependencies): Handler {
     const document: DocumentRef = {
       bucket: request.bucket,
       key: request.key,
-      docId: documentId(request.bucket, request.key),
+      docId,
       version,
       ...(request.sequence ? { sequence: request.sequence } : {}),
       size: object.size,
       contentType: object.contentType,
+      requestedAt: cycle,
     };
     const packed = await deps.claims.pack(chunks, claimKey('chunks', document.docId, version));
     log.info({ key: request.key, version, kind: extracted.kind, chunks: chunks.length, claimCheck: 'claim' in packed }, 'split');
@@ -94,6 +148,19 @@ function readRequest(event: CloudEvent<unknown>, defaultBucket: string): ObjectR
     }
     default:
       throw new InvalidEventError(`split does not handle events of type ${event.type}`);
+  }
+}
+
+async function head(
+  deps: SplitDependencies,
+  request: ObjectRequest,
+  failure: (reason: string, message: string) => DocumentError,
+): Promise<ObjectHead> {
+  try {
+    return await deps.headObject(request.bucket, request.key);
+  } catch (err) {
+    if (err instanceof ObjectNotFoundError) throw failure('not_found', err.message);
+    throw err;
   }
 }
 

@@ -4,7 +4,9 @@ import { EventSource } from '../../lib/events/types.js';
 import { createLogger } from '../../lib/log.js';
 import { createFunctionApp, serveFunction } from '../../lib/runtime/function-server.js';
 import { createClaimCheckStore } from '../../lib/storage/claim-check.js';
-import { createS3Client, getObject } from '../../lib/storage/s3.js';
+import { createS3Client, getObject, headObject } from '../../lib/storage/s3.js';
+import { createStatusStore, statusCollectionName } from '../../lib/status/index.js';
+import { createVectorStore } from '../../lib/vector-store/qdrant.js';
 import { createChunker } from './chunk.js';
 import { createSplitHandler } from './handler.js';
 
@@ -12,8 +14,13 @@ const config = loadConfig();
 const log = createLogger('split');
 const s3 = createS3Client(config);
 
+const vectors = createVectorStore({ url: config.QDRANT_URL, apiKey: config.QDRANT_API_KEY, collection: config.QDRANT_COLLECTION });
+
 const handler = createSplitHandler({
   readObject: (bucket, key, maxBytes) => getObject(s3, bucket, key, maxBytes),
+  headObject: (bucket, key) => headObject(s3, bucket, key),
+  countIndexed: (docId, version) => vectors.countDocumentPoints(docId, version),
+  status: createStatusStore({ url: config.QDRANT_URL, apiKey: config.QDRANT_API_KEY, collection: statusCollectionName(config.QDRANT_COLLECTION) }),
   claims: createClaimCheckStore({ s3, bucket: config.S3_PIPELINE_BUCKET, thresholdBytes: config.CLAIM_CHECK_THRESHOLD_BYTES }),
   chunker: createChunker({ size: config.CHUNK_SIZE, overlap: config.CHUNK_OVERLAP }),
   buckets: config.S3_BUCKET.split(',').map((b) => b.trim()).filter(Boolean),

@@ -57,6 +57,8 @@ export const DocumentRef = z.object({
   sequence: Sequence.optional(),
   size: z.number().int().nonnegative(),
   contentType: z.string(),
+  /** ISO time of the object event that started this processing cycle (status ordering). */
+  requestedAt: z.string().datetime({ offset: true }).optional(),
 });
 export type DocumentRef = z.infer<typeof DocumentRef>;
 
@@ -125,11 +127,23 @@ export const DocumentDeletedData = z.object({
 });
 export type DocumentDeletedData = z.infer<typeof DocumentDeletedData>;
 
+export const DocumentUnchangedData = z.object({
+  document: DocumentRef,
+  chunkCount: z.number().int().nonnegative(),
+});
+export type DocumentUnchangedData = z.infer<typeof DocumentUnchangedData>;
+
+/** Data of reconcile.requested: which bucket(s) to reconcile (default: every configured one). */
+export const ReconcileRequestedData = z.object({ bucket: BucketName.optional() });
+export type ReconcileRequestedData = z.infer<typeof ReconcileRequestedData>;
+
 export const IngestFailedData = z.object({
   bucket: z.string(),
   key: z.string(),
   version: z.string().optional(),
-  stage: z.enum(['split', 'embed', 'index', 'broker']),
+  /** ISO time of the object event that started the failed cycle, when known. */
+  requestedAt: z.string().optional(),
+  stage: z.enum(['split', 'embed', 'index', 'broker', 'api']),
   /** Machine-readable reason, e.g. `unsupported_type`, `no_text`, `too_large`. */
   reason: z.string(),
   message: z.string(),
@@ -146,6 +160,8 @@ export const DATA_SCHEMAS = {
   [EventType.VectorsReady]: VectorsReadyData,
   [EventType.DocumentIndexed]: DocumentIndexedData,
   [EventType.DocumentDeleted]: DocumentDeletedData,
+  [EventType.DocumentUnchanged]: DocumentUnchangedData,
+  [EventType.ReconcileRequested]: ReconcileRequestedData,
   [EventType.IngestFailed]: IngestFailedData,
 } as const satisfies Record<EventTypeName, z.ZodTypeAny>;
 

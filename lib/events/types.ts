@@ -18,6 +18,10 @@ export const EventType = Object.freeze({
   VectorsReady: 'io.sluice.vectors.ready',
   /** index: every chunk of the version is searchable and older versions are gone. Terminal. */
   DocumentIndexed: 'io.sluice.document.indexed',
+  /** split: the object's current version is already fully indexed; nothing was written. Terminal. */
+  DocumentUnchanged: 'io.sluice.document.unchanged',
+  /** Ask the API to compare the bucket with the index and repair both directions. */
+  ReconcileRequested: 'io.sluice.reconcile.requested',
   /** index: every point of a deleted object was removed. Terminal. */
   DocumentDeleted: 'io.sluice.document.deleted',
   /** Any stage: the document cannot be processed (bad input, limits). Terminal. */
@@ -35,11 +39,13 @@ export const EventSource = Object.freeze({
   embed: '/sluice/functions/embed',
   index: '/sluice/functions/index',
   cli: '/sluice/cli',
+  api: '/sluice/api',
 } as const);
 
 /** Event types that end a document's journey: no Trigger needs to consume them. */
 export const TERMINAL_EVENT_TYPES: readonly EventTypeName[] = Object.freeze([
   EventType.DocumentIndexed,
   EventType.DocumentDeleted,
+  EventType.DocumentUnchanged,
   EventType.IngestFailed,
 ]);

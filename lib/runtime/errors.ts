@@ -23,6 +23,7 @@ export interface FailedDocument {
   bucket: string;
   key: string;
   version?: string;
+  requestedAt?: string;
 }
 
 /**

@@ -52,6 +52,15 @@ test('binary and structured events get a binary reply event', async () => {
   }
 });
 
+test('non-ASCII attribute values travel percent-encoded both ways', async () => {
+  const message = HTTP.binary(new CloudEvent({ type: 'test.in', source: '/t', subject: 'k', id: 'evt-2', data: { mode: 'reply' } }));
+  const headers = { ...(message.headers as Record<string, string>), 'ce-subject': 'docs/caf%C3%A9%20menu.pdf' };
+  const res = await fetch(url, { method: 'POST', headers, body: message.body as string });
+  assert.equal(res.status, 200);
+  assert.equal(res.headers.get('ce-subject'), 'docs/caf%C3%A9%20menu.pdf');
+  assert.equal(decodeURIComponent(res.headers.get('ce-subject')!), 'docs/café menu.pdf');
+});
+
 test('no reply is 202 with an empty body', async () => {
   const res = await send('none');
   assert.equal(res.status, 202);

@@ -8,6 +8,7 @@ import express, { type Request, type Response } from 'express';
 import { CloudEvent, HTTP, ValidationError } from 'cloudevents';
 import type { Logger } from '../log.js';
 import { EventType } from '../events/types.js';
+import { decodeHeaderValue, encodeHeaderValue, mapCeHeaders } from './ce-headers.js';
 import { DocumentError, InvalidEventError, TransientError } from './errors.js';
 import { eventsTotal, registry, stageDuration } from './metrics.js';
 
@@ -73,7 +74,7 @@ export function createFunctionApp(options: FunctionServerOptions): express.Expre
 
 function parseCloudEvent(req: Request): CloudEvent<unknown> {
   const body = Buffer.isBuffer(req.body) ? req.body.toString('utf8') : '';
-  const parsed = HTTP.toEvent({ headers: req.headers as Record<string, string>, body });
+  const parsed = HTTP.toEvent({ headers: mapCeHeaders(req.headers, decodeHeaderValue), body });
   if (Array.isArray(parsed)) throw new ValidationError('batched CloudEvents are not accepted');
   return parsed as CloudEvent<unknown>;
 }
@@ -84,7 +85,7 @@ function sendReply(res: Response, reply: CloudEvent<unknown> | undefined): void 
     return;
   }
   const message = HTTP.binary(reply);
-  res.status(200).set(message.headers as Record<string, string>).send(message.body);
+  res.status(200).set(mapCeHeaders(message.headers, encodeHeaderValue)).send(message.body);
 }
 
 function respondToError(

@@ -21,3 +21,10 @@ export const stageDuration = new Histogram({
   buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120],
   registers: [registry],
 });
+
+export const embeddedChunks = new Counter({
+  name: 'sluice_embedded_chunks_total',
+  help: 'Chunks given a vector by embed: computed by the model, or reused from an identical chunk already indexed',
+  labelNames: ['origin'] as const,
+  registers: [registry],
+});

@@ -31,10 +31,12 @@ export interface VectorStore {
   /** Creates the collection (cosine) and payload indexes if missing; checks the dimension. */
   ensureCollection(dimension: number): Promise<void>;
   upsert(points: readonly VectorPoint[]): Promise<void>;
-  /** Removes a document's points, all of them or all but one version. */
-  deleteDocument(docId: string, options?: { keepVersion?: string }): Promise<void>;
+  /** Removes a document's points: all of them, all but one version, or one version only. */
+  deleteDocument(docId: string, options?: { keepVersion?: string; onlyVersion?: string }): Promise<void>;
   countDocumentPoints(docId: string, version?: string): Promise<number>;
   search(vector: number[], options: { limit: number; filter?: Record<string, string> }): Promise<SearchHit[]>;
+  /** Stored vectors of chunks with these content hashes (any document): reused, not recomputed. */
+  vectorsByChunkHash(hashes: readonly string[]): Promise<Map<string, number[]>>;
 }
 
 export class DimensionMismatchError extends Error {
@@ -52,9 +54,9 @@ export function createVectorStore(options: VectorStoreOptions): VectorStore {
   const batchSize = options.upsertBatchSize ?? 256;
   let ensuredDimension: number | undefined;
 
-  const documentFilter = (docId: string, keepVersion?: string) => ({
-    must: [{ key: 'doc_id', match: { value: docId } }],
-    ...(keepVersion ? { must_not: [{ key: 'version', match: { value: keepVersion } }] } : {}),
+  const documentFilter = (docId: string, options: { keepVersion?: string | undefined; onlyVersion?: string | undefined } = {}) => ({
+    must: [{ key: 'doc_id', match: { value: docId } }, ...(options.onlyVersion ? [{ key: 'version', match: { value: options.onlyVersion } }] : [])],
+    ...(options.keepVersion ? { must_not: [{ key: 'version', match: { value: options.keepVersion } }] } : {}),
   });
 
   return {
@@ -97,7 +99,7 @@ export function createVectorStore(options: VectorStoreOptions): VectorStore {
     },
 
     async deleteDocument(docId, deleteOptions) {
-      await transient(() => client.delete(collection, { wait: true, filter: documentFilter(docId, deleteOptions?.keepVersion) }));
+      await transient(() => client.delete(collection, { wait: true, filter: documentFilter(docId, deleteOptions) }).catch(notFoundAs(undefined)));
     },
 
     async countDocumentPoints(docId, version) {
@@ -118,7 +120,37 @@ export function createVectorStore(options: VectorStoreOptions): VectorStore {
       );
       return result.points.map((p) => ({ id: String(p.id), score: p.score, payload: p.payload as unknown as PointPayload }));
     },
+
+    vectorsByChunkHash(hashes) {
+      return hashes.length === 0 ? Promise.resolve(new Map()) : transient(() => findVectorsByHash(client, collection, hashes));
+    },
   };
+}
+
+async function findVectorsByHash(client: QdrantClient, collection: string, hashes: readonly string[]): Promise<Map<string, number[]>> {
+  const found = new Map<string, number[]>();
+  const wanted = new Set(hashes);
+  for (let start = 0; start < hashes.length; start += 256) {
+    const slice = hashes.slice(start, start + 256);
+    let offset: string | number | undefined;
+    do {
+      const page = await client
+        .scroll(collection, {
+          filter: { must: [{ key: 'chunk_hash', match: { any: slice } }] },
+          limit: 256,
+          with_payload: ['chunk_hash'],
+          with_vector: true,
+          ...(offset !== undefined ? { offset } : {}),
+        })
+        .catch(notFoundAs({ points: [], next_page_offset: null }));
+      for (const point of page.points) {
+        const hash = (point.payload as { chunk_hash?: string } | null | undefined)?.chunk_hash;
+        if (hash && wanted.has(hash) && !found.has(hash) && Array.isArray(point.vector)) found.set(hash, point.vector as number[]);
+      }
+      offset = (page.next_page_offset ?? undefined) as string | number | undefined;
+    } while (offset !== undefined && slice.some((h) => !found.has(h)));
+  }
+  return found;
 }
 
 function notFoundAs<T>(fallback: T): (err: unknown) => T {

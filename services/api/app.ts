@@ -3,7 +3,13 @@
  * holds for a document, and the broker's dead-letter sink.
  */
 import express, { type NextFunction, type Request, type Response } from 'express';
-import { HTTP } from 'cloudevents';
+import { HTTP, type CloudEvent } from 'cloudevents';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { decodeHeaderValue, mapCeHeaders } from '../../lib/runtime/ce-headers.js';
+import { InvalidEventError } from '../../lib/runtime/errors.js';
+import { STATUSES, type StatusStore } from '../../lib/status/index.js';
+import { reconcileBucket } from './reconcile.js';
+import { handleStatusEvent, recordDeadLetter } from './status-events.js';
 import { z } from 'zod';
 import { documentId } from '../../lib/documents/identity.js';
 import type { Embedder } from '../../lib/embedding/types.js';
@@ -15,7 +21,10 @@ import { search } from './search.js';
 export interface ApiOptions {
   embedder: Embedder;
   store: VectorStore;
-  defaultBucket: string;
+  status: StatusStore;
+  s3: S3Client;
+  buckets: readonly string[];
+  publish(event: CloudEvent<unknown>): Promise<void>;
   log: Logger;
 }
 
@@ -25,7 +34,18 @@ const SearchQuery = z.object({
   key: z.string().optional(),
 });
 
-export function createApiApp({ embedder, store, defaultBucket, log }: ApiOptions): express.Express {
+export function createApiApp({ embedder, store, status, s3, buckets, publish, log }: ApiOptions): express.Express {
+  const defaultBucket = buckets[0]!;
+  const reconcile = async (bucket?: string) => {
+    const reports = [];
+    for (const b of bucket ? [bucket] : buckets) {
+      if (!buckets.includes(b)) throw new InvalidEventError(`bucket ${b} is not a configured bucket`);
+      const report = await reconcileBucket({ s3, status, publish }, b);
+      log.info({ bucket: b, requested: report.requested.length, deleted: report.deleted.length, inSync: report.inSync }, 'reconciled');
+      reports.push(report);
+    }
+    return reports;
+  };
   const app = express();
   app.disable('x-powered-by');
 
@@ -58,20 +78,72 @@ export function createApiApp({ embedder, store, defaultBucket, log }: ApiOptions
     res.json({ bucket, key, docId, points, ...(version ? { version } : {}) });
   });
 
-  // Dead-letter sink: events the broker gave up on, with knativeerror* extensions.
-  app.post('/dead-letters', express.raw({ type: () => true, limit: '8mb' }), (req, res) => {
+  // Per-document status.
+  app.get('/status', async (req, res) => {
+    const wanted = typeof req.query.status === 'string' ? req.query.status : undefined;
+    if (wanted && !(STATUSES as readonly string[]).includes(wanted)) {
+      res.status(400).json({ error: `status must be one of ${STATUSES.join(', ')}` });
+      return;
+    }
+    res.json(await status.list(wanted ? { status: wanted as (typeof STATUSES)[number] } : {}));
+  });
+  app.get('/status/*key', async (req, res) => {
+    const key = (req.params as { key: string[] }).key.join('/');
+    const bucket = typeof req.query.bucket === 'string' ? req.query.bucket : defaultBucket;
+    const record = await status.get(documentId(bucket, key));
+    if (!record) res.status(404).json({ error: `no status for s3://${bucket}/${key}` });
+    else res.json(record);
+  });
+
+  app.post('/reconcile', express.json({ limit: '4kb' }), async (req, res) => {
+    res.json(await reconcile(typeof req.body?.bucket === 'string' ? req.body.bucket : undefined));
+  });
+
+  // Events the API subscribes to (status recording, reconcile requests).
+  app.post('/events', express.raw({ type: () => true, limit: '1mb' }), async (req, res) => {
+    let event: CloudEvent<unknown>;
     try {
-      const event = HTTP.toEvent({ headers: req.headers as Record<string, string>, body: req.body?.toString('utf8') ?? '' });
-      const single = Array.isArray(event) ? event[0] : event;
-      log.warn(
-        { eventId: single?.id, eventType: single?.type, subject: single?.subject, errorDest: single?.knativeerrordest, errorCode: single?.knativeerrorcode },
-        'dead letter received',
-      );
-      res.status(202).end();
+      event = toEvent(req);
     } catch (err) {
       res.status(400).json({ error: err instanceof Error ? err.message : String(err) });
+      return;
+    }
+    try {
+      await handleStatusEvent(event, { status, defaultBucket, reconcile });
+      res.status(202).end();
+    } catch (err) {
+      if (err instanceof InvalidEventError) {
+        log.warn({ eventId: event.id, eventType: event.type, problems: err.problems }, err.message);
+        res.status(400).json({ error: err.message });
+        return;
+      }
+      throw err;
     }
   });
+
+  // Dead-letter sink: events the broker gave up on, with knativeerror* extensions.
+  app.post('/dead-letters', express.raw({ type: () => true, limit: '8mb' }), async (req, res) => {
+    let event: CloudEvent<unknown>;
+    try {
+      event = toEvent(req);
+    } catch (err) {
+      res.status(400).json({ error: err instanceof Error ? err.message : String(err) });
+      return;
+    }
+    log.warn(
+      { eventId: event.id, eventType: event.type, subject: event.subject, errorDest: event.knativeerrordest, errorCode: event.knativeerrorcode },
+      'dead letter received',
+    );
+    await recordDeadLetter(event, { status, defaultBucket });
+    res.status(202).end();
+  });
+
+  function toEvent(req: Request): CloudEvent<unknown> {
+    const parsed = HTTP.toEvent({ headers: mapCeHeaders(req.headers, decodeHeaderValue), body: Buffer.isBuffer(req.body) ? req.body.toString('utf8') : '' });
+    const event = Array.isArray(parsed) ? parsed[0] : parsed;
+    if (!event) throw new Error('no CloudEvent in the request');
+    return event as CloudEvent<unknown>;
+  }
 
   app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
     log.error({ err }, 'request failed');

@@ -4,11 +4,22 @@ import { createEmbedderFromEnv } from '../../lib/embedding/index.js';
 import { createLogger } from '../../lib/log.js';
 import { serveFunction } from '../../lib/runtime/function-server.js';
 import { createVectorStore } from '../../lib/vector-store/qdrant.js';
+import { publishEvent } from '../../lib/runtime/publish.js';
+import { createStatusStore, statusCollectionName } from '../../lib/status/index.js';
+import { createS3Client } from '../../lib/storage/s3.js';
 import { createApiApp } from './app.js';
 
 const config = loadConfig();
 const log = createLogger('api');
 const embedder = await createEmbedderFromEnv();
 const store = createVectorStore({ url: config.QDRANT_URL, apiKey: config.QDRANT_API_KEY, collection: config.QDRANT_COLLECTION });
-const app = createApiApp({ embedder, store, defaultBucket: config.S3_BUCKET.split(',')[0]!.trim(), log });
+const app = createApiApp({
+  embedder,
+  store,
+  status: createStatusStore({ url: config.QDRANT_URL, apiKey: config.QDRANT_API_KEY, collection: statusCollectionName(config.QDRANT_COLLECTION) }),
+  s3: createS3Client(config),
+  buckets: config.S3_BUCKET.split(',').map((b) => b.trim()).filter(Boolean),
+  publish: (event) => publishEvent(config.BROKER_URL, event),
+  log,
+});
 await serveFunction(app, { port: listenPort(config, config.API_PORT), host: config.SLUICE_BIND, log, onShutdown: () => embedder.close() });

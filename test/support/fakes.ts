@@ -24,3 +24,24 @@ export function createMemoryClaimStore(thresholdBytes = 65536): ClaimCheckStore 
 }
 
 export const silentContext = { log: createLogger('test').child({}, { level: 'silent' }) };
+
+import { applyTransition, type StatusRecord, type StatusStore } from '../../lib/status/index.js';
+
+/** Status records in a Map, with the real transition rule. */
+export function createMemoryStatusStore(): StatusStore & { records: Map<string, StatusRecord> } {
+  const records = new Map<string, StatusRecord>();
+  return {
+    records,
+    async get(docId) {
+      return records.get(docId);
+    },
+    async record(transition) {
+      const next = applyTransition(records.get(transition.docId), transition);
+      if (next) records.set(transition.docId, next);
+      return next;
+    },
+    async list() {
+      return [...records.values()];
+    },
+  };
+}

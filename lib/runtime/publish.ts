@@ -1,0 +1,20 @@
+/** Sending a CloudEvent to the broker ingress (binary mode); 202 means RabbitMQ has it. */
+import { HTTP, type CloudEvent } from 'cloudevents';
+import { encodeHeaderValue, mapCeHeaders } from './ce-headers.js';
+import { TransientError } from './errors.js';
+
+export async function publishEvent(brokerUrl: string, event: CloudEvent<unknown>): Promise<void> {
+  const message = HTTP.binary(event);
+  let res: Response;
+  try {
+    res = await fetch(brokerUrl, {
+      method: 'POST',
+      headers: mapCeHeaders(message.headers, encodeHeaderValue),
+      body: message.body as string,
+      signal: AbortSignal.timeout(15_000),
+    });
+  } catch (err) {
+    throw new TransientError(`cannot reach the broker at ${brokerUrl}: ${(err as Error).message}`, undefined, { cause: err });
+  }
+  if (res.status !== 202) throw new TransientError(`broker answered ${res.status}: ${(await res.text()).slice(0, 300)}`);
+}

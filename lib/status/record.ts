@@ -1,0 +1,84 @@
+/**
+ * The per-document status model and its transition rule (pure). A document moves
+ * queued → splitting → embedding → indexing → indexed | unchanged | failed | deleted.
+ *
+ * Deliveries are concurrent and at least once, so transitions arrive out of order. Each one
+ * carries its *cycle*: the time of the object event (upload, overwrite, ingest request) that
+ * started it. A transition from an older cycle never overwrites a newer one, and within one
+ * cycle a later stage wins over an earlier one, so a late "queued" cannot undo "indexed".
+ */
+export const STATUSES = ['queued', 'splitting', 'embedding', 'indexing', 'indexed', 'unchanged', 'failed', 'deleted'] as const;
+export type DocumentStatus = (typeof STATUSES)[number];
+
+const RANK: Record<DocumentStatus, number> = {
+  queued: 0,
+  splitting: 1,
+  embedding: 2,
+  indexing: 3,
+  indexed: 4,
+  unchanged: 4,
+  failed: 4,
+  deleted: 4,
+};
+
+export interface StatusRecord {
+  doc_id: string;
+  bucket: string;
+  key: string;
+  status: DocumentStatus;
+  /** ETag of the version this status is about (the points' `version`). */
+  version?: string;
+  sequence?: string;
+  /** ISO time of the event that started the current cycle. */
+  cycle: string;
+  chunk_count?: number;
+  /** How many times processing of the current cycle started (retries and re-requests). */
+  attempts: number;
+  reason?: string;
+  error?: string;
+  /** ISO time each status was last entered. */
+  timestamps: Partial<Record<DocumentStatus, string>>;
+  updated_at: string;
+}
+
+export interface StatusTransition {
+  docId: string;
+  bucket: string;
+  key: string;
+  status: DocumentStatus;
+  cycle: string;
+  at: string;
+  version?: string | undefined;
+  sequence?: string | undefined;
+  chunkCount?: number | undefined;
+  reason?: string | undefined;
+  error?: string | undefined;
+}
+
+/** The record after `transition`, or undefined when the transition is stale and changes nothing. */
+export function applyTransition(previous: StatusRecord | undefined, t: StatusTransition): StatusRecord | undefined {
+  if (previous) {
+    if (t.cycle < previous.cycle) return undefined;
+    if (t.cycle === previous.cycle && RANK[t.status] < RANK[previous.status]) return undefined;
+    // Two terminal outcomes of one cycle: the first one stands, except that a failure is
+    // replaced by a later success (a retry that got through).
+    if (t.cycle === previous.cycle && RANK[t.status] === 4 && RANK[previous.status] === 4 && previous.status !== 'failed') return undefined;
+  }
+  const sameCycle = previous?.cycle === t.cycle;
+  const failed = t.status === 'failed';
+  return {
+    doc_id: t.docId,
+    bucket: t.bucket,
+    key: t.key,
+    status: t.status,
+    ...(t.version ?? (sameCycle ? previous?.version : undefined) ? { version: t.version ?? previous?.version } : {}),
+    ...(t.sequence ?? (sameCycle ? previous?.sequence : undefined) ? { sequence: t.sequence ?? previous?.sequence } : {}),
+    cycle: t.cycle,
+    ...(t.chunkCount !== undefined ? { chunk_count: t.chunkCount } : sameCycle && previous?.chunk_count !== undefined ? { chunk_count: previous.chunk_count } : {}),
+    attempts: (sameCycle ? previous?.attempts ?? 0 : 0) + (t.status === 'splitting' ? 1 : 0),
+    ...(failed && t.reason ? { reason: t.reason } : {}),
+    ...(failed && t.error ? { error: t.error } : {}),
+    timestamps: { ...(sameCycle ? previous?.timestamps : {}), [t.status]: t.at },
+    updated_at: t.at,
+  };
+}
