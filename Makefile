@@ -2,7 +2,10 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
-.PHONY: help install up down demo test test-unit build status logs
+include deploy/images.env
+OVERLAY ?= edge
+
+.PHONY: help install up down demo test test-unit build status logs validate deploy images
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -33,3 +36,15 @@ status: ## which local components are running
 
 logs: ## follow the local stack's logs
 	@source stack/env.sh && tail -F "$$SLUICE_LOG_DIR"/*.log
+
+validate: ## offline checks of every Kubernetes manifest (kustomize build, schemas, cross-references)
+	@node --import tsx test/validate/validate.ts
+	@node --import tsx --test --test-reporter=spec test/validate/validate.test.ts
+
+deploy: ## apply the cluster install: kubectl apply -k deploy/overlays/$(OVERLAY)
+	@kubectl apply -k deploy/overlays/$(OVERLAY)
+
+images: ## build and push the multi-arch images (docker buildx)
+	@for n in $(IMAGES); do m=none; case " $(IMAGES_WITH_MODEL) " in *" $$n "*) m=baked;; esac; \
+	  docker buildx build --platform $(IMAGE_PLATFORMS) --build-arg FUNCTION=$$n --build-arg MODEL=$$m \
+	    -t $(IMAGE_REGISTRY)/sluice-$$n:$(IMAGE_TAG) --push . || exit 1; done

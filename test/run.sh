@@ -12,6 +12,9 @@ npx tsc -p tsconfig.json --noEmit
 echo "==> Unit tests"
 npm run -s test:unit
 
+echo "==> Manifests (make validate)"
+make -s validate
+
 # The Qdrant REST contract: against the caller's Qdrant when QDRANT_URL is set, otherwise
 # against a gateway the test starts itself, so that it can also SIGKILL and restart it
 # (durability) and turn on API keys.

@@ -60,11 +60,11 @@ describe('the real eventing/ directory', () => {
       timeoutMs,
       deadLetterSink: { ref: { apiVersion: 'serving.knative.dev/v1', kind: 'Service', name: 'sluice-api' }, uri: '/dead-letters' },
     });
-    const route = (name: string, type: string, service: string, url: string, delivery: ReturnType<typeof exp>): ResolvedTrigger => ({
+    const route = (name: string, type: string, service: string, url: string, delivery: ReturnType<typeof exp>, uri?: string): ResolvedTrigger => ({
       name,
       namespace: 'sluice',
       filter: { type },
-      subscriber: { ref: { apiVersion: 'serving.knative.dev/v1', kind: 'Service', name: service } },
+      subscriber: { ref: { apiVersion: 'serving.knative.dev/v1', kind: 'Service', name: service }, ...(uri ? { uri } : {}) },
       delivery,
       deliveryFrom: 'trigger',
       parallelism: 4,
@@ -91,9 +91,14 @@ describe('the real eventing/ directory', () => {
         route('embed-chunks-ready', EventType.ChunksReady, 'sluice-embed', 'http://127.0.0.1:8182/', exp(5, 1000, 300_000)),
         route('index-vectors-ready', EventType.VectorsReady, 'sluice-index', 'http://127.0.0.1:8183/', exp(8, 500, 60_000)),
         route('index-object-deleted', EventType.ObjectDeleted, 'sluice-index', 'http://127.0.0.1:8183/', exp(8, 500, 60_000)),
+        route('status-object-created', EventType.ObjectCreated, 'sluice-api', 'http://127.0.0.1:8184/events', exp(5, 500, 60_000), '/events'),
+        route('status-object-updated', EventType.ObjectUpdated, 'sluice-api', 'http://127.0.0.1:8184/events', exp(5, 500, 60_000), '/events'),
+        route('status-ingest-requested', EventType.IngestRequested, 'sluice-api', 'http://127.0.0.1:8184/events', exp(5, 500, 60_000), '/events'),
+        route('status-ingest-failed', EventType.IngestFailed, 'sluice-api', 'http://127.0.0.1:8184/events', exp(5, 500, 60_000), '/events'),
+        route('api-reconcile-requested', EventType.ReconcileRequested, 'sluice-api', 'http://127.0.0.1:8184/events', exp(5, 500, 60_000), '/events'),
       ],
     });
-    assert.equal(formatRoutingTable(table).length, 6);
+    assert.equal(formatRoutingTable(table).length, 11);
   });
 
   it('routes every non-terminal event type of the catalogue, and only catalogue types', async () => {

@@ -176,7 +176,10 @@ describe('local broker and cluster read the same routing', () => {
       .map((t) => ({ name: t.name, filter: { ...t.filter }, subscriber: t.subscriber.ref?.name }))
       .sort((a, b) => a.name.localeCompare(b.name));
     assert.deepEqual(local, declared);
-    for (const t of table.triggers) assert.equal(t.subscriberUrl, `http://${t.subscriber.ref?.name ?? ''}.test/`);
+    for (const t of table.triggers) {
+      // A Destination's `uri` is a path resolved against its ref's address, as Knative does.
+      assert.equal(t.subscriberUrl, new URL(t.subscriber.uri ?? '', `http://${t.subscriber.ref?.name ?? ''}.test/`).href);
+    }
 
     const problems = new ProblemList();
     const overlays = await buildOverlays(repo, (o) => problems.scope(o));
