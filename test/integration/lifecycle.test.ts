@@ -32,7 +32,11 @@ test('unchanged re-upload: no embedding, no writes, status unchanged', async () 
   const chunks = await waitIndexed(key, version);
   await waitStatus(key, 'indexed', version);
   const before = await modelEmbeddings();
-  await putObject(key, paragraphs(4));
+  // The same bytes again: the source sees an overwrite with the same ETag and size and does
+  // not even announce it. An explicit re-ingest request of the same version reaches split,
+  // which answers `unchanged` after a HEAD and two small reads.
+  assert.equal(await putObject(key, paragraphs(4)), version);
+  await promisify(execFile)('node', ['bin/sluice.js', 'ingest', key], { cwd: repoRoot, env: process.env });
   const record = await waitStatus(key, 'unchanged', version);
   assert.equal(record.chunk_count, chunks);
   assert.equal(await modelEmbeddings(), before, 'an unchanged re-upload must not call the model');
