@@ -70,13 +70,11 @@ export function createSplitHandler(deps: SplitDependencies): Handler {
     const current = await head(deps, request, failure);
     const previous = await deps.status.get(docId);
     if (
-      previous &&
-      (previous.status === 'indexed' || previous.status === 'unchanged') &&
-      previous.version === current.etag &&
-      previous.chunk_count !== undefined &&
-      (await deps.countIndexed(docId, current.etag)) === previous.chunk_count
+      previous?.indexed_version === current.etag &&
+      previous.indexed_chunks !== undefined &&
+      (await deps.countIndexed(docId, current.etag)) === previous.indexed_chunks
     ) {
-      await mark('unchanged', { version: current.etag, chunkCount: previous.chunk_count });
+      await mark('unchanged', { version: current.etag, chunkCount: previous.indexed_chunks });
       log.info({ key: request.key, version: current.etag }, 'unchanged');
       return new CloudEvent({
         type: EventType.DocumentUnchanged,
@@ -94,7 +92,7 @@ export function createSplitHandler(deps: SplitDependencies): Handler {
             contentType: current.contentType,
             requestedAt: cycle,
           },
-          chunkCount: previous.chunk_count,
+          chunkCount: previous.indexed_chunks,
         },
       });
     }

@@ -36,6 +36,13 @@ export interface StatusRecord {
   attempts: number;
   reason?: string;
   error?: string;
+  /**
+   * The version the index fully holds, and its chunk count, whatever the current cycle's status
+   * is: a new cycle starts with `queued` (recorded by the API, possibly before split looks), and
+   * split still needs to know what is already indexed to answer `unchanged`.
+   */
+  indexed_version?: string;
+  indexed_chunks?: number;
   /** ISO time each status was last entered. */
   timestamps: Partial<Record<DocumentStatus, string>>;
   updated_at: string;
@@ -66,6 +73,12 @@ export function applyTransition(previous: StatusRecord | undefined, t: StatusTra
   }
   const sameCycle = previous?.cycle === t.cycle;
   const failed = t.status === 'failed';
+  const complete = (t.status === 'indexed' || t.status === 'unchanged') && t.version !== undefined && t.chunkCount !== undefined;
+  const indexed = complete
+    ? { indexed_version: t.version!, indexed_chunks: t.chunkCount! }
+    : t.status !== 'deleted' && previous?.indexed_version !== undefined && previous.indexed_chunks !== undefined
+      ? { indexed_version: previous.indexed_version, indexed_chunks: previous.indexed_chunks }
+      : {};
   return {
     doc_id: t.docId,
     bucket: t.bucket,
@@ -78,6 +91,7 @@ export function applyTransition(previous: StatusRecord | undefined, t: StatusTra
     attempts: (sameCycle ? previous?.attempts ?? 0 : 0) + (t.status === 'splitting' ? 1 : 0),
     ...(failed && t.reason ? { reason: t.reason } : {}),
     ...(failed && t.error ? { error: t.error } : {}),
+    ...indexed,
     timestamps: { ...(sameCycle ? previous?.timestamps : {}), [t.status]: t.at },
     updated_at: t.at,
   };
