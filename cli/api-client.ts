@@ -3,16 +3,9 @@ export class CliError extends Error {
   override readonly name = 'CliError';
 }
 
-export interface Hit {
-  key: string;
-  bucket: string;
-  score: number;
-  text: string;
-  page?: number;
-  heading?: string;
-  chunk_index: number;
-  version: string;
-}
+/** The API's search hit, declared once where the API builds it. */
+export type { SearchHit as Hit } from '../services/api/search.js';
+import type { SearchHit as Hit } from '../services/api/search.js';
 
 export interface DocumentPoints {
   bucket: string;
