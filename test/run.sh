@@ -3,8 +3,16 @@
 # stack (RabbitMQ, SeaweedFS, Qdrant engine, the model) started here and stopped afterwards.
 # With QDRANT_URL set in the environment, the suite runs against that Qdrant instead of the
 # local Qdrant Edge gateway (in a collection of its own).
+#
+# For working on one part: SLUICE_TEST_FILES="test/integration/x.test.ts ..." runs only those
+# integration files (no type-check, unit or manifest stages), and SLUICE_TEST_ENV names another
+# stack file (ports, data directory, vhost) so that several stacks can run side by side.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+test_env_file=${SLUICE_TEST_ENV:-test/stack.env}
+only_files=${SLUICE_TEST_FILES:-}
+
+if [ -z "$only_files" ]; then
 
 echo "==> Type-check"
 npx tsc -p tsconfig.json --noEmit
@@ -20,11 +28,12 @@ make -s validate
 # (durability) and turn on API keys.
 echo "==> Qdrant contract (${QDRANT_URL:-a Qdrant Edge gateway started by the test})"
 npm run -s test:qdrant-contract
+fi
 
 # Test stack settings: test/stack.env wins over .env/.env.example, the caller's QDRANT_URL
 # (a real Qdrant) wins over everything.
 external_qdrant=${QDRANT_URL:-}
-set -a; source test/stack.env; set +a
+set -a; source "$test_env_file"; set +a
 if [ -n "$external_qdrant" ]; then
   export QDRANT_URL=$external_qdrant QDRANT_COLLECTION="sluice-test-$(date +%s)"
 fi
@@ -48,4 +57,9 @@ bash stack/up.sh
 
 echo "==> Integration tests"
 export SLUICE_CORPUS_DIR="$SLUICE_ROOT/.sluice/corpus"
-npm run -s test:integration
+if [ -n "$only_files" ]; then
+  # shellcheck disable=SC2086 # a space-separated list of files
+  node --import tsx --test --test-concurrency=1 --test-reporter=spec $only_files
+else
+  npm run -s test:integration
+fi
