@@ -20,6 +20,8 @@ const ConfigSchema = z.object({
   QDRANT_COLLECTION: z.string().default('sluice'),
   BROKER_URL: z.string().url().default('http://127.0.0.1:8180/'),
   SLUICE_BIND: z.string().default('127.0.0.1'),
+  /** HTTP basic auth for the API: comma-separated `user:password` pairs; empty = off. */
+  SLUICE_BASIC_AUTH: z.string().default(''),
   PORT: z.coerce.number().int().optional(),
   SPLIT_PORT: port(8181),
   EMBED_PORT: port(8182),

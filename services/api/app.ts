@@ -1,6 +1,12 @@
 /**
  * The search and document API (a Knative Service in the cluster): search, what the index
- * holds for a document, and the broker's dead-letter sink.
+ * holds for a document, status, the web page, and the broker's dead-letter sink.
+ *
+ * Access control (SLUICE_BASIC_AUTH): everything a person or the CLI calls needs credentials.
+ * Open are the probes (/health/*), /metrics (Prometheus scrapes without credentials; counts only,
+ * no keys or text) and the two POSTs the broker delivers to (/events, /dead-letters), because
+ * Knative delivery carries no credentials: they accept CloudEvents only, the local stack binds
+ * to loopback, and in the cluster only Traefik (with its own basicAuth) exposes the API.
  */
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { HTTP, type CloudEvent } from 'cloudevents';
@@ -17,6 +23,10 @@ import type { Logger } from '../../lib/log.js';
 import { registry } from '../../lib/runtime/metrics.js';
 import type { VectorStore } from '../../lib/vector-store/qdrant.js';
 import { search } from './search.js';
+import { createBasicAuth, type Credentials } from '../../lib/http/basic-auth.js';
+import { DeadLetterNotFoundError, replayDeadLetters, summarise, type DeadLetterStore } from './dead-letters.js';
+import { registerDocumentStatusGauge } from './metrics.js';
+import { PAGE_CSP, PAGE_CSS, PAGE_SCRIPT, renderPage } from './web-page.js';
 
 export interface ApiOptions {
   embedder: Embedder;
@@ -25,6 +35,9 @@ export interface ApiOptions {
   s3: S3Client;
   buckets: readonly string[];
   publish(event: CloudEvent<unknown>): Promise<void>;
+  deadLetters: DeadLetterStore;
+  /** Basic-auth users; undefined = no authentication. */
+  users?: Credentials | undefined;
   log: Logger;
 }
 
@@ -34,7 +47,7 @@ const SearchQuery = z.object({
   key: z.string().optional(),
 });
 
-export function createApiApp({ embedder, store, status, s3, buckets, publish, log }: ApiOptions): express.Express {
+export function createApiApp({ embedder, store, status, s3, buckets, publish, deadLetters, users, log }: ApiOptions): express.Express {
   const defaultBucket = buckets[0]!;
   const reconcile = async (bucket?: string) => {
     const reports = [];
@@ -48,10 +61,82 @@ export function createApiApp({ embedder, store, status, s3, buckets, publish, lo
   };
   const app = express();
   app.disable('x-powered-by');
+  registerDocumentStatusGauge(status);
 
+  // --- Open: probes, metrics and the broker's deliveries (see the header comment).
   app.get('/health/liveness', (_req, res) => void res.send('ok'));
   app.get('/health/readiness', (_req, res) => void res.send('ready'));
   app.get('/metrics', async (_req, res) => void res.type(registry.contentType).send(await registry.metrics()));
+
+  // Events the API subscribes to (status recording, reconcile requests).
+  app.post('/events', express.raw({ type: () => true, limit: '1mb' }), async (req, res) => {
+    let event: CloudEvent<unknown>;
+    try {
+      event = toEvent(req);
+    } catch (err) {
+      res.status(400).json({ error: err instanceof Error ? err.message : String(err) });
+      return;
+    }
+    try {
+      await handleStatusEvent(event, { status, defaultBucket, reconcile });
+      res.status(202).end();
+    } catch (err) {
+      if (err instanceof InvalidEventError) {
+        log.warn({ eventId: event.id, eventType: event.type, problems: err.problems }, err.message);
+        res.status(400).json({ error: err.message });
+        return;
+      }
+      throw err;
+    }
+  });
+
+  // Dead-letter sink: events the broker gave up on, with knativeerror* extensions. Stored
+  // before the 202, so a letter the broker saw accepted is never lost (a failed store is a
+  // 5xx and the broker retries the sink).
+  app.post('/dead-letters', express.raw({ type: () => true, limit: '8mb' }), async (req, res) => {
+    let event: CloudEvent<unknown>;
+    try {
+      event = toEvent(req);
+    } catch (err) {
+      res.status(400).json({ error: err instanceof Error ? err.message : String(err) });
+      return;
+    }
+    const letter = await deadLetters.add(event);
+    log.warn(
+      { deadLetter: letter.id, eventId: event.id, eventType: event.type, subject: event.subject, errorDest: event.knativeerrordest, errorCode: event.knativeerrorcode },
+      'dead letter stored',
+    );
+    await recordDeadLetter(event, { status, defaultBucket });
+    res.status(202).end();
+  });
+
+  // --- Everything below needs credentials when SLUICE_BASIC_AUTH is set.
+  app.use(createBasicAuth(users));
+
+  app.get('/', (_req, res) => res.redirect(302, '/ui'));
+  app.get('/ui', async (_req, res) => {
+    res.set({ 'content-security-policy': PAGE_CSP, 'cache-control': 'no-store' }).type('html').send(renderPage(await status.list()));
+  });
+  app.get('/ui/app.js', (_req, res) => void res.set('content-security-policy', PAGE_CSP).type('text/javascript').send(PAGE_SCRIPT));
+  app.get('/ui/app.css', (_req, res) => void res.type('text/css').send(PAGE_CSS));
+
+  app.get('/dead-letters', async (_req, res) => {
+    res.json((await deadLetters.list()).map(summarise));
+  });
+  // Replays one letter (`:id`) or every letter (`all`): publishes the original event to the
+  // broker again without the error extensions, then removes the letter.
+  app.post('/dead-letters/:id/replay', async (req, res) => {
+    const id = req.params.id;
+    const ids = id === 'all' ? (await deadLetters.list()).map((l) => l.id) : [id];
+    try {
+      const result = await replayDeadLetters(deadLetters, publish, ids);
+      log.info({ replayed: result.replayed.length, failed: result.failed.length }, 'dead letters replayed');
+      res.status(result.failed.length > 0 ? 502 : 200).json(result);
+    } catch (err) {
+      if (err instanceof DeadLetterNotFoundError) return void res.status(404).json({ error: err.message });
+      throw err;
+    }
+  });
 
   const runSearch = async (input: unknown, res: Response) => {
     const parsed = SearchQuery.safeParse(input);
@@ -97,45 +182,6 @@ export function createApiApp({ embedder, store, status, s3, buckets, publish, lo
 
   app.post('/reconcile', express.json({ limit: '4kb' }), async (req, res) => {
     res.json(await reconcile(typeof req.body?.bucket === 'string' ? req.body.bucket : undefined));
-  });
-
-  // Events the API subscribes to (status recording, reconcile requests).
-  app.post('/events', express.raw({ type: () => true, limit: '1mb' }), async (req, res) => {
-    let event: CloudEvent<unknown>;
-    try {
-      event = toEvent(req);
-    } catch (err) {
-      res.status(400).json({ error: err instanceof Error ? err.message : String(err) });
-      return;
-    }
-    try {
-      await handleStatusEvent(event, { status, defaultBucket, reconcile });
-      res.status(202).end();
-    } catch (err) {
-      if (err instanceof InvalidEventError) {
-        log.warn({ eventId: event.id, eventType: event.type, problems: err.problems }, err.message);
-        res.status(400).json({ error: err.message });
-        return;
-      }
-      throw err;
-    }
-  });
-
-  // Dead-letter sink: events the broker gave up on, with knativeerror* extensions.
-  app.post('/dead-letters', express.raw({ type: () => true, limit: '8mb' }), async (req, res) => {
-    let event: CloudEvent<unknown>;
-    try {
-      event = toEvent(req);
-    } catch (err) {
-      res.status(400).json({ error: err instanceof Error ? err.message : String(err) });
-      return;
-    }
-    log.warn(
-      { eventId: event.id, eventType: event.type, subject: event.subject, errorDest: event.knativeerrordest, errorCode: event.knativeerrorcode },
-      'dead letter received',
-    );
-    await recordDeadLetter(event, { status, defaultBucket });
-    res.status(202).end();
   });
 
   function toEvent(req: Request): CloudEvent<unknown> {

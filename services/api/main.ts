@@ -7,19 +7,24 @@ import { createVectorStore } from '../../lib/vector-store/qdrant.js';
 import { publishEvent } from '../../lib/runtime/publish.js';
 import { createStatusStore, statusCollectionName } from '../../lib/status/index.js';
 import { createS3Client } from '../../lib/storage/s3.js';
+import { parseBasicAuthUsers } from '../../lib/http/basic-auth.js';
 import { createApiApp } from './app.js';
+import { createDeadLetterStore } from './dead-letters.js';
 
 const config = loadConfig();
 const log = createLogger('api');
 const embedder = await createEmbedderFromEnv();
 const store = createVectorStore({ url: config.QDRANT_URL, apiKey: config.QDRANT_API_KEY, collection: config.QDRANT_COLLECTION });
+const s3 = createS3Client(config);
 const app = createApiApp({
   embedder,
   store,
   status: createStatusStore({ url: config.QDRANT_URL, apiKey: config.QDRANT_API_KEY, collection: statusCollectionName(config.QDRANT_COLLECTION) }),
-  s3: createS3Client(config),
+  s3,
   buckets: config.S3_BUCKET.split(',').map((b) => b.trim()).filter(Boolean),
   publish: (event) => publishEvent(config.BROKER_URL, event),
+  deadLetters: createDeadLetterStore(s3, config.S3_PIPELINE_BUCKET),
+  users: parseBasicAuthUsers(config.SLUICE_BASIC_AUTH),
   log,
 });
 await serveFunction(app, { port: listenPort(config, config.API_PORT), host: config.SLUICE_BIND, log, onShutdown: () => embedder.close() });
