@@ -1,4 +1,10 @@
 /** The CLI's view of the Sluice API: typed calls, and errors a user can act on. */
+import { basicAuthHeader } from '../lib/http/basic-auth.js';
+import type { DeadLetterSummary, ReplayResult } from '../services/api/dead-letters.js';
+
+export type { DeadLetterSummary, ReplayResult };
+
+/** An error the user can act on: printed as one line, exit code 1 (no stack trace). */
 export class CliError extends Error {
   override readonly name = 'CliError';
 }
@@ -28,17 +34,28 @@ export interface StatusRecord {
   timestamps: Record<string, string>;
 }
 
-export function createApiClient(baseUrl: string) {
-  const call = async <T>(path: string, init?: RequestInit): Promise<T> => {
+export interface ApiClientOptions {
+  /** HTTP basic-auth credentials (the first pair of SLUICE_BASIC_AUTH). */
+  credential?: { user: string; password: string } | undefined;
+}
+
+export function createApiClient(baseUrl: string, options: ApiClientOptions = {}) {
+  const auth: Record<string, string> = options.credential ? { authorization: basicAuthHeader(options.credential) } : {};
+  const call = async <T>(path: string, init?: RequestInit & { okStatuses?: number[] }): Promise<T> => {
     let res: Response;
     try {
-      res = await fetch(new URL(path, baseUrl), { ...init, signal: AbortSignal.timeout(30_000) });
+      res = await fetch(new URL(path, baseUrl), { ...init, headers: { ...auth, ...(init?.headers as Record<string, string>) }, signal: AbortSignal.timeout(60_000) });
     } catch (err) {
-      throw new CliError(`cannot reach the Sluice API at ${baseUrl} (${(err as Error).message}); is the stack up? (make up)`);
+      const cause = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).name;
+      throw new CliError(`cannot reach the Sluice API at ${baseUrl} (${cause}): is the stack up? (make up)`);
     }
     const body = await res.text();
-    if (res.status === 404 && path.startsWith('/status/')) throw new CliError(JSON.parse(body).error as string);
-    if (!res.ok) throw new CliError(`API ${res.status}: ${body.slice(0, 500)}`);
+    if (res.status === 401) {
+      throw new CliError(options.credential ? `the API at ${baseUrl} refused the credentials from SLUICE_BASIC_AUTH` : `the API at ${baseUrl} requires credentials: set SLUICE_BASIC_AUTH=user:password`);
+    }
+    if (!res.ok && !init?.okStatuses?.includes(res.status)) {
+      throw new CliError(res.status === 404 || res.status === 400 ? errorMessage(body) : `API ${res.status}: ${errorMessage(body).slice(0, 500)}`);
+    }
     return JSON.parse(body) as T;
   };
   return {
@@ -59,5 +76,22 @@ export function createApiClient(baseUrl: string) {
       if (options.version) params.set('version', options.version);
       return call<DocumentPoints>(`/documents/${key.split('/').map(encodeURIComponent).join('/')}?${params}`);
     },
+    deadLetters: () => call<DeadLetterSummary[]>('/dead-letters'),
+    /** Replays one dead letter, or every one with `all`; 502 means some could not be replayed. */
+    replayDeadLetters: (id: string | 'all') =>
+      call<ReplayResult>(`/dead-letters/${encodeURIComponent(id)}/replay`, { method: 'POST', okStatuses: [502] }),
   };
+}
+
+export type ApiClient = ReturnType<typeof createApiClient>;
+
+/** The `error` of a JSON error body, or the body itself. */
+function errorMessage(body: string): string {
+  try {
+    const parsed = JSON.parse(body) as { error?: unknown };
+    if (typeof parsed.error === 'string') return parsed.error;
+  } catch {
+    // not JSON: the body as it is
+  }
+  return body;
 }

@@ -7,7 +7,7 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export function loadProjectEnv(): void {
-  const root = findRepoRoot(dirname(fileURLToPath(import.meta.url)));
+  const root = findRepoRoot();
   if (!root) return;
   for (const name of ['.env', '.env.example']) {
     const file = resolve(root, name);
@@ -18,7 +18,8 @@ export function loadProjectEnv(): void {
   }
 }
 
-function findRepoRoot(start: string): string | undefined {
+/** The checkout the CLI runs from (the directory with package.json and eventing/). */
+export function findRepoRoot(start: string = dirname(fileURLToPath(import.meta.url))): string | undefined {
   let dir = start;
   for (;;) {
     if (existsSync(resolve(dir, 'package.json')) && existsSync(resolve(dir, 'eventing'))) return dir;

@@ -1,5 +1,5 @@
 /** Human-readable output of the CLI. JSON output never goes through here. */
-import type { Hit, StatusRecord } from './api-client.js';
+import type { DeadLetterSummary, Hit, StatusRecord } from './api-client.js';
 
 export function formatHits(query: string, hits: readonly Hit[]): string {
   if (hits.length === 0) return `No results for "${query}".`;
@@ -20,7 +20,16 @@ export function excerpt(text: string, max: number): string {
 export function formatStatusTable(records: readonly StatusRecord[]): string {
   if (records.length === 0) return 'No documents yet.';
   const rows = records.map((r) => [r.status, r.key, r.version?.slice(0, 12) ?? '', r.chunk_count?.toString() ?? '', String(r.attempts), r.updated_at, r.error ? excerpt(r.error, 80) : '']);
-  const header = ['STATUS', 'KEY', 'VERSION', 'CHUNKS', 'ATTEMPTS', 'UPDATED', 'ERROR'];
+  return table(['STATUS', 'KEY', 'VERSION', 'CHUNKS', 'ATTEMPTS', 'UPDATED', 'ERROR'], rows);
+}
+
+export function formatDeadLetters(letters: readonly DeadLetterSummary[]): string {
+  if (letters.length === 0) return 'No dead letters.';
+  const rows = letters.map((l) => [l.id, l.type, l.subject ?? '', l.errorCode ?? '', l.errorDest ?? '', l.errorData ? excerpt(l.errorData, 60) : '']);
+  return table(['ID', 'TYPE', 'SUBJECT', 'CODE', 'LAST DESTINATION', 'LAST RESPONSE'], rows);
+}
+
+function table(header: readonly string[], rows: readonly string[][]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
   return [header, ...rows].map((row) => row.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n');
 }
