@@ -12,7 +12,7 @@ if ! command -v rabbitmq-server >/dev/null 2>&1; then
   step "Installing rabbitmq-server (Debian)"
   if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi
   $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq rabbitmq-server >/dev/null
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq rabbitmq-server chromium >/dev/null
 fi
 
 if [ ! -x .venv/bin/python ]; then
