@@ -46,8 +46,9 @@ export function createApiClient(baseUrl: string, options: ApiClientOptions = {})
     try {
       res = await fetch(new URL(path, baseUrl), { ...init, headers: { ...auth, ...(init?.headers as Record<string, string>) }, signal: AbortSignal.timeout(60_000) });
     } catch (err) {
-      const cause = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).name;
-      throw new CliError(`cannot reach the Sluice API at ${baseUrl} (${cause}): is the stack up? (make up)`);
+      const { cause } = err as { cause?: { code?: string; message?: string } };
+      const reason = cause?.code ?? cause?.message ?? (err as Error).message;
+      throw new CliError(`cannot reach the Sluice API at ${baseUrl} (${reason}): is the stack up? (make up)`);
     }
     const body = await res.text();
     if (res.status === 401) {

@@ -67,6 +67,8 @@ export function createApiApp({ embedder, store, status, s3, buckets, publish, de
   app.get('/health/liveness', (_req, res) => void res.send('ok'));
   app.get('/health/readiness', (_req, res) => void res.send('ready'));
   app.get('/metrics', async (_req, res) => void res.type(registry.contentType).send(await registry.metrics()));
+  // Browsers ask for it with every page; there is none.
+  app.get('/favicon.ico', (_req, res) => void res.status(204).end());
 
   // Events the API subscribes to (status recording, reconcile requests).
   app.post('/events', express.raw({ type: () => true, limit: '1mb' }), async (req, res) => {

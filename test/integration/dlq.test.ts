@@ -7,6 +7,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { once } from 'node:events';
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { api, component, config, putObject, repoRoot, s3, waitFor, waitIndexed } from '../support/stack.js';
 import type { DeadLetterSummary } from '../../cli/api-client.js';
@@ -91,11 +94,17 @@ test('an event that fails every delivery is dead-lettered, listed, and replayed 
 });
 
 test('the CLI says the API is unreachable in one line, with exit code 1', async () => {
+  // A port nobody listens on: bind one, then free it.
+  const probe = createServer().listen(0, '127.0.0.1');
+  await once(probe, 'listening');
+  const { port } = probe.address() as AddressInfo;
+  await new Promise((r) => probe.close(r));
+  const url = `http://127.0.0.1:${port}`;
   const res = await new Promise<CliResult>((resolve) => {
-    execFile('node', ['bin/sluice.js', 'dlq', 'list'], { cwd: repoRoot, env: { ...process.env, SLUICE_API_URL: 'http://127.0.0.1:9' } }, (err, stdout, stderr) =>
+    execFile('node', ['bin/sluice.js', 'dlq', 'list'], { cwd: repoRoot, env: { ...process.env, SLUICE_API_URL: url } }, (err, stdout, stderr) =>
       resolve({ code: err ? Number((err as { code?: number }).code) : 0, stdout, stderr }),
     );
   });
   assert.equal(res.code, 1);
-  assert.equal(res.stderr, 'sluice: cannot reach the Sluice API at http://127.0.0.1:9 (ECONNREFUSED): is the stack up? (make up)\n');
+  assert.equal(res.stderr, `sluice: cannot reach the Sluice API at ${url} (ECONNREFUSED): is the stack up? (make up)\n`);
 });

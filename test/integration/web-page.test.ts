@@ -8,36 +8,25 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type BrowserContext } from 'playwright-core';
 import { firstCredential } from '../../lib/http/basic-auth.js';
 import { config, putObject, repoRoot, waitIndexed } from '../support/stack.js';
 
 const apiUrl = process.env.SLUICE_API_URL ?? `http://127.0.0.1:${config.API_PORT}`;
 const userDataDir = mkdtempSync(join(tmpdir(), 'sluice-chromium-'));
-let browser: Browser | undefined;
+let context: BrowserContext | undefined;
 
 after(async () => {
-  await browser?.close();
+  await context?.close();
   rmSync(userDataDir, { recursive: true, force: true });
 });
 
 test('the page shows a new document reaching indexed, and finds it by search', { timeout: 300_000 }, async () => {
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      `--user-data-dir=${userDataDir}`,
-    ],
-  });
   const credential = firstCredential(config.SLUICE_BASIC_AUTH);
-  const context = await browser.newContext({
+  // A fresh profile directory per run, so nothing cached from another run can help the page.
+  context = await chromium.launchPersistentContext(userDataDir, {
+    executablePath: '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
     viewport: { width: 1280, height: 900 },
     ...(credential ? { httpCredentials: { username: credential.user, password: credential.password } } : {}),
   });

@@ -12,12 +12,14 @@ import { loadConfig } from '../../lib/config.js';
 import { normaliseEtag } from '../../lib/documents/identity.js';
 import { createS3Client } from '../../lib/storage/s3.js';
 import { createApiClient } from '../../cli/api-client.js';
+import { firstCredential } from '../../lib/http/basic-auth.js';
 
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const config = loadConfig();
 export const bucket = config.S3_BUCKET.split(',')[0]!.trim();
 export const s3 = createS3Client(config);
-export const api = createApiClient(process.env.SLUICE_API_URL ?? `http://127.0.0.1:${config.API_PORT}`);
+// With SLUICE_BASIC_AUTH set, the stack's API requires it: the suite sends the first pair, like the CLI.
+export const api = createApiClient(process.env.SLUICE_API_URL ?? `http://127.0.0.1:${config.API_PORT}`, { credential: firstCredential(config.SLUICE_BASIC_AUTH) });
 
 export interface CorpusDocument {
   key: string;
