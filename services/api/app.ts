@@ -94,7 +94,8 @@ export function createApiApp({ embedder, store, status, s3, buckets, publish, de
 
   // Dead-letter sink: events the broker gave up on, with knativeerror* extensions. Stored
   // before the 202, so a letter the broker saw accepted is never lost (a failed store is a
-  // 5xx and the broker retries the sink).
+  // 5xx and the broker retries the sink). The status is recorded first: recording it again on
+  // such a retry changes nothing, while storing the letter twice would list it twice.
   app.post('/dead-letters', express.raw({ type: () => true, limit: '8mb' }), async (req, res) => {
     let event: CloudEvent<unknown>;
     try {
@@ -103,12 +104,12 @@ export function createApiApp({ embedder, store, status, s3, buckets, publish, de
       res.status(400).json({ error: err instanceof Error ? err.message : String(err) });
       return;
     }
+    await recordDeadLetter(event, { status, defaultBucket });
     const letter = await deadLetters.add(event);
     log.warn(
       { deadLetter: letter.id, eventId: event.id, eventType: event.type, subject: event.subject, errorDest: event.knativeerrordest, errorCode: event.knativeerrorcode },
       'dead letter stored',
     );
-    await recordDeadLetter(event, { status, defaultBucket });
     res.status(202).end();
   });
 
