@@ -8,11 +8,15 @@ source stack/env.sh
 
 step() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 
-if ! command -v rabbitmq-server >/dev/null 2>&1; then
-  step "Installing rabbitmq-server (Debian)"
+# rabbitmq-server runs the broker's queues; chromium is what the web-page test drives.
+missing_debs=()
+command -v rabbitmq-server >/dev/null 2>&1 || missing_debs+=(rabbitmq-server)
+command -v chromium >/dev/null 2>&1 || missing_debs+=(chromium)
+if [ ${#missing_debs[@]} -gt 0 ]; then
+  step "Installing ${missing_debs[*]} (Debian)"
   if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi
   $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq rabbitmq-server chromium >/dev/null
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing_debs[@]}" >/dev/null
 fi
 
 if [ ! -x .venv/bin/python ]; then
