@@ -80,14 +80,24 @@ export function watchQueues(queues: readonly WatchedQueue[], connection: () => C
     help: 'Messages ready in a Trigger or dead-letter queue (not yet delivered), from RabbitMQ',
     labelNames: QUEUE_LABELS,
     registers: [registry],
-    collect: () => collect(),
+    collect: () => refresh(),
   });
   const consumers = new Gauge({
     name: 'sluice_queue_consumers',
     help: 'Consumers attached to a Trigger or dead-letter queue, from RabbitMQ',
     labelNames: QUEUE_LABELS,
     registers: [registry],
+    collect: () => refresh(),
   });
+
+  // Prometheus collects the gauges concurrently: one RabbitMQ poll serves both.
+  let polling: Promise<void> | undefined;
+  const refresh = (): Promise<void> => {
+    polling ??= collect().finally(() => {
+      polling = undefined;
+    });
+    return polling;
+  };
 
   async function collect(): Promise<void> {
     depth.reset();
