@@ -51,6 +51,7 @@ test('no configured secret reaches a log line, however it is logged', () => {
 test('the access key id is an identifier, not a secret; short values are not censored', () => {
   assert.deepEqual(secretValuesOf(env).sort(), ['aws-s3cr3t-value', 'qdrant-key-123456', 'rabbit-pa55word', 'sk-embed-abcdef'].sort());
   assert.deepEqual(secretValuesOf({ RABBITMQ_URL: 'amqp://guest:guest@127.0.0.1' }), [], 'a 5-character password would censor every "guest"');
+  assert.deepEqual(secretValuesOf({ EMBED_MAX_TOKENS: '100000', TOKENIZER_FILE: '/app/model/tokenizer.json', SLUICE_BASIC_AUTH_PASSWORD: 'hunter22' }), ['hunter22'], 'whole words only');
 });
 
 test('LOG_LEVEL filters lines', () => {

@@ -15,8 +15,8 @@ export type { Logger };
 const CENSOR = '[redacted]';
 /** Field names whose values are secrets, whatever the nesting. */
 const SECRET_FIELD = /(password|passwd|secret|api[-_]?key|authorization|auth[-_]?token|access[-_]?token|bearer|cookie|credential|private[-_]?key)/i;
-/** Environment variables whose values are secrets. */
-const SECRET_ENV = /(SECRET|PASSWORD|PASSWD|API_KEY|TOKEN|CREDENTIAL|PRIVATE_KEY)/;
+/** Environment variables whose values are secrets: a whole `_`-separated word says so. */
+const SECRET_ENV = /(^|_)(SECRET|PASSWORD|PASSWD|PASS|API_KEY|TOKEN|CREDENTIALS?|PRIVATE_KEY)(_|$)/;
 /** `scheme://user:password@` in any URL. */
 const URL_CREDENTIALS = /\b([a-z][a-z0-9+.-]*:\/\/[^\s:/@]*):([^\s@/]+)@/gi;
 const MAX_DEPTH = 8;
