@@ -88,6 +88,11 @@ export function extractEventContext(event: CloudEvent<unknown>, httpHeaders: Rea
   return propagation.extract(ROOT_CONTEXT, carrier);
 }
 
+/** The context a W3C trace context carrier (extension values or headers) names; root if none. */
+export function contextOf(traceparent: unknown, tracestate?: unknown): Context {
+  return propagation.extract(ROOT_CONTEXT, carrierOf(traceparent, tracestate));
+}
+
 function carrierOf(traceparent: unknown, tracestate: unknown): TraceCarrier {
   const carrier: TraceCarrier = {};
   if (typeof traceparent === 'string' && traceparent !== '') carrier.traceparent = traceparent;

@@ -16,6 +16,7 @@
  */
 import type { ChannelModel, ConfirmChannel, ConsumeMessage } from 'amqplib';
 import type { Logger } from '../../lib/log.js';
+import { contextOf, inSpan, SpanKind } from '../../lib/runtime/tracing.js';
 import { recycle } from './connection.js';
 import { ConsumerSession } from './consumer.js';
 import { eventLogFields, fromAmqpMessage, looksLikeCloudEvent, parseHttpEvent, toAmqpMessage, toHttpBinary, withExtensions, type BrokerEvent } from './event-codec.js';
@@ -126,7 +127,15 @@ export class Dispatcher {
     const type = event.attributes.type ?? 'unknown';
     if (message.fields.redelivered) redeliveries.inc({ trigger });
     const stopTimer = deliveryDuration.startTimer({ trigger });
-    const outcome = await this.deliver(message, channel, event, log, signal);
+    // A span per delivery in the event's trace: it shows the time an event waited in its queue
+    // (the gap before it) and the retries. The event's traceparent is passed on unchanged.
+    const parent = contextOf(event.attributes.traceparent, event.attributes.tracestate);
+    const attributes = { 'messaging.system': 'rabbitmq', 'messaging.destination.name': this.spec.queue, 'sluice.trigger': trigger, 'cloudevents.event_id': event.attributes.id ?? '', 'cloudevents.event_type': type };
+    const outcome = await inSpan(`broker ${trigger}`, { kind: SpanKind.CONSUMER, parent, attributes }, async (span) => {
+      const result = await this.deliver(message, channel, event, log, signal);
+      span.setAttribute('sluice.delivery.outcome', result);
+      return result;
+    });
     deliveries.inc({ trigger, type, outcome });
     if (outcome === 'dead_lettered') deadLetters.inc({ trigger, type });
     if (outcome !== 'aborted') stopTimer();

@@ -4,7 +4,8 @@
  * continue it and stamp their reply. Checked two ways: the broker's log line for every event it
  * accepted (object.created up to document.indexed) names the same trace id, and — with the
  * components restarted to export over OTLP to a collector this test runs — the exported spans
- * form one chain, each stage's span the child of the previous one.
+ * form one chain, each stage's span the child of the previous one, with the broker's delivery
+ * spans beside them.
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -83,7 +84,7 @@ function acceptedByBroker(key: string): Array<{ eventType: string; traceId?: str
     .filter((l) => l.msg === 'event accepted' && l.key === key);
 }
 
-const TRACED = ['split', 'embed', 'index', 'seaweedfs-source'];
+const TRACED = ['broker', 'split', 'embed', 'index', 'seaweedfs-source'];
 const PIPELINE = [EventType.ObjectCreated, EventType.ChunksReady, EventType.VectorsReady, EventType.DocumentIndexed];
 
 describe('distributed tracing through the stack', () => {
@@ -127,7 +128,9 @@ describe('distributed tracing through the stack', () => {
     // The exported spans chain up: each stage's span is the child of the span that sent its event.
     const spans = await waitFor('the spans of split, embed and index', async () => {
       const mine = collector.spans.filter((s) => s.traceId === traceId);
-      return ['sluice-seaweedfs-source', 'sluice-split', 'sluice-embed', 'sluice-index'].every((svc) => mine.some((s) => s.service === svc)) ? mine : undefined;
+      const services = ['sluice-seaweedfs-source', 'sluice-broker', 'sluice-split', 'sluice-embed', 'sluice-index'];
+      const indexed = mine.some((s) => s.name === 'broker index-vectors-ready');
+      return indexed && services.every((svc) => mine.some((s) => s.service === svc)) ? mine : undefined;
     }, 30_000);
     const byService = (svc: string) => spans.find((s) => s.service === svc)!;
     const source = byService('sluice-seaweedfs-source');
@@ -142,5 +145,12 @@ describe('distributed tracing through the stack', () => {
     assert.equal(index.parentSpanId, embed.spanId);
     assert.equal(index.attributes['sluice.document.version'], version);
     assert.equal(new Set(spans.map((s) => s.spanId)).size, spans.length, 'every span has its own id');
+
+    // The broker's delivery spans sit beside the stages: children of the span that sent the event.
+    const delivery = (trigger: string) => spans.find((s) => s.service === 'sluice-broker' && s.name === `broker ${trigger}`);
+    assert.equal(delivery('split-object-created')?.parentSpanId, source.spanId);
+    assert.equal(delivery('embed-chunks-ready')?.parentSpanId, split.spanId);
+    assert.equal(delivery('index-vectors-ready')?.parentSpanId, embed.spanId);
+    assert.equal(delivery('index-vectors-ready')?.attributes['sluice.delivery.outcome'], 'delivered');
   });
 });
