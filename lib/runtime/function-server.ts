@@ -84,8 +84,9 @@ export function createFunctionApp(options: FunctionServerOptions): FunctionApp {
       return;
     }
     eventsReceived.inc({ stage, type: event.type });
-    const document = documentOf(parsedData(event.data));
-    const eventLog = log.child(eventLogFields(event, parsedData(event.data)));
+    const data = parsedData(event.data);
+    const document = documentOf(data);
+    const eventLog = log.child(eventLogFields(event, data));
     const stopTimer = stageDuration.startTimer({ stage, type: event.type });
     const parent = extractEventContext(event, req.headers);
     await inSpan(`${stage} ${event.type}`, { kind: SpanKind.CONSUMER, parent, attributes: { 'sluice.stage': stage, ...eventSpanAttributes(event, document) } }, async (span, ctx) => {
