@@ -33,6 +33,16 @@ const ConfigSchema = z.object({
   MAX_OBJECT_BYTES: positiveInt(100 * 1024 * 1024),
   MAX_CHUNKS_PER_DOCUMENT: positiveInt(20000),
   MAX_PAGES: positiveInt(2000),
+  /** Largest CloudEvent (request body) a function accepts; larger is 413. */
+  MAX_EVENT_BYTES: positiveInt(1024 * 1024),
+  /** SIGTERM: how long in-flight events may run before the process exits (under Knative's 30 s). */
+  SHUTDOWN_GRACE_MS: z.coerce.number().int().nonnegative().default(25_000),
+  /** Where spans go: none (propagate trace context only), console, otlp. */
+  OTEL_TRACES_EXPORTER: z.enum(['none', 'console', 'otlp']).default('none'),
+  /** OTLP/HTTP collector base URL, read by the exporter itself (`/v1/traces` is appended). */
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.string().url().optional(),
+  /** The SeaweedFS source's /metrics port (it has no other HTTP endpoint). */
+  SOURCE_METRICS_PORT: port(8185),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;

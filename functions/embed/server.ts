@@ -4,6 +4,7 @@ import { createEmbedderFromEnv } from '../../lib/embedding/index.js';
 import { EventSource } from '../../lib/events/types.js';
 import { createLogger } from '../../lib/log.js';
 import { createFunctionApp, serveFunction } from '../../lib/runtime/function-server.js';
+import { initTracing } from '../../lib/runtime/tracing.js';
 import { createClaimCheckStore } from '../../lib/storage/claim-check.js';
 import { createS3Client } from '../../lib/storage/s3.js';
 import { createStatusStore, statusCollectionName } from '../../lib/status/index.js';
@@ -12,6 +13,7 @@ import { createEmbedHandler } from './handler.js';
 
 const config = loadConfig();
 const log = createLogger('embed');
+const tracing = initTracing({ serviceName: 'embed', exporter: config.OTEL_TRACES_EXPORTER });
 const s3 = createS3Client(config);
 const started = performance.now();
 const embedder = await createEmbedderFromEnv();
@@ -24,11 +26,13 @@ const handler = createEmbedHandler({
   knownVectors: (hashes) => vectors.vectorsByChunkHash(hashes),
   claims: createClaimCheckStore({ s3, bucket: config.S3_PIPELINE_BUCKET, thresholdBytes: config.CLAIM_CHECK_THRESHOLD_BYTES }),
 });
-const app = createFunctionApp({ stage: 'embed', source: EventSource.embed, handler, log });
+const app = createFunctionApp({ stage: 'embed', source: EventSource.embed, handler, log, maxBodyBytes: config.MAX_EVENT_BYTES });
 await serveFunction(app, {
   port: listenPort(config, config.EMBED_PORT),
   host: config.SLUICE_BIND,
   log,
+  shutdownGraceMs: config.SHUTDOWN_GRACE_MS,
+  tracing,
   onShutdown: async () => {
     await embedder.close();
     s3.destroy();

@@ -3,6 +3,7 @@ import { loadConfig, listenPort } from '../../lib/config.js';
 import { EventSource } from '../../lib/events/types.js';
 import { createLogger } from '../../lib/log.js';
 import { createFunctionApp, serveFunction } from '../../lib/runtime/function-server.js';
+import { initTracing } from '../../lib/runtime/tracing.js';
 import { createClaimCheckStore } from '../../lib/storage/claim-check.js';
 import { createS3Client, headObject, ObjectNotFoundError } from '../../lib/storage/s3.js';
 import { createStatusStore, statusCollectionName } from '../../lib/status/index.js';
@@ -11,6 +12,7 @@ import { createIndexHandler } from './handler.js';
 
 const config = loadConfig();
 const log = createLogger('index');
+const tracing = initTracing({ serviceName: 'index', exporter: config.OTEL_TRACES_EXPORTER });
 const s3 = createS3Client(config);
 
 const handler = createIndexHandler({
@@ -26,5 +28,12 @@ const handler = createIndexHandler({
     ),
   claims: createClaimCheckStore({ s3, bucket: config.S3_PIPELINE_BUCKET, thresholdBytes: config.CLAIM_CHECK_THRESHOLD_BYTES }),
 });
-const app = createFunctionApp({ stage: 'index', source: EventSource.index, handler, log });
-await serveFunction(app, { port: listenPort(config, config.INDEX_PORT), host: config.SLUICE_BIND, log, onShutdown: async () => s3.destroy() });
+const app = createFunctionApp({ stage: 'index', source: EventSource.index, handler, log, maxBodyBytes: config.MAX_EVENT_BYTES });
+await serveFunction(app, {
+  port: listenPort(config, config.INDEX_PORT),
+  host: config.SLUICE_BIND,
+  log,
+  shutdownGraceMs: config.SHUTDOWN_GRACE_MS,
+  tracing,
+  onShutdown: async () => s3.destroy(),
+});

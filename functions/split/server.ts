@@ -3,6 +3,7 @@ import { loadConfig, listenPort } from '../../lib/config.js';
 import { EventSource } from '../../lib/events/types.js';
 import { createLogger } from '../../lib/log.js';
 import { createFunctionApp, serveFunction } from '../../lib/runtime/function-server.js';
+import { initTracing } from '../../lib/runtime/tracing.js';
 import { createClaimCheckStore } from '../../lib/storage/claim-check.js';
 import { createS3Client, getObject, headObject } from '../../lib/storage/s3.js';
 import { createStatusStore, statusCollectionName } from '../../lib/status/index.js';
@@ -12,6 +13,7 @@ import { createSplitHandler } from './handler.js';
 
 const config = loadConfig();
 const log = createLogger('split');
+const tracing = initTracing({ serviceName: 'split', exporter: config.OTEL_TRACES_EXPORTER });
 const s3 = createS3Client(config);
 
 const vectors = createVectorStore({ url: config.QDRANT_URL, apiKey: config.QDRANT_API_KEY, collection: config.QDRANT_COLLECTION });
@@ -27,5 +29,12 @@ const handler = createSplitHandler({
   limits: { maxObjectBytes: config.MAX_OBJECT_BYTES, maxPages: config.MAX_PAGES, maxChunks: config.MAX_CHUNKS_PER_DOCUMENT },
 });
 
-const app = createFunctionApp({ stage: 'split', source: EventSource.split, handler, log });
-await serveFunction(app, { port: listenPort(config, config.SPLIT_PORT), host: config.SLUICE_BIND, log, onShutdown: async () => s3.destroy() });
+const app = createFunctionApp({ stage: 'split', source: EventSource.split, handler, log, maxBodyBytes: config.MAX_EVENT_BYTES });
+await serveFunction(app, {
+  port: listenPort(config, config.SPLIT_PORT),
+  host: config.SLUICE_BIND,
+  log,
+  shutdownGraceMs: config.SHUTDOWN_GRACE_MS,
+  tracing,
+  onShutdown: async () => s3.destroy(),
+});

@@ -1,4 +1,5 @@
 import { test, before, after } from 'node:test';
+import { Writable } from 'node:stream';
 import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
@@ -88,4 +89,60 @@ test('health and metrics endpoints answer', async () => {
   assert.equal((await fetch(new URL('/health/liveness', url))).status, 200);
   assert.equal((await fetch(new URL('/health/readiness', url))).status, 200);
   assert.match(await (await fetch(new URL('/metrics', url))).text(), /sluice_events_total\{stage="split",type="test.in",outcome="processed"\}/);
+});
+
+test('an event over maxBodyBytes is refused with 413 and counted', async () => {
+  const message = HTTP.binary(new CloudEvent({ type: 'test.in', source: '/t', subject: 'k', id: 'evt-big', data: { mode: 'reply', pad: 'x'.repeat(1024 * 1024) } }));
+  const res = await fetch(url, { method: 'POST', headers: message.headers as Record<string, string>, body: message.body as string });
+  assert.equal(res.status, 413);
+  assert.match(await (await fetch(new URL('/metrics', url))).text(), /sluice_events_total\{stage="split",type="unknown",outcome="too_large"\} 1/);
+});
+
+test('received events and stage durations reach the metrics', async () => {
+  const res = await send('reply');
+  assert.equal(res.status, 200);
+  const text = await (await fetch(new URL('/metrics', url))).text();
+  assert.match(text, /sluice_events_received_total\{stage="split",type="test.in"\} \d+/);
+  assert.match(text, /sluice_stage_duration_seconds_count\{stage="split",type="test.in"\} \d+/);
+});
+
+test('every log line about an event names its id, type, document key and version, and trace id; reply batch sizes are measured', async () => {
+  const lines: Array<Record<string, unknown>> = [];
+  const destination = new Writable({
+    write(chunk, _enc, done) {
+      for (const line of chunk.toString('utf8').split('\n').filter(Boolean)) lines.push(JSON.parse(line) as Record<string, unknown>);
+      done();
+    },
+  });
+  const app = createFunctionApp({
+    stage: 'embed',
+    source: '/sluice/functions/embed',
+    log: createLogger('embed', { destination, level: 'info' }),
+    handler: async (event, { log }) => {
+      log.info('working on it');
+      return new CloudEvent({ type: EventType.VectorsReady, source: '/sluice/functions/embed', subject: event.subject, data: { chunkCount: 7 } });
+    },
+  });
+  const own = app.listen(0, '127.0.0.1');
+  await new Promise((r) => own.once('listening', r));
+  try {
+    const traceparent = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
+    const message = HTTP.binary(
+      new CloudEvent({ type: EventType.ChunksReady, source: '/t', subject: 'docs/a.pdf', id: 'evt-log', traceparent, data: { document: { key: 'docs/a.pdf', version: 'etag-9' }, chunkCount: 7 } }),
+    );
+    const res = await fetch(`http://127.0.0.1:${(own.address() as AddressInfo).port}/`, { method: 'POST', headers: message.headers as Record<string, string>, body: message.body as string });
+    assert.equal(res.status, 200);
+    const line = lines.find((l) => l.msg === 'working on it');
+    assert.ok(line, 'the handler logged');
+    assert.equal(line.eventId, 'evt-log');
+    assert.equal(line.eventType, EventType.ChunksReady);
+    assert.equal(line.key, 'docs/a.pdf');
+    assert.equal(line.version, 'etag-9');
+    assert.equal(line.traceId, '0af7651916cd43dd8448eb211c80319c');
+    const text = await (await fetch(`http://127.0.0.1:${(own.address() as AddressInfo).port}/metrics`)).text();
+    assert.match(text, new RegExp(`sluice_chunks_per_event_sum\\{stage="embed",type="${EventType.VectorsReady.replace(/\./g, '\\.')}"\\} 7`));
+    assert.match(text, new RegExp(`sluice_chunks_total\\{stage="embed",type="${EventType.VectorsReady.replace(/\./g, '\\.')}"\\} 7`));
+  } finally {
+    own.close();
+  }
 });

@@ -2,15 +2,20 @@
  * The HTTP shell every Sluice function runs in: the Knative container contract ($PORT, health
  * endpoints, SIGTERM), CloudEvents in binary or structured mode, a reply CloudEvent in the
  * response. Stage logic never sees HTTP; this is the one place errors become status codes.
+ * Around each event: a child logger with the event's id, type, document key and version and
+ * trace id; a span continuing the event's trace (the reply carries it on); the stage metrics.
  */
 import type { Server } from 'node:http';
-import express, { type Request, type Response } from 'express';
+import express, { type NextFunction, type Request, type Response } from 'express';
 import { CloudEvent, HTTP, ValidationError } from 'cloudevents';
 import type { Logger } from '../log.js';
 import { EventType } from '../events/types.js';
 import { decodeHeaderValue, encodeHeaderValue, mapCeHeaders } from './ce-headers.js';
+import { Drain } from './drain.js';
 import { DocumentError, InvalidEventError, TransientError } from './errors.js';
-import { eventsTotal, registry, stageDuration } from './metrics.js';
+import { documentOf, eventLogFields, parsedData } from './event-context.js';
+import { chunksPerEvent, chunksTotal, eventsReceived, eventsTotal, registry, stageDuration, vectorsWritten } from './metrics.js';
+import { eventSpanAttributes, extractEventContext, inSpan, markFailed, SpanKind, withTraceContext, type Tracing } from './tracing.js';
 
 export interface FunctionContext {
   log: Logger;
@@ -26,19 +31,29 @@ export interface FunctionServerOptions {
   source: string;
   handler: Handler;
   log: Logger;
-  /** Largest request body accepted (the event). */
+  /** Largest request body accepted (the event); larger is 413. */
   maxBodyBytes?: number;
   /** Readiness: false until the stage's dependencies (e.g. the model) are loaded. */
   isReady?: () => boolean;
 }
 
-export function createFunctionApp(options: FunctionServerOptions): express.Express {
+export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
+
+/** The express app of a function, with the in-flight tracking its shutdown waits on. */
+export type FunctionApp = express.Express & { readonly drain: Drain };
+
+export function createFunctionApp(options: FunctionServerOptions): FunctionApp {
   const { stage, handler, log } = options;
+  const drain = new Drain();
   const app = express();
   app.disable('x-powered-by');
 
   app.get('/health/liveness', (_req, res) => void res.status(200).send('ok'));
   app.get('/health/readiness', (_req, res) => {
+    if (drain.isDraining) {
+      res.status(503).send('shutting down');
+      return;
+    }
     const ready = options.isReady?.() ?? true;
     res.status(ready ? 200 : 503).send(ready ? 'ready' : 'starting');
   });
@@ -46,30 +61,70 @@ export function createFunctionApp(options: FunctionServerOptions): express.Expre
     res.type(registry.contentType).send(await registry.metrics());
   });
 
-  app.post('/', express.raw({ type: () => true, limit: options.maxBodyBytes ?? 32 * 1024 * 1024 }), async (req, res) => {
+  // Counted from before the body is read, so shutdown also waits for a request still uploading.
+  app.post('/', (_req, res, next) => {
+    if (!drain.begin()) {
+      // Shutting down: the broker retries the event (503), by then on another pod.
+      res.status(503).set({ 'Retry-After': '1', Connection: 'close' }).json({ error: 'shutting down' });
+      return;
+    }
+    res.once('close', () => drain.end());
+    next();
+  });
+
+  app.post('/', express.raw({ type: () => true, limit: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES }), async (req, res) => {
     let event: CloudEvent<unknown>;
     try {
       event = parseCloudEvent(req);
     } catch (err) {
+      eventsReceived.inc({ stage, type: 'unknown' });
       eventsTotal.inc({ stage, type: 'unknown', outcome: 'invalid' });
       log.warn({ err: errorMessage(err) }, 'rejected a request that is not a valid CloudEvent');
       res.status(400).json({ error: 'invalid CloudEvent', detail: errorMessage(err) });
       return;
     }
-    const eventLog = log.child({ eventId: event.id, eventType: event.type, subject: event.subject });
+    eventsReceived.inc({ stage, type: event.type });
+    const data = parsedData(event.data);
+    const document = documentOf(data);
+    const eventLog = log.child(eventLogFields(event, data));
     const stopTimer = stageDuration.startTimer({ stage, type: event.type });
-    try {
-      const reply = await handler(event, { log: eventLog });
-      eventsTotal.inc({ stage, type: event.type, outcome: 'processed' });
-      sendReply(res, reply);
-    } catch (err) {
-      respondToError(err, event, options, eventLog, res);
-    } finally {
-      stopTimer();
-    }
+    const parent = extractEventContext(event, req.headers);
+    await inSpan(`${stage} ${event.type}`, { kind: SpanKind.CONSUMER, parent, attributes: { 'sluice.stage': stage, ...eventSpanAttributes(event, document) } }, async (span, ctx) => {
+      try {
+        const reply = await handler(event, { log: eventLog });
+        eventsTotal.inc({ stage, type: event.type, outcome: 'processed' });
+        if (reply) recordReply(stage, reply);
+        sendReply(res, reply && withTraceContext(reply, ctx));
+      } catch (err) {
+        if (!(err instanceof DocumentError)) markFailed(span, err);
+        respondToError(err, event, options, eventLog, res, (reply) => withTraceContext(reply, ctx));
+      } finally {
+        stopTimer();
+      }
+    });
   });
 
-  return app;
+  // Body-parser errors: 413 for an event over maxBodyBytes, 400 for a broken body.
+  app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
+    const status = (err as { status?: unknown }).status;
+    const code = typeof status === 'number' && status >= 400 && status < 500 ? status : 500;
+    eventsReceived.inc({ stage, type: 'unknown' });
+    eventsTotal.inc({ stage, type: 'unknown', outcome: code === 413 ? 'too_large' : 'invalid' });
+    log.warn({ status: code, err: errorMessage(err) }, 'request refused before it was read');
+    res.status(code).json({ error: errorMessage(err) });
+  });
+
+  return Object.assign(app, { drain });
+}
+
+/** Batch sizes and chunks written, from the `chunkCount` of the reply. */
+function recordReply(stage: Stage, reply: CloudEvent<unknown>): void {
+  const data = parsedData(reply.data) as { chunkCount?: unknown } | undefined;
+  const chunkCount = data?.chunkCount;
+  if (typeof chunkCount !== 'number') return;
+  chunksPerEvent.observe({ stage, type: reply.type }, chunkCount);
+  chunksTotal.inc({ stage, type: reply.type }, chunkCount);
+  if (reply.type === EventType.DocumentIndexed) vectorsWritten.inc(chunkCount);
 }
 
 function parseCloudEvent(req: Request): CloudEvent<unknown> {
@@ -94,6 +149,7 @@ function respondToError(
   options: FunctionServerOptions,
   log: Logger,
   res: Response,
+  stamp: (reply: CloudEvent<unknown>) => CloudEvent<unknown>,
 ): void {
   const { stage } = options;
   if (err instanceof DocumentError) {
@@ -102,13 +158,15 @@ function respondToError(
     log.warn({ key: err.document.key, version: err.document.version, reason: err.reason, err: err.message }, 'document failed');
     sendReply(
       res,
-      new CloudEvent({
-        type: EventType.IngestFailed,
-        source: options.source,
-        subject: err.document.key,
-        datacontenttype: 'application/json',
-        data: { ...err.document, stage, reason: err.reason, message: err.message },
-      }),
+      stamp(
+        new CloudEvent({
+          type: EventType.IngestFailed,
+          source: options.source,
+          subject: err.document.key,
+          datacontenttype: 'application/json',
+          data: { ...err.document, stage, reason: err.reason, message: err.message },
+        }),
+      ),
     );
     return;
   }
@@ -135,30 +193,79 @@ function errorMessage(err: unknown): string {
 
 export interface RunningFunction {
   server: Server;
+  /** Graceful stop: refuse new events, wait for in-flight ones (up to the grace), release resources. */
   close(): Promise<void>;
 }
 
+export interface ServeOptions {
+  port: number;
+  host: string;
+  log: Logger;
+  /** How long SIGTERM waits for in-flight events before exiting anyway. */
+  shutdownGraceMs?: number;
+  /** Flushed last, so the spans of the final events are exported. */
+  tracing?: Tracing;
+  /** Releases the stage's resources (clients, model) after the last event. */
+  onShutdown?: () => Promise<void>;
+}
+
+export const DEFAULT_SHUTDOWN_GRACE_MS = 25_000;
+
+function settlesWithin(promise: Promise<void>, ms: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(false), ms);
+    void promise.then(() => {
+      clearTimeout(timer);
+      resolve(true);
+    });
+  });
+}
+
 /**
- * Listens on the given port and wires SIGTERM/SIGINT: stop accepting, let in-flight events
- * finish (Knative waits the termination grace period before SIGKILL), then release resources.
+ * Listens on the given port and wires SIGTERM/SIGINT: readiness turns 503 and new events are
+ * refused (the broker redelivers them elsewhere), the listener closes, in-flight events finish
+ * within the grace period (Knative SIGKILLs after its termination grace), resources are
+ * released, and the process exits 0. An event still running when the grace runs out gets no
+ * response, which the broker treats as a failed attempt and retries.
  */
-export function serveFunction(
-  app: express.Express,
-  options: { port: number; host: string; log: Logger; onShutdown?: () => Promise<void> },
-): Promise<RunningFunction> {
+export function serveFunction(app: express.Express & { readonly drain?: Drain }, options: ServeOptions): Promise<RunningFunction> {
+  const { log } = options;
+  // An app without in-flight tracking (the API) is drained by the listener closing alone.
+  const drain = app.drain ?? new Drain();
+  const graceMs = options.shutdownGraceMs ?? DEFAULT_SHUTDOWN_GRACE_MS;
   return new Promise((resolve, reject) => {
     const server = app.listen(options.port, options.host, () => {
-      options.log.info({ port: options.port, host: options.host }, 'listening');
-      const close = async () => {
-        await new Promise<void>((done) => server.close(() => done()));
-        await options.onShutdown?.();
+      log.info({ port: options.port, host: options.host }, 'listening');
+      let closing: Promise<void> | undefined;
+      const close = () => {
+        closing ??= (async () => {
+          drain.startDraining();
+          const listenerClosed = new Promise<void>((done) => server.close(() => done()));
+          server.closeIdleConnections();
+          const drained = app.drain ? await drain.idle(graceMs) : await settlesWithin(listenerClosed, graceMs);
+          if (drained) log.info('in-flight events finished');
+          else log.warn({ inFlight: drain.inFlight, graceMs }, 'shutdown grace period over: abandoning in-flight events to the broker\'s retries');
+          server.closeAllConnections();
+          await listenerClosed;
+          await options.onShutdown?.();
+          await options.tracing?.shutdown();
+        })();
+        return closing;
       };
       const onSignal = (signal: string) => {
-        options.log.info({ signal }, 'shutting down');
+        log.info({ signal, inFlight: drain.inFlight, graceMs }, 'shutting down: refusing new events');
+        // A hung resource release must not outlive Knative's grace period either.
+        setTimeout(() => {
+          log.error('shutdown did not finish in time; exiting');
+          process.exit(1);
+        }, graceMs + 5_000).unref();
         close().then(
-          () => process.exit(0),
+          () => {
+            log.info('stopped');
+            process.exit(0);
+          },
           (err: unknown) => {
-            options.log.error({ err }, 'shutdown failed');
+            log.error({ err }, 'shutdown failed');
             process.exit(1);
           },
         );

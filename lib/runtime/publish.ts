@@ -2,9 +2,11 @@
 import { HTTP, type CloudEvent } from 'cloudevents';
 import { encodeHeaderValue, mapCeHeaders } from './ce-headers.js';
 import { TransientError } from './errors.js';
+import { ensureTraceContext } from './tracing.js';
 
+/** Published inside a span (an event handler), the event joins that span's trace. */
 export async function publishEvent(brokerUrl: string, event: CloudEvent<unknown>): Promise<void> {
-  const message = HTTP.binary(event);
+  const message = HTTP.binary(ensureTraceContext(event));
   let res: Response;
   try {
     res = await fetch(brokerUrl, {

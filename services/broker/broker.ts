@@ -9,6 +9,7 @@ import { createLogger, type Logger } from '../../lib/log.js';
 import { connectAmqp } from './connection.js';
 import { Dispatcher, planDispatchers } from './dispatcher.js';
 import { createIngressApp, DEFAULT_MAX_EVENT_BYTES } from './ingress.js';
+import { watchQueues } from './metrics.js';
 import { ConfirmPublisher } from './publisher.js';
 import { buildRoutingTable, formatRoutingTable, type ResolvedRoutingTable } from './routing.js';
 import type { SubscriberMap } from './subscribers.js';
@@ -64,7 +65,11 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
   const url = `http://${urlHost(host)}:${port}/`;
 
   const dispatchers = planDispatchers(table).map((spec) => new Dispatcher(spec, { log, replyUrl: url }));
-  let connection: RecoveringChannelModel;
+  let connection: RecoveringChannelModel | undefined;
+  const unwatchQueues = watchQueues(
+    dispatchers.map(({ spec }) => ({ queue: spec.queue, trigger: spec.name, kind: spec.kind })),
+    () => connection,
+  );
   try {
     connection = await connectAmqp({
       url: options.rabbitmqUrl,
@@ -78,9 +83,11 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
       },
     });
   } catch (err) {
+    unwatchQueues();
     await closeServer(server);
     throw err;
   }
+  const amqp = connection;
   log.info({ url, dispatchers: dispatchers.length }, 'broker ingress listening');
 
   let closing: Promise<void> | undefined;
@@ -91,12 +98,13 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
       await Promise.all(dispatchers.map((d) => d.stop(grace)));
       await closeServer(server);
       await publisher.close();
-      await connection.close();
+      await amqp.close();
+      unwatchQueues();
       log.info('broker stopped');
     })();
     return closing;
   };
-  return { url, port, table, topology, connection, close };
+  return { url, port, table, topology, connection: amqp, close };
 }
 
 function listen(app: ReturnType<typeof createIngressApp>, host: string, port: number): Promise<Server> {

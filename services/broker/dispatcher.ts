@@ -16,9 +16,11 @@
  */
 import type { ChannelModel, ConfirmChannel, ConsumeMessage } from 'amqplib';
 import type { Logger } from '../../lib/log.js';
+import { contextOf, inSpan, SpanKind } from '../../lib/runtime/tracing.js';
 import { recycle } from './connection.js';
 import { ConsumerSession } from './consumer.js';
 import { eventLogFields, fromAmqpMessage, looksLikeCloudEvent, parseHttpEvent, toAmqpMessage, toHttpBinary, withExtensions, type BrokerEvent } from './event-codec.js';
+import { deadLetters, deliveries, deliveryDuration, deliveryRetries, redeliveries } from './metrics.js';
 import { brokerDeadLetterQueue, deadLetterExchangeFor, triggerDeadLetterQueue, triggerQueue } from './naming.js';
 import { publishConfirmed } from './publisher.js';
 import type { ResolvedRoutingTable } from './routing.js';
@@ -121,19 +123,41 @@ export class Dispatcher {
   private async handle(message: ConsumeMessage, channel: ConfirmChannel, signal: AbortSignal): Promise<void> {
     const event = fromAmqpMessage(message.properties.headers, message.content);
     const log = this.log.child(eventLogFields(event));
-    const { spec } = this;
+    const trigger = this.spec.name;
+    const type = event.attributes.type ?? 'unknown';
+    if (message.fields.redelivered) redeliveries.inc({ trigger });
+    const stopTimer = deliveryDuration.startTimer({ trigger });
+    // A span per delivery in the event's trace: it shows the time an event waited in its queue
+    // (the gap before it) and the retries. The event's traceparent is passed on unchanged.
+    const parent = contextOf(event.attributes.traceparent, event.attributes.tracestate);
+    const attributes = { 'messaging.system': 'rabbitmq', 'messaging.destination.name': this.spec.queue, 'sluice.trigger': trigger, 'cloudevents.event_id': event.attributes.id ?? '', 'cloudevents.event_type': type };
+    const outcome = await inSpan(`broker ${trigger}`, { kind: SpanKind.CONSUMER, parent, attributes }, async (span) => {
+      const result = await this.deliver(message, channel, event, log, signal);
+      span.setAttribute('sluice.delivery.outcome', result);
+      return result;
+    });
+    deliveries.inc({ trigger, type, outcome });
+    if (outcome === 'dead_lettered') deadLetters.inc({ trigger, type });
+    if (outcome !== 'aborted') stopTimer();
+  }
 
+  private async deliver(message: ConsumeMessage, channel: ConfirmChannel, event: BrokerEvent, log: Logger, signal: AbortSignal): Promise<DeliveryOutcome> {
+    const { spec } = this;
+    const type = event.attributes.type ?? 'unknown';
     const outcome = await sendWithRetries(spec.targetUrl, toHttpBinary(event), spec.delivery, {
       signal,
-      onRetry: ({ attempt, status, error, waitMs }) => log.warn({ attempt, status, error, waitMs, target: spec.targetUrl }, 'delivery attempt failed; retrying'),
+      onRetry: ({ attempt, status, error, waitMs }) => {
+        deliveryRetries.inc({ trigger: spec.name, type });
+        log.warn({ attempt, status, error, waitMs, target: spec.targetUrl }, 'delivery attempt failed; retrying');
+      },
     });
-    if (outcome.kind === 'aborted') return;
+    if (outcome.kind === 'aborted') return 'aborted';
     if (outcome.kind === 'failed') {
       log.warn({ status: outcome.status, attempts: outcome.attempts, error: outcome.error, target: spec.targetUrl }, 'delivery failed');
-      settle(channel, message, await this.deadLetter(channel, event, outcome.status, log), log);
-      return;
+      return this.settleFailed(channel, message, event, outcome.status, log);
     }
-    if (outcome.status >= 300) {
+    const refused = outcome.status >= 300;
+    if (refused) {
       // eventing-rabbitmq acks whatever is not retryable: a 400 is neither retried nor dead-lettered.
       log.warn({ status: outcome.status, attempts: outcome.attempts, target: spec.targetUrl }, 'subscriber refused the event; counted as delivered (not retryable)');
     } else {
@@ -143,13 +167,18 @@ export class Dispatcher {
     const { response } = outcome;
     if (looksLikeCloudEvent(response.headers)) {
       const replied = await this.reply(response.headers, response.body, log, signal);
-      if (replied === 'aborted') return;
-      if (replied === 'failed') {
-        settle(channel, message, await this.deadLetter(channel, event, outcome.status, log), log);
-        return;
-      }
+      if (replied === 'aborted') return 'aborted';
+      if (replied === 'failed') return this.settleFailed(channel, message, event, outcome.status, log);
     }
     settle(channel, message, true, log);
+    return refused ? 'refused' : 'delivered';
+  }
+
+  /** Dead-letters the event and acks it, or requeues it when the dead-letter publish failed. */
+  private async settleFailed(channel: ConfirmChannel, message: ConsumeMessage, event: BrokerEvent, status: number, log: Logger): Promise<DeliveryOutcome> {
+    const result = await this.deadLetter(channel, event, status, log);
+    settle(channel, message, result !== 'requeue', log);
+    return result === 'requeue' ? 'requeued' : result;
   }
 
   /** POSTs the subscriber's reply event to the ingress. */
@@ -172,12 +201,12 @@ export class Dispatcher {
     return 'sent';
   }
 
-  /** True when the message may be acked: dead-lettered, or nowhere to dead-letter (dropped). False: requeue it. */
-  private async deadLetter(channel: ConfirmChannel, event: BrokerEvent, status: number, log: Logger): Promise<boolean> {
+  /** Dead-lettered or dropped (nowhere to dead-letter): ack. Requeue: the publish failed. */
+  private async deadLetter(channel: ConfirmChannel, event: BrokerEvent, status: number, log: Logger): Promise<'dead_lettered' | 'dropped' | 'requeue'> {
     const exchange = this.spec.deadLetterExchange;
     if (exchange === undefined) {
       log.warn({ status }, this.spec.kind === 'dead-letter' ? 'dead-letter sink unreachable: event dropped' : 'no dead-letter sink: event dropped');
-      return true;
+      return 'dropped';
     }
     const failed = withExtensions(event, { knativeerrordest: this.spec.targetUrl });
     try {
@@ -185,12 +214,15 @@ export class Dispatcher {
       await publishConfirmed(channel, exchange, toAmqpMessage(failed, { knativeerrorcode: { '!': 'int', value: status } }));
     } catch (err) {
       log.error({ exchange, err: (err as Error).message }, 'dead-letter publish failed; requeueing the message');
-      return false;
+      return 'requeue';
     }
     log.warn({ exchange, status }, 'event dead-lettered');
-    return true;
+    return 'dead_lettered';
   }
 }
+
+/** What became of one message taken from the queue (the `outcome` label of the deliveries metric). */
+type DeliveryOutcome = 'delivered' | 'refused' | 'dead_lettered' | 'dropped' | 'requeued' | 'aborted';
 
 /** Acks the message, or gives it back to the queue for another try. */
 function settle(channel: ConfirmChannel, message: ConsumeMessage, done: boolean, log: Logger): void {

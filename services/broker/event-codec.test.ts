@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { InvalidCloudEventError } from './errors.js';
 import {
+  eventLogFields,
   fromAmqpMessage,
   looksLikeCloudEvent,
   normaliseTime,
@@ -115,11 +116,33 @@ describe('AMQP mapping (eventing-rabbitmq CloudEventToRabbitMQMessage / NewMessa
     assert.equal(toAmqpMessage({ attributes: rest }).headers.time, ZERO_TIME);
   });
 
-  it('round-trips through AMQP, skipping x- and trace headers, and stringifying typed values', () => {
+  it('round-trips through AMQP, skipping x- headers, and stringifying typed values', () => {
     const msg = toAmqpMessage(withExtensions(event, { knativeerrordest: 'http://x/' }), { knativeerrorcode: 500 });
-    const back = fromAmqpMessage({ ...msg.headers, 'x-death': [{}], traceparent: '00-1', 'ce-extra': Buffer.from('b') }, msg.content);
+    const back = fromAmqpMessage({ ...msg.headers, 'x-death': [{}], 'ce-extra': Buffer.from('b') }, msg.content);
     assert.deepEqual(back.attributes, { ...event.attributes, knativeerrordest: 'http://x/', knativeerrorcode: '500', extra: 'b' });
     assert.deepEqual(back.data, event.data);
+  });
+
+  it('carries the trace context extension through unchanged, and offers it as W3C headers too', () => {
+    const traceparent = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
+    const traced = withExtensions(event, { traceparent, tracestate: 'vendor=1' });
+    const msg = toAmqpMessage(traced);
+    assert.equal(msg.headers.traceparent, traceparent);
+    const back = fromAmqpMessage(msg.headers, msg.content);
+    assert.deepEqual(back.attributes, traced.attributes);
+    const { headers } = toHttpBinary(back);
+    assert.equal(headers['ce-traceparent'], traceparent);
+    assert.equal(headers['ce-tracestate'], 'vendor=1');
+    assert.equal(headers.traceparent, traceparent);
+    assert.equal(headers.tracestate, 'vendor=1');
+    assert.deepEqual(parseHttpEvent(headers, back.data ?? Buffer.alloc(0)).attributes, traced.attributes);
+  });
+
+  it('log fields name the event, its document and its trace', () => {
+    const data = Buffer.from(JSON.stringify({ document: { key: 'docs/a.pdf', version: 'etag-1' }, chunkCount: 2 }));
+    const traced = { attributes: { ...event.attributes, traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' }, data };
+    assert.deepEqual(eventLogFields(traced), { eventId: 'e-1', eventType: 'io.sluice.ingest.requested', key: 'docs/a.pdf', version: 'etag-1', traceId: '0af7651916cd43dd8448eb211c80319c' });
+    assert.deepEqual(eventLogFields({ attributes: { id: 'x', type: 't', subject: 'k.txt' }, data: Buffer.from('not json') }), { eventId: 'x', eventType: 't', key: 'k.txt' });
   });
 
   it('an empty content-type header means no datacontenttype, an empty body no data', () => {

@@ -11,6 +11,7 @@
  * - HTTP out (dispatcher → subscriber): binary mode.
  */
 import { CloudEvent, HTTP, ValidationError } from 'cloudevents';
+import { eventLogFields as sharedEventLogFields, type EventLogFields } from '../../lib/runtime/event-context.js';
 import { InvalidCloudEventError } from './errors.js';
 
 /** A CloudEvent as the broker carries it: attributes as strings, data as opaque bytes. */
@@ -36,6 +37,10 @@ const SPEC_VERSION = '1.0';
 export const ZERO_TIME = '0001-01-01T00:00:00Z';
 const CONTEXT_ATTRIBUTES = new Set(['id', 'source', 'specversion', 'type', 'datacontenttype', 'dataschema', 'subject', 'time']);
 const ATTRIBUTE_NAME = /^[a-z0-9]+$/;
+/** The CloudEvents Distributed Tracing extension's attributes (W3C trace context). */
+const TRACE_CONTEXT = ['traceparent', 'tracestate'] as const;
+/** Data larger than this is not parsed just to name the document in logs (the subject still does). */
+const LOG_DATA_MAX_BYTES = 64 * 1024;
 
 /** Whether an HTTP message claims to carry a CloudEvent (structured or batch content type, or ce-specversion). */
 export function looksLikeCloudEvent(headers: HttpHeaders): boolean {
@@ -135,11 +140,20 @@ function finish(attributes: Record<string, string>, data: Buffer | undefined): B
   return data === undefined ? { attributes: out } : { attributes: out, data };
 }
 
-/** Binary-mode HTTP request for a subscriber (or the ingress, for replies). */
+/**
+ * Binary-mode HTTP request for a subscriber (or the ingress, for replies). The Distributed
+ * Tracing extension (`traceparent`, `tracestate`) travels unchanged as `ce-` headers and also
+ * as the W3C trace context headers, which is where eventing-rabbitmq's dispatcher puts the
+ * trace context it read from the AMQP message: a subscriber finds it either way.
+ */
 export function toHttpBinary(event: BrokerEvent): { headers: Record<string, string>; body: Buffer } {
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(event.attributes)) {
     headers[name === 'datacontenttype' ? 'content-type' : `ce-${name}`] = value;
+  }
+  for (const name of TRACE_CONTEXT) {
+    const value = event.attributes[name];
+    if (value) headers[name] = value;
   }
   return { headers, body: event.data ?? Buffer.alloc(0) };
 }
@@ -178,7 +192,6 @@ export function fromAmqpMessage(headers: Readonly<Record<string, unknown>> | und
   const attributes: Record<string, string> = {};
   for (const [rawKey, value] of Object.entries(headers ?? {})) {
     const key = rawKey.toLowerCase();
-    if (key === 'traceparent' || key === 'tracestate') continue;
     const name = key.startsWith('ce-') ? key.slice(3) : key;
     if (name.startsWith('x-') || value === undefined || value === null) continue;
     const text = headerText(value);
@@ -196,10 +209,20 @@ export function withExtensions(event: BrokerEvent, extensions: Readonly<Record<s
   return { ...event, attributes: { ...event.attributes, ...extensions } };
 }
 
-/** The fields every log line about an event carries. */
-export function eventLogFields(event: BrokerEvent): { eventId?: string; eventType?: string; subject?: string } {
-  const { id, type, subject } = event.attributes;
-  return { eventId: id, eventType: type, subject };
+/** The fields every log line about an event carries: id, type, document key and version, trace id. */
+export function eventLogFields(event: BrokerEvent): EventLogFields {
+  return sharedEventLogFields(event.attributes, jsonDataForLogs(event));
+}
+
+function jsonDataForLogs(event: BrokerEvent): unknown {
+  const { data } = event;
+  const ct = event.attributes.datacontenttype;
+  if (data === undefined || data.length > LOG_DATA_MAX_BYTES || (ct !== undefined && !isJsonMediaType(ct))) return undefined;
+  try {
+    return JSON.parse(data.toString('utf8'));
+  } catch {
+    return undefined;
+  }
 }
 
 /**

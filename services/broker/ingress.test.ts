@@ -77,6 +77,21 @@ describe('ingress', () => {
     assert.match(await res.text(), /did not confirm/);
   });
 
+  it('/metrics counts what the ingress did with each event', async () => {
+    const metricsText = async () => (await fetch(`${base}/metrics`)).text();
+    const count = (text: string, labels: string) => Number(new RegExp(`^sluice_broker_ingress_events_total\\{${labels}\\} (\\d+)$`, 'm').exec(text)?.[1] ?? 0);
+    const before = await metricsText();
+    await fetch(`${base}/`, { method: 'POST', headers: { ...event, 'ce-type': 'm.counted' }, body: 'a' });
+    await fetch(`${base}/`, { method: 'POST', headers: event, body: 'x'.repeat(65) });
+    publisher.fail = true;
+    await fetch(`${base}/`, { method: 'POST', headers: { ...event, 'ce-type': 'm.counted' }, body: 'a' });
+    const after = await metricsText();
+    assert.equal(count(after, 'type="m.counted",outcome="accepted"'), 1);
+    assert.equal(count(after, 'type="m.counted",outcome="unavailable"'), 1);
+    assert.equal(count(after, 'type="unknown",outcome="too_large"') - count(before, 'type="unknown",outcome="too_large"'), 1);
+    assert.match(after, /^sluice_process_resident_memory_bytes \d+/m);
+  });
+
   it('/healthz says whether RabbitMQ is connected', async () => {
     assert.equal((await fetch(`${base}/healthz`)).status, 200);
     publisher.ready = false;

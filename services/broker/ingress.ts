@@ -8,6 +8,8 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import type { Logger } from '../../lib/log.js';
 import { InvalidCloudEventError, PublishError } from './errors.js';
 import { eventLogFields, parseHttpEvent, toAmqpMessage } from './event-codec.js';
+import { registry } from '../../lib/runtime/metrics.js';
+import { ingressEvents } from './metrics.js';
 import type { EventPublisher } from './publisher.js';
 
 export const DEFAULT_MAX_EVENT_BYTES = 1024 * 1024;
@@ -30,6 +32,9 @@ export function createIngressApp(options: IngressOptions): express.Express {
     if (publisher.ready) res.json({ status: 'ok' });
     else res.status(503).json({ status: 'RabbitMQ not connected' });
   });
+  app.get('/metrics', async (_req, res) => {
+    res.type(registry.contentType).send(await registry.metrics());
+  });
 
   app.use((req, res, next) => {
     if (req.method !== 'POST') {
@@ -48,13 +53,22 @@ export function createIngressApp(options: IngressOptions): express.Express {
     const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
     const event = parseHttpEvent(req.headers, body);
     const fields = eventLogFields(event);
-    await publisher.publish(exchange, toAmqpMessage(event));
+    const type = event.attributes.type ?? 'unknown';
+    try {
+      await publisher.publish(exchange, toAmqpMessage(event));
+    } catch (err) {
+      ingressEvents.inc({ type, outcome: 'unavailable' });
+      throw err;
+    }
+    ingressEvents.inc({ type, outcome: 'accepted' });
     log.info({ ...fields, exchange }, 'event accepted');
     res.status(202).end();
   });
 
   app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
     const status = statusOf(err);
+    if (status === 413) ingressEvents.inc({ type: 'unknown', outcome: 'too_large' });
+    else if (status < 500) ingressEvents.inc({ type: 'unknown', outcome: 'invalid' });
     const message = err instanceof Error ? err.message : String(err);
     if (status >= 500) log.error({ err: message }, 'event not accepted');
     else log.warn({ status, err: message }, 'event rejected');

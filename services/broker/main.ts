@@ -7,11 +7,14 @@
  *                           (default: the four Sluice Services on SPLIT/EMBED/INDEX/API_PORT)
  * - BROKER_MAX_EVENT_BYTES  1048576: larger requests get 413
  * - BROKER_SHUTDOWN_GRACE_MS 20000: how long SIGTERM waits for in-flight deliveries
+ * - OTEL_TRACES_EXPORTER    none | console | otlp: a span per delivery, in the event's trace
  */
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { loadConfig } from '../../lib/config.js';
 import { createLogger } from '../../lib/log.js';
+import { initTracing } from '../../lib/runtime/tracing.js';
 import { DEFAULT_SHUTDOWN_GRACE_MS, startBroker } from './broker.js';
 import { DEFAULT_MAX_EVENT_BYTES } from './ingress.js';
 
@@ -50,6 +53,7 @@ function defaultSubscribers(): string {
 }
 
 try {
+  const tracing = initTracing({ serviceName: 'broker', exporter: loadConfig().OTEL_TRACES_EXPORTER });
   const eventingDir = resolve(env('BROKER_EVENTING_DIR') ?? join(repoRoot(), 'eventing'));
   const broker = await startBroker({
     rabbitmqUrl: env('RABBITMQ_URL') ?? 'amqp://guest:guest@127.0.0.1:5672',
@@ -64,7 +68,10 @@ try {
   const onSignal = (signal: string) => {
     log.info({ signal }, 'shutting down');
     broker.close().then(
-      () => process.exit(0),
+      async () => {
+        await tracing.shutdown();
+        process.exit(0);
+      },
       (err: unknown) => {
         log.error({ err: (err as Error).message }, 'shutdown failed');
         process.exit(1);

@@ -11,6 +11,8 @@
  *   SOURCE_START_FROM_NS    first run only: filer timestamp (ns) to start after (default 0 = the
  *                           whole log, so objects uploaded before the source ever ran are seen)
  *   SOURCE_CHECKPOINT_FILE  optional: keep the checkpoint in this file instead of the filer KV
+ *   SOURCE_METRICS_PORT     /metrics (default 8185, on SLUICE_BIND)
+ *   OTEL_TRACES_EXPORTER    none | console | otlp (each object event starts a trace)
  *   LOG_LEVEL
  *
  * Delivery is at-least-once and in filer order: the checkpoint (filer KV key
@@ -19,11 +21,17 @@
  */
 import { randomInt } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
+import { ROOT_CONTEXT } from '@opentelemetry/api';
+import { loadConfig as loadSluiceConfig } from '../../lib/config.js';
 import { ObjectChangedData } from '../../lib/events/schemas.js';
 import { createLogger, type Logger } from '../../lib/log.js';
+import { eventLogFields } from '../../lib/runtime/event-context.js';
+import { serveMetrics } from '../../lib/runtime/metrics-server.js';
+import { eventSpanAttributes, initTracing, inSpan, SpanKind, withTraceContext } from '../../lib/runtime/tracing.js';
 import { Checkpointer, FileCheckpointStore, FilerKvCheckpointStore, type CheckpointStore } from './checkpoint.js';
 import { bucketPathPrefix, mapFilerEvent } from './event-mapping.js';
 import { FilerClient, type SubscribeMetadataResponse } from './filer-client.js';
+import { sourceEvents } from './metrics.js';
 import { HttpSink } from './sink.js';
 
 export interface SourceConfig {
@@ -137,8 +145,15 @@ export async function runSource(cfg: SourceConfig, signal: AbortSignal, log: Log
       onInvalid: (info) => log.error(info, 'object event failed its data schema; skipping it'),
     });
     for (const event of events) {
-      const outcome = await sink.send(event);
-      log.info({ eventId: event.id, type: event.type, subject: event.subject, source: event.source, outcome }, 'object event sent');
+      // Each object event is the root of its document's trace; the stages continue it.
+      const attributes = eventSpanAttributes(event, { key: event.subject });
+      const traced = await inSpan(`seaweedfs-source ${event.type}`, { kind: SpanKind.PRODUCER, parent: ROOT_CONTEXT, attributes }, async (_span, ctx) => {
+        const stamped = withTraceContext(event, ctx);
+        const outcome = await sink.send(stamped);
+        sourceEvents.inc({ type: event.type, outcome });
+        return { stamped, outcome };
+      });
+      log.info({ ...eventLogFields(traced.stamped, traced.stamped.data), source: event.source, outcome: traced.outcome }, 'object event sent');
     }
     if (signal.aborted) return false;
     if (resp.ts_ns !== undefined) checkpointer.advance(String(resp.ts_ns));
@@ -189,6 +204,15 @@ async function main(): Promise<void> {
     log.fatal({ err: (err as Error).message }, 'invalid configuration');
     process.exit(2);
   }
+  let sluice: ReturnType<typeof loadSluiceConfig>;
+  try {
+    sluice = loadSluiceConfig();
+  } catch (err) {
+    log.fatal({ err: (err as Error).message }, 'invalid configuration');
+    process.exit(2);
+  }
+  const tracing = initTracing({ serviceName: 'seaweedfs-source', exporter: sluice.OTEL_TRACES_EXPORTER });
+  const metrics = await serveMetrics({ port: sluice.SOURCE_METRICS_PORT, host: sluice.SLUICE_BIND, log });
   const controller = new AbortController();
   const stop = (sig: NodeJS.Signals) => {
     if (controller.signal.aborted) {
@@ -206,6 +230,8 @@ async function main(): Promise<void> {
     log.fatal({ err: (err as Error).message, stack: (err as Error).stack }, 'seaweedfs source crashed');
     process.exit(1);
   }
+  metrics?.close();
+  await tracing.shutdown();
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

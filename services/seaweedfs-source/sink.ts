@@ -8,6 +8,7 @@
 import { HTTP, type CloudEvent } from 'cloudevents';
 import pRetry, { AbortError } from 'p-retry';
 import type { Logger } from '../../lib/log.js';
+import { sinkRetries } from './metrics.js';
 
 export type DeliveryOutcome = 'delivered' | 'rejected';
 
@@ -97,6 +98,7 @@ export class HttpSink {
         randomize: true,
         signal: this.opts.signal,
         onFailedAttempt: ({ error, attemptNumber }) => {
+          sinkRetries.inc();
           this.opts.log.warn({ ...ctx, attempt: attemptNumber, err: error.message }, 'sink delivery failed; retrying');
         },
       });

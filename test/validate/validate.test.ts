@@ -17,6 +17,7 @@ import { buildRoutingTable } from '../../services/broker/routing.js';
 import { triggerQueueName } from './kmeta.js';
 import { buildOverlays } from './kustomize.js';
 import { ProblemList, type K8sObject } from './model.js';
+import { definedMetricNames, metricNamesIn } from './monitoring-check.js';
 import { formatProblem, validateManifests, type ValidationResult } from './validate.js';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -130,6 +131,22 @@ describe('manifest validation', { concurrency: 6 }, () => {
     assertError(result, /functions\/split\/func\.yaml/, /limits\.concurrency is 5 but knative\/ says 4/);
   });
 
+  test('catches a dashboard panel querying a metric no code defines, and a dashboard that is not JSON', async () => {
+    const typo = await validateWith('deploy/monitoring/sluice-dashboard.json', 'rate(sluice_events_total[', 'rate(sluice_event_total[');
+    assertError(typo, /sluice-dashboard\.json/, /queries sluice_event_total, which no Sluice code defines/);
+    const broken = await validateWith('deploy/monitoring/sluice-dashboard.json', /^\{/, '{,');
+    assertError(broken, /sluice-dashboard\.json/, /not valid JSON/);
+  });
+
+  test('catches a PodMonitor selecting a Service the overlay lacks, or the wrong port; an unknown monitor field', async () => {
+    const service = await validateWith('deploy/monitoring/podmonitor-sluice.yaml', 'sluice-embed,', 'sluice-embedder,');
+    assertError(service, /PodMonitor sluice\/sluice-functions/, /Knative Service sluice-embedder, which this overlay does not deploy/);
+    const port = await validateWith('deploy/monitoring/podmonitor-sluice.yaml', 'port: user-port', 'port: http1');
+    assertError(port, /PodMonitor sluice\/sluice-functions/, /Knative names the user container's port user-port/);
+    const field = await validateWith('deploy/monitoring/servicemonitor-rabbitmq.yaml', 'scrapeTimeout: 10s', 'scrapeTimout: 10s');
+    assertError(field, /ServiceMonitor sluice\/sluice-rabbitmq/, /scrapeTimout/);
+  });
+
   test('the CLI exits 1 and names the problem', async () => {
     const dir = await copyManifests();
     const file = join(dir, 'eventing/triggers.yaml');
@@ -141,6 +158,21 @@ describe('manifest validation', { concurrency: 6 }, () => {
       assert.match(err.stdout ?? '', /manifest validation FAILED/);
       return true;
     });
+  });
+});
+
+describe('dashboard queries', () => {
+  test('metric names are what remains of PromQL without labels, ranges, grouping, functions and variables', () => {
+    assert.deepEqual(metricNamesIn('histogram_quantile(0.95, sum by (le, stage) (rate(sluice_stage_duration_seconds_bucket{stage=~"split|embed"}[$__rate_interval])))'), ['sluice_stage_duration_seconds_bucket']);
+    assert.deepEqual(metricNamesIn('sum(rate(a_total[5m])) / on (pod) group_left (node) b_info or vector(0)'), ['a_total', 'b_info']);
+    assert.deepEqual(metricNamesIn('sum by (queue) (rabbitmq_detailed_queue_messages_ready{queue=~"t\\\\..*"})'), ['rabbitmq_detailed_queue_messages_ready']);
+  });
+
+  test('the code defines every sluice_ metric the dashboard queries, process metrics included', () => {
+    const defined = definedMetricNames(repo);
+    for (const name of ['sluice_events_total', 'sluice_queue_depth', 'sluice_broker_dead_letters_total', 'sluice_source_events_total', 'sluice_process_resident_memory_bytes']) {
+      assert.ok(defined.has(name), name);
+    }
   });
 });
 

@@ -3,7 +3,8 @@
  *   1. `kubectl kustomize` builds every overlay under deploy/overlays;
  *   2. every object of each build matches its schema (Knative models, strict schemas);
  *   3. cross-references: eventing and serving, ingress and KEDA, images (deploy/images.env),
- *      environment against the code, secrets, func.yaml, each overlay's promises.
+ *      environment against the code, secrets, func.yaml, each overlay's promises, monitors
+ *      and the Grafana dashboard against the metrics the code defines.
  *
  *   node --import tsx test/validate/validate.ts [MANIFEST_ROOT] [--code-root DIR]
  *
@@ -21,6 +22,7 @@ import { checkFuncYamls } from './func-check.js';
 import { checkDockerfile, checkImageEntries, checkImages, IMAGES_FILE, readImagesFile } from './images.js';
 import { checkIngress } from './ingress-checks.js';
 import { buildOverlays, parseObjects } from './kustomize.js';
+import { checkDashboards, checkMonitors } from './monitoring-check.js';
 import { ofKind, ProblemList, type K8sObject, type Problem } from './model.js';
 import { checkOverlayPolicy } from './policies.js';
 import { checkSchemas } from './schema-check.js';
@@ -60,6 +62,7 @@ export async function validateManifests(options: ValidateOptions): Promise<Valid
     checkEventing({ objects, knativeServiceNames, report });
     checkIngress(objects, report);
     checkOverlayPolicy(name, objects, report);
+    checkMonitors(objects, report);
     const all = workloads(objects);
     const catalog = secretCatalog(objects, external);
     const refs = secretRefs(objects);
@@ -81,6 +84,7 @@ export async function validateManifests(options: ValidateOptions): Promise<Valid
     }
   }
   if (overlays.length > 0) checkUnusedExternalSecrets(external, referencedSecrets, files);
+  checkDashboards(root, codeRoot, files);
 
   const all = problems.all;
   return {

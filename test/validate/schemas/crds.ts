@@ -158,7 +158,59 @@ export const ScaledObjectSpec = z.strictObject({
 export const ScaledObjectOverride = z.strictObject({ spec: ScaledObjectSpec });
 export { RabbitmqScalerMetadata };
 
+/**
+ * Prometheus operator (monitoring.coreos.com/v1) PodMonitor and ServiceMonitor: the fields of
+ * deploy/monitoring, from the operator's API reference.
+ */
+const LabelSelector = z.strictObject({
+  matchLabels: StringMap.optional(),
+  matchExpressions: z
+    .array(z.strictObject({ key: z.string().min(1), operator: z.enum(['In', 'NotIn', 'Exists', 'DoesNotExist']), values: z.array(z.string()).optional() }))
+    .optional(),
+});
+/** Prometheus duration: 15s, 1m30s. */
+const PromDuration = z.string().regex(/^(\d+(ms|s|m|h|d|w|y))+$/, 'must be a Prometheus duration, e.g. 15s');
+const RelabelConfig = z.strictObject({
+  sourceLabels: z.array(z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/)).optional(),
+  separator: z.string().optional(),
+  targetLabel: z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/).optional(),
+  regex: z.string().optional(),
+  replacement: z.string().optional(),
+  action: z.enum(['replace', 'keep', 'drop', 'labelmap', 'labeldrop', 'labelkeep', 'hashmod', 'lowercase', 'uppercase', 'keepequal', 'dropequal']).optional(),
+});
+const scrapeEndpoint = {
+  path: z.string().startsWith('/').optional(),
+  scheme: z.enum(['http', 'https']).optional(),
+  params: z.record(z.string(), z.array(z.string())).optional(),
+  interval: PromDuration.optional(),
+  scrapeTimeout: PromDuration.optional(),
+  relabelings: z.array(RelabelConfig).optional(),
+  metricRelabelings: z.array(RelabelConfig).optional(),
+};
+const PodMonitor = object(
+  'monitoring.coreos.com/v1',
+  'PodMonitor',
+  z.strictObject({
+    selector: LabelSelector,
+    namespaceSelector: z.strictObject({ any: z.boolean().optional(), matchNames: z.array(z.string()).optional() }).optional(),
+    podMetricsEndpoints: z.array(z.strictObject({ port: z.string().min(1), ...scrapeEndpoint })).min(1),
+    jobLabel: z.string().optional(),
+  }),
+);
+const ServiceMonitor = object(
+  'monitoring.coreos.com/v1',
+  'ServiceMonitor',
+  z.strictObject({
+    selector: LabelSelector,
+    namespaceSelector: z.strictObject({ any: z.boolean().optional(), matchNames: z.array(z.string()).optional() }).optional(),
+    endpoints: z.array(z.strictObject({ port: z.string().min(1), ...scrapeEndpoint })).min(1),
+    jobLabel: z.string().optional(),
+  }),
+);
+
 export const crdSchemas: Record<string, z.ZodType> = {
+  'monitoring.coreos.com/v1/PodMonitor': PodMonitor,
+  'monitoring.coreos.com/v1/ServiceMonitor': ServiceMonitor,
   'rabbitmq.com/v1beta1/RabbitmqCluster': RabbitmqCluster,
   'traefik.io/v1alpha1/IngressRoute': IngressRoute,
   'traefik.io/v1alpha1/Middleware': Middleware,
