@@ -10,7 +10,7 @@ import { CloudEvent } from 'cloudevents';
 import { SingleBar } from 'cli-progress';
 import { publishEvent } from '../lib/runtime/publish.js';
 import { ConfigError, loadConfig } from '../lib/config.js';
-import { BasicAuthConfigError, firstCredential } from '../lib/http/basic-auth.js';
+import { BasicAuthConfigError, clientAuthorization, firstCredential } from '../lib/http/basic-auth.js';
 import { EventSource, EventType } from '../lib/events/types.js';
 import { createS3Client, headObject } from '../lib/storage/s3.js';
 import { CliError, createApiClient } from './api-client.js';
@@ -132,7 +132,7 @@ program
       datacontenttype: 'application/json',
       data: { bucket: options.bucket, key },
     });
-    await publishEvent(config.BROKER_URL, event).catch((err: Error) => {
+    await publishEvent(config.BROKER_URL, event, { authorization: clientAuthorization(config.SLUICE_BASIC_AUTH) }).catch((err: Error) => {
       throw new CliError(`${err.message} (is the stack up? make up)`);
     });
     console.log(`ingest requested for s3://${options.bucket}/${key} (event ${event.id})`);

@@ -35,6 +35,15 @@ export function firstCredential(spec: string | undefined): { user: string; passw
   return user !== undefined && password !== undefined ? { user, password } : undefined;
 }
 
+/**
+ * The `Authorization` header our own clients (CLI, API, source, the broker's replies) send to a
+ * service configured with the same SLUICE_BASIC_AUTH; undefined when authentication is off.
+ */
+export function clientAuthorization(spec: string | undefined): string | undefined {
+  const credential = firstCredential(spec);
+  return credential && basicAuthHeader(credential);
+}
+
 /** `Authorization` header value for a client. */
 export function basicAuthHeader(credential: { user: string; password: string }): string {
   return `Basic ${Buffer.from(`${credential.user}:${credential.password}`).toString('base64')}`;

@@ -5,13 +5,16 @@ import { TransientError } from './errors.js';
 import { ensureTraceContext } from './tracing.js';
 
 /** Published inside a span (an event handler), the event joins that span's trace. */
-export async function publishEvent(brokerUrl: string, event: CloudEvent<unknown>): Promise<void> {
+export async function publishEvent(brokerUrl: string, event: CloudEvent<unknown>, options: { authorization?: string | undefined } = {}): Promise<void> {
   const message = HTTP.binary(ensureTraceContext(event));
+  const headers = mapCeHeaders(message.headers, encodeHeaderValue);
+  // The broker ingress asks for basic auth when SLUICE_BASIC_AUTH is set (see lib/http/basic-auth.ts).
+  if (options.authorization) headers.authorization = options.authorization;
   let res: Response;
   try {
     res = await fetch(brokerUrl, {
       method: 'POST',
-      headers: mapCeHeaders(message.headers, encodeHeaderValue),
+      headers,
       body: message.body as string,
       signal: AbortSignal.timeout(15_000),
     });

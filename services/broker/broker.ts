@@ -8,6 +8,7 @@ import type { RecoveringChannelModel } from 'amqplib';
 import { createLogger, type Logger } from '../../lib/log.js';
 import { connectAmqp } from './connection.js';
 import { Dispatcher, planDispatchers } from './dispatcher.js';
+import { clientAuthorization, parseBasicAuthUsers } from '../../lib/http/basic-auth.js';
 import { createIngressApp, DEFAULT_MAX_EVENT_BYTES } from './ingress.js';
 import { watchQueues } from './metrics.js';
 import { ConfirmPublisher } from './publisher.js';
@@ -25,6 +26,8 @@ export interface BrokerOptions {
   /** 0 picks a free port. */
   readonly port?: number;
   readonly maxEventBytes?: number;
+  /** SLUICE_BASIC_AUTH: when set, the ingress needs basic auth and replies carry the first pair. */
+  readonly basicAuth?: string;
   /** How long shutdown waits for in-flight deliveries before leaving them to redelivery. */
   readonly shutdownGraceMs?: number;
   /** Which Broker to run when the manifests declare several. */
@@ -58,13 +61,14 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
   }
 
   const publisher = new ConfirmPublisher(log);
-  const app = createIngressApp({ exchange: topology.exchange, publisher, log, maxEventBytes: options.maxEventBytes ?? DEFAULT_MAX_EVENT_BYTES });
+  const users = parseBasicAuthUsers(options.basicAuth);
+  const app = createIngressApp({ exchange: topology.exchange, publisher, log, maxEventBytes: options.maxEventBytes ?? DEFAULT_MAX_EVENT_BYTES, ...(users ? { users } : {}) });
   const host = options.host ?? '127.0.0.1';
   const server = await listen(app, host, options.port ?? 0);
   const port = (server.address() as AddressInfo).port;
   const url = `http://${urlHost(host)}:${port}/`;
 
-  const dispatchers = planDispatchers(table).map((spec) => new Dispatcher(spec, { log, replyUrl: url }));
+  const dispatchers = planDispatchers(table).map((spec) => new Dispatcher(spec, { log, replyUrl: url, replyAuthorization: clientAuthorization(options.basicAuth) }));
   let connection: RecoveringChannelModel | undefined;
   const unwatchQueues = watchQueues(
     dispatchers.map(({ spec }) => ({ queue: spec.queue, trigger: spec.name, kind: spec.kind })),

@@ -77,6 +77,8 @@ export interface DispatcherOptions {
   readonly log: Logger;
   /** The broker ingress, where reply events go. */
   readonly replyUrl: string;
+  /** Sent with reply events when the ingress needs basic auth. */
+  readonly replyAuthorization?: string;
 }
 
 /** Consumes one queue across reconnects; {@link attach} runs on every (re)connect. */
@@ -191,7 +193,9 @@ export class Dispatcher {
       return 'failed';
     }
     const fields = { replyId: reply.attributes.id, replyType: reply.attributes.type };
-    const outcome = await sendWithRetries(this.options.replyUrl, toHttpBinary(reply), this.spec.delivery, { signal });
+    const request = toHttpBinary(reply);
+    if (this.options.replyAuthorization) request.headers.authorization = this.options.replyAuthorization;
+    const outcome = await sendWithRetries(this.options.replyUrl, request, this.spec.delivery, { signal });
     if (outcome.kind === 'aborted') return 'aborted';
     if (outcome.kind === 'failed') {
       log.warn({ ...fields, status: outcome.status, error: outcome.error }, 'reply event not accepted by the broker ingress');

@@ -98,3 +98,34 @@ describe('ingress', () => {
     assert.equal((await fetch(`${base}/healthz`)).status, 503);
   });
 });
+
+describe('ingress with basic auth (SLUICE_BASIC_AUTH)', () => {
+  let authServer: Server;
+  let authBase = '';
+  before(async () => {
+    const app = createIngressApp({ exchange: 'b.ns.b', publisher, users: { ops: 's3cret' }, log: createLogger('t').child({}, { level: 'silent' }) });
+    authServer = app.listen(0, '127.0.0.1');
+    await new Promise((resolve) => authServer.once('listening', resolve));
+    authBase = `http://127.0.0.1:${(authServer.address() as AddressInfo).port}`;
+  });
+  after(() => authServer.close());
+
+  const basic = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
+
+  it('401 with a challenge and nothing published, without or with wrong credentials', async () => {
+    for (const headers of [event, { ...event, authorization: basic('ops', 'wrong') }]) {
+      const res = await fetch(`${authBase}/`, { method: 'POST', headers, body: 'hello' });
+      assert.equal(res.status, 401);
+      assert.match(res.headers.get('www-authenticate') ?? '', /^Basic realm="sluice-broker"/);
+    }
+    assert.equal(publisher.published.length, 0);
+  });
+
+  it('202 with the configured credentials; health and metrics stay open', async () => {
+    const res = await fetch(`${authBase}/`, { method: 'POST', headers: { ...event, authorization: basic('ops', 's3cret') }, body: 'hello' });
+    assert.equal(res.status, 202);
+    assert.equal(publisher.published.length, 1);
+    assert.equal((await fetch(`${authBase}/healthz`)).status, 200);
+    assert.equal((await fetch(`${authBase}/metrics`)).status, 200);
+  });
+});

@@ -5,6 +5,7 @@
  * `GET /healthz` and a body size limit (413). This file is the one place errors become statuses.
  */
 import express, { type NextFunction, type Request, type Response } from 'express';
+import { createBasicAuth, type Credentials } from '../../lib/http/basic-auth.js';
 import type { Logger } from '../../lib/log.js';
 import { InvalidCloudEventError, PublishError } from './errors.js';
 import { eventLogFields, parseHttpEvent, toAmqpMessage } from './event-codec.js';
@@ -21,6 +22,8 @@ export interface IngressOptions {
   readonly log: Logger;
   /** Largest accepted request body; larger is 413. */
   readonly maxEventBytes?: number;
+  /** When set, POSTs need HTTP basic auth, as Traefik's basicAuth middleware asks in the cluster. */
+  readonly users?: Credentials;
 }
 
 export function createIngressApp(options: IngressOptions): express.Express {
@@ -35,6 +38,10 @@ export function createIngressApp(options: IngressOptions): express.Express {
   app.get('/metrics', async (_req, res) => {
     res.type(registry.contentType).send(await registry.metrics());
   });
+
+  // Before the method and path checks: without credentials a client learns nothing, as behind
+  // Traefik. Health and metrics stay open for probes and Prometheus.
+  app.use(createBasicAuth(options.users, 'sluice-broker'));
 
   app.use((req, res, next) => {
     if (req.method !== 'POST') {

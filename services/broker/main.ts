@@ -7,6 +7,7 @@
  *                           (default: the four Sluice Services on SPLIT/EMBED/INDEX/API_PORT)
  * - BROKER_MAX_EVENT_BYTES  1048576: larger requests get 413
  * - BROKER_SHUTDOWN_GRACE_MS 20000: how long SIGTERM waits for in-flight deliveries
+ * - SLUICE_BASIC_AUTH       user:password pairs: the ingress then needs basic auth
  * - OTEL_TRACES_EXPORTER    none | console | otlp: a span per delivery, in the event's trace
  */
 import { existsSync } from 'node:fs';
@@ -63,6 +64,7 @@ try {
     port: intEnv('BROKER_PORT', 8180, 0, 65535),
     maxEventBytes: intEnv('BROKER_MAX_EVENT_BYTES', DEFAULT_MAX_EVENT_BYTES, 1, 2 ** 31),
     shutdownGraceMs: intEnv('BROKER_SHUTDOWN_GRACE_MS', DEFAULT_SHUTDOWN_GRACE_MS, 0, 3_600_000),
+    basicAuth: env('SLUICE_BASIC_AUTH'),
     log,
   });
   const onSignal = (signal: string) => {

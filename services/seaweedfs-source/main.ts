@@ -7,6 +7,7 @@
  *   SEAWEEDFS_FILER_GRPC    filer gRPC address (default 127.0.0.1:18888)
  *   SEAWEEDFS_BUCKETS       comma-separated buckets to watch (default $S3_BUCKET)
  *   K_SINK / BROKER_URL     where to POST the events
+ *   SLUICE_BASIC_AUTH       credentials for a broker ingress that needs them (first pair)
  *   SOURCE_CLIENT_NAME      subscriber name and checkpoint key (default sluice-seaweedfs-source)
  *   SOURCE_START_FROM_NS    first run only: filer timestamp (ns) to start after (default 0 = the
  *                           whole log, so objects uploaded before the source ever ran are seen)
@@ -33,6 +34,7 @@ import { bucketPathPrefix, mapFilerEvent } from './event-mapping.js';
 import { FilerClient, type SubscribeMetadataResponse } from './filer-client.js';
 import { sourceEvents } from './metrics.js';
 import { HttpSink } from './sink.js';
+import { clientAuthorization } from '../../lib/http/basic-auth.js';
 
 export interface SourceConfig {
   filerAddress: string;
@@ -41,6 +43,8 @@ export interface SourceConfig {
   clientName: string;
   startFromNs: string;
   checkpointFile?: string;
+  /** Sent to a broker ingress that needs basic auth (from SLUICE_BASIC_AUTH). */
+  authorization?: string | undefined;
   /** Resubscription backoff bounds (ms). */
   minBackoffMs?: number;
   maxBackoffMs?: number;
@@ -67,6 +71,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): SourceConfig {
     clientName: env.SOURCE_CLIENT_NAME || 'sluice-seaweedfs-source',
     startFromNs,
     ...(env.SOURCE_CHECKPOINT_FILE ? { checkpointFile: env.SOURCE_CHECKPOINT_FILE } : {}),
+    authorization: clientAuthorization(env.SLUICE_BASIC_AUTH),
   };
 }
 
@@ -121,7 +126,7 @@ export async function runSource(cfg: SourceConfig, signal: AbortSignal, log: Log
   const store: CheckpointStore = cfg.checkpointFile
     ? new FileCheckpointStore(cfg.checkpointFile)
     : new FilerKvCheckpointStore(filer, cfg.clientName);
-  const sink = new HttpSink(cfg.sinkUrl, { log, signal });
+  const sink = new HttpSink(cfg.sinkUrl, { log, signal, authorization: cfg.authorization });
   const buckets = new Set(cfg.buckets);
   const pathPrefixes = cfg.buckets.map(bucketPathPrefix);
 

@@ -21,6 +21,8 @@ export interface SinkOptions {
   requestTimeoutMs?: number;
   /** Aborting stops retrying: `send` then rejects with the abort reason. */
   signal?: AbortSignal;
+  /** `Authorization` header for a broker ingress that needs basic auth (SLUICE_BASIC_AUTH). */
+  authorization?: string | undefined;
 }
 
 /** 4xx answers that mean "not now" rather than "never": retried like a 5xx. */
@@ -90,6 +92,7 @@ export class HttpSink {
     try {
       const payload = typeof body === 'string' || body === undefined ? body : new Uint8Array(body as Uint8Array);
       const encoded = encodeHeaders(headers as Record<string, unknown>);
+      if (this.opts.authorization) encoded.authorization = this.opts.authorization;
       await pRetry(() => this.post(encoded, payload), {
         retries: Infinity,
         factor: 2,
