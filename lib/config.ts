@@ -31,6 +31,11 @@ const ConfigSchema = z.object({
   MAX_OBJECT_BYTES: positiveInt(100 * 1024 * 1024),
   MAX_CHUNKS_PER_DOCUMENT: positiveInt(20000),
   MAX_PAGES: positiveInt(2000),
+  MAX_EXTRACTED_CHARS: positiveInt(10_000_000),
+  MAX_INFLATE_RATIO: positiveInt(100),
+  MAX_NESTING_DEPTH: positiveInt(1000),
+  SPLIT_DEADLINE_MS: positiveInt(60_000),
+  SPLIT_WORKER_MAX_MB: positiveInt(256),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;

@@ -9,6 +9,12 @@ import { ObjectNotFoundError, type StoredObject } from '../../lib/storage/s3.js'
 import { createMemoryClaimStore, createMemoryStatusStore, silentContext } from '../../test/support/fakes.js';
 import { createChunker } from './chunk.js';
 import { createSplitHandler } from './handler.js';
+import { createIsolatedExtractor } from './worker/isolated.js';
+
+const extractor = createIsolatedExtractor(
+  { maxPages: 100, maxExtractedChars: 1_000_000, maxInflateRatio: 100, maxNestingDepth: 1000 },
+  { deadlineMs: 30_000, maxMemoryMb: 128 },
+);
 
 const objects = new Map<string, StoredObject>();
 const put = (key: string, text: string | Uint8Array, etag = 'etag-1') => {
@@ -31,7 +37,8 @@ const handler = createSplitHandler({
   claims,
   chunker: createChunker({ size: 200, overlap: 20 }),
   buckets: ['documents'],
-  limits: { maxObjectBytes: 1_000_000, maxPages: 100, maxChunks: 50 },
+  extractor,
+  limits: { maxObjectBytes: 1_000_000, maxChunks: 50 },
 });
 
 const created = (key: string, bucket = 'documents') =>
@@ -67,7 +74,8 @@ test('an object whose current version is fully indexed is unchanged: no download
     claims,
     chunker: createChunker({ size: 200, overlap: 20 }),
     buckets: ['documents'],
-    limits: { maxObjectBytes: 1_000_000, maxPages: 100, maxChunks: 50 },
+    extractor,
+    limits: { maxObjectBytes: 1_000_000, maxChunks: 50 },
   });
   const later = new CloudEvent({ type: EventType.ObjectUpdated, source: '/test', time: new Date(Date.now() + 1000).toISOString(), data: { bucket: 'documents', key: 'same.md' } });
   const reply = await counting(later, silentContext);

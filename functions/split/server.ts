@@ -9,6 +9,7 @@ import { createStatusStore, statusCollectionName } from '../../lib/status/index.
 import { createVectorStore } from '../../lib/vector-store/qdrant.js';
 import { createChunker } from './chunk.js';
 import { createSplitHandler } from './handler.js';
+import { createIsolatedExtractor } from './worker/isolated.js';
 
 const config = loadConfig();
 const log = createLogger('split');
@@ -23,8 +24,12 @@ const handler = createSplitHandler({
   status: createStatusStore({ url: config.QDRANT_URL, apiKey: config.QDRANT_API_KEY, collection: statusCollectionName(config.QDRANT_COLLECTION) }),
   claims: createClaimCheckStore({ s3, bucket: config.S3_PIPELINE_BUCKET, thresholdBytes: config.CLAIM_CHECK_THRESHOLD_BYTES }),
   chunker: createChunker({ size: config.CHUNK_SIZE, overlap: config.CHUNK_OVERLAP }),
+  extractor: createIsolatedExtractor(
+    { maxPages: config.MAX_PAGES, maxExtractedChars: config.MAX_EXTRACTED_CHARS, maxInflateRatio: config.MAX_INFLATE_RATIO, maxNestingDepth: config.MAX_NESTING_DEPTH },
+    { deadlineMs: config.SPLIT_DEADLINE_MS, maxMemoryMb: config.SPLIT_WORKER_MAX_MB },
+  ),
   buckets: config.S3_BUCKET.split(',').map((b) => b.trim()).filter(Boolean),
-  limits: { maxObjectBytes: config.MAX_OBJECT_BYTES, maxPages: config.MAX_PAGES, maxChunks: config.MAX_CHUNKS_PER_DOCUMENT },
+  limits: { maxObjectBytes: config.MAX_OBJECT_BYTES, maxChunks: config.MAX_CHUNKS_PER_DOCUMENT },
 });
 
 const app = createFunctionApp({ stage: 'split', source: EventSource.split, handler, log });

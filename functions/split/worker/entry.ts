@@ -1,0 +1,27 @@
+/**
+ * Worker thread entry: extracts one document and replies once. Runs untrusted parsing away from
+ * the event loop that serves HTTP, so that the parent can kill it on a deadline and V8 can
+ * stop it at its heap cap without taking split down.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { ExtractError, extractText } from '../extract/index.js';
+import type { ExtractJob, ExtractReply, WorkerLoaded } from './protocol.js';
+
+const job = workerData as ExtractJob;
+
+async function run(): Promise<ExtractReply> {
+  try {
+    return { ok: true, extracted: await extractText(job.bytes, job.key, job.contentType, job.limits) };
+  } catch (err) {
+    if (err instanceof ExtractError) return { ok: false, reason: err.reason, message: err.message };
+    const message = err instanceof Error ? err.message : String(err);
+    if (err instanceof RangeError && /call stack/i.test(message)) {
+      return { ok: false, reason: 'too_deep', message: 'the document is nested too deeply to parse' };
+    }
+    // Parsers throw all kinds of errors on malformed input; none of them gets better on retry.
+    return { ok: false, reason: 'corrupt', message: `could not extract text: ${message}` };
+  }
+}
+
+parentPort!.postMessage({ loaded: true } satisfies WorkerLoaded);
+parentPort!.postMessage(await run());
