@@ -17,6 +17,7 @@ export interface HtmlOptions {
 }
 
 export function extractHtml(html: string, options: HtmlOptions): Section[] {
+  assertNestingWithin(html, options.maxNestingDepth);
   // htmlparser2 (cheerio's forgiving non-spec parser) instead of parse5: several times faster,
   // and it does not slow down quadratically on pathologically deep nesting the way parse5 does.
   const $ = cheerio.load(html, { xml: { xmlMode: false, decodeEntities: true } });
@@ -45,9 +46,7 @@ export function extractHtml(html: string, options: HtmlOptions): Section[] {
       continue;
     }
     const element = node as Element;
-    if (depth > options.maxNestingDepth) {
-      throw new ExtractError('too_deep', `HTML elements are nested more than ${options.maxNestingDepth} deep (MAX_NESTING_DEPTH)`);
-    }
+    if (depth > options.maxNestingDepth) throw tooDeep(options.maxNestingDepth);
     const name = element.name.toLowerCase();
     if (SKIPPED.has(name) || element.attribs.role === 'navigation' || element.attribs['aria-hidden'] === 'true') continue;
     const heading = HEADING.exec(name);
@@ -69,4 +68,27 @@ export function extractHtml(html: string, options: HtmlOptions): Section[] {
   }
   flush();
   return sections;
+}
+
+// Elements whose end tag HTML lets authors omit: unclosed, they do not nest, so they are not counted.
+const OPTIONAL_END = new Set(['p', 'li', 'dt', 'dd', 'tr', 'td', 'th', 'option', 'optgroup', 'thead', 'tbody', 'tfoot', 'colgroup', 'caption', 'rb', 'rt', 'rp', 'html', 'head', 'body']);
+const VOID = new Set(['area', 'base', 'br', 'col', 'embed', 'hr', 'img', 'input', 'link', 'meta', 'param', 'source', 'track', 'wbr']);
+
+function tooDeep(maxDepth: number): ExtractError {
+  return new ExtractError('too_deep', `HTML elements are nested more than ${maxDepth} deep (MAX_NESTING_DEPTH)`);
+}
+
+/**
+ * A linear scan of the tags before parsing: building and querying a DOM of 100 000 nested
+ * elements takes the parser and selector engine tens of seconds, so such input is refused first.
+ */
+function assertNestingWithin(html: string, maxDepth: number): void {
+  const markup = html.replace(/<!--[\s\S]*?-->|<(script|style)\b[\s\S]*?<\/\1\s*>/gi, '');
+  let depth = 0;
+  for (const [, close, name, selfClosing] of markup.matchAll(/<(\/?)([a-zA-Z][a-zA-Z0-9-]*)[^>]*?(\/?)>/g)) {
+    const tag = name!.toLowerCase();
+    if (OPTIONAL_END.has(tag) || VOID.has(tag) || selfClosing) continue;
+    depth = close ? Math.max(0, depth - 1) : depth + 1;
+    if (depth > maxDepth) throw tooDeep(maxDepth);
+  }
 }

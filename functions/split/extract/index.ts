@@ -1,17 +1,13 @@
 /** Text extraction: bytes of a supported document in, sections of text out, within limits. */
 import { detectKind } from './detect.js';
-import { extractDocx } from './docx.js';
 import { ExtractError } from './errors.js';
-import { extractHtml } from './html.js';
 import { extractMarkdown } from './markdown.js';
-import { extractPdf } from './pdf.js';
 import type { DocumentKind, Section } from './section.js';
 import { decodeText } from './text.js';
 import { assertNoEntityDeclarations } from './xml.js';
 
 export { UnsupportedTypeError } from './detect.js';
 export { ExtractError, type ExtractFailureReason } from './errors.js';
-export { PdfReadError } from './pdf.js';
 export type { DocumentKind, Section } from './section.js';
 
 export interface ExtractLimits {
@@ -38,16 +34,18 @@ export async function extractText(bytes: Uint8Array, key: string, contentType: s
   return { kind, sections };
 }
 
+// The heavy parsers (pdf.js, mammoth, cheerio) load on first use: each document gets a fresh
+// worker, and a text file should not pay for loading pdf.js.
 async function extractSections(kind: DocumentKind, bytes: Uint8Array, limits: ExtractLimits): Promise<Section[]> {
   switch (kind) {
     case 'pdf':
-      return extractPdf(bytes, limits);
+      return (await import('./pdf.js')).extractPdf(bytes, limits);
     case 'docx':
-      return extractDocx(bytes, limits);
+      return (await import('./docx.js')).extractDocx(bytes, limits);
     case 'html': {
       const html = decodeText(bytes);
       assertNoEntityDeclarations(html, 'HTML document');
-      return extractHtml(html, limits);
+      return (await import('./html.js')).extractHtml(html, limits);
     }
     case 'markdown':
       return extractMarkdown(decodeWithin(bytes, limits));

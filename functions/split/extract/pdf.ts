@@ -37,7 +37,7 @@ export async function extractPdf(bytes: Uint8Array, options: PdfOptions): Promis
     if (name === 'PasswordException' || /password/i.test(message)) {
       throw new PdfReadError('encrypted', 'PDF is password-protected');
     }
-    if (err instanceof RangeError && /call stack/i.test(message)) {
+    if (/maximum call stack/i.test(message)) {
       throw new PdfReadError('too_deep', 'PDF objects are nested too deeply to parse');
     }
     throw new PdfReadError('corrupt', `PDF could not be parsed: ${message}`);

@@ -15,7 +15,7 @@ async function run(): Promise<ExtractReply> {
   } catch (err) {
     if (err instanceof ExtractError) return { ok: false, reason: err.reason, message: err.message };
     const message = err instanceof Error ? err.message : String(err);
-    if (err instanceof RangeError && /call stack/i.test(message)) {
+    if (/maximum call stack/i.test(message)) {
       return { ok: false, reason: 'too_deep', message: 'the document is nested too deeply to parse' };
     }
     // Parsers throw all kinds of errors on malformed input; none of them gets better on retry.

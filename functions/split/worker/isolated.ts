@@ -26,10 +26,10 @@ export interface IsolationOptions {
 // a one-line bootstrap that registers tsx first.
 const ENTRY = new URL(`./entry${extname(fileURLToPath(import.meta.url))}`, import.meta.url);
 
-function startWorker(options: WorkerOptions): Worker {
-  if (!ENTRY.pathname.endsWith('.ts')) return new Worker(ENTRY, options);
+function startWorker(entry: URL, options: WorkerOptions): Worker {
+  if (!entry.pathname.endsWith('.ts')) return new Worker(entry, options);
   const tsx = JSON.stringify(import.meta.resolve('tsx/esm/api'));
-  return new Worker(`import(${tsx}).then((tsx) => { tsx.register(); return import(${JSON.stringify(ENTRY.href)}); });`, { ...options, eval: true });
+  return new Worker(`import(${tsx}).then((tsx) => { tsx.register(); return import(${JSON.stringify(entry.href)}); });`, { ...options, eval: true });
 }
 
 export function createIsolatedExtractor(limits: ExtractLimits, isolation: IsolationOptions): Extractor {
@@ -37,14 +37,15 @@ export function createIsolatedExtractor(limits: ExtractLimits, isolation: Isolat
     extract(bytes, key, contentType) {
       // The worker gets its own copy: the caller's bytes may be a view into a pooled buffer.
       const job: ExtractJob = { bytes: new Uint8Array(bytes), key, contentType, limits };
-      return runWorker(job, isolation);
+      return runInWorker(ENTRY, job, isolation);
     },
   };
 }
 
-function runWorker(job: ExtractJob, { deadlineMs, maxMemoryMb }: IsolationOptions): Promise<Extracted> {
+/** Runs `job` in a fresh worker started from `entry` (a module speaking protocol.ts). */
+export function runInWorker(entry: URL, job: ExtractJob, { deadlineMs, maxMemoryMb }: IsolationOptions): Promise<Extracted> {
   return new Promise((resolve, reject) => {
-    const worker = startWorker({
+    const worker = startWorker(entry, {
       workerData: job,
       transferList: [job.bytes.buffer as ArrayBuffer],
       resourceLimits: { maxOldGenerationSizeMb: maxMemoryMb, maxYoungGenerationSizeMb: Math.min(32, maxMemoryMb), stackSizeMb: 4 },
