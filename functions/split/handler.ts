@@ -12,9 +12,8 @@ import type { Handler } from '../../lib/runtime/function-server.js';
 import { claimKey, type ClaimCheckStore } from '../../lib/storage/claim-check.js';
 import { ObjectNotFoundError, ObjectTooLargeError, type StoredObject } from '../../lib/storage/s3.js';
 import { cycleOf, type StatusStore, type StatusTransition } from '../../lib/status/index.js';
-import type { Chunker } from './chunk.js';
-import { ExtractError, type Extracted } from './extract/index.js';
-import type { Extractor } from './worker/isolated.js';
+import { ExtractError } from './extract/index.js';
+import type { SplitDocument, Splitter } from './worker/isolated.js';
 
 export interface SplitLimits {
   maxObjectBytes: number;
@@ -30,9 +29,8 @@ export interface SplitDependencies {
   status: Pick<StatusStore, 'get' | 'record'>;
   now?: () => Date;
   claims: ClaimCheckStore;
-  chunker: Chunker;
-  /** Text extraction from untrusted bytes (isolated, with its own limits). */
-  extractor: Extractor;
+  /** Extraction and chunking of untrusted bytes (isolated, with its own limits). */
+  splitter: Splitter;
   /** Buckets the pipeline may read; an event naming any other bucket is rejected. */
   buckets: readonly string[];
   limits: SplitLimits;
@@ -108,11 +106,10 @@ export function createSplitHandler(deps: SplitDependencies): Handler {
     const version = object.etag || sha256Hex(object.bytes);
     if (object.size === 0) throw failure('empty', 'object is empty (0 bytes)', version);
 
-    const extracted = await extract(deps.extractor, object, request.key, (reason, message) => failure(reason, message, version));
-    const chunks = await deps.chunker.chunk(extracted.sections);
+    const { kind, chunks } = await split(deps.splitter, object, request.key, (reason, message) => failure(reason, message, version));
     if (chunks.length === 0) {
-      const why = extracted.kind === 'pdf' ? ': the PDF has no text layer (scanned pages?); OCR is not supported yet' : '';
-      throw failure('no_text', `no extractable text in this ${extracted.kind} document${why}`, version);
+      const why = kind === 'pdf' ? ': the PDF has no text layer (scanned pages?); OCR is not supported yet' : '';
+      throw failure('no_text', `no extractable text in this ${kind} document${why}`, version);
     }
     if (chunks.length > deps.limits.maxChunks) {
       throw failure('too_many_chunks', `${chunks.length} chunks, over the limit of ${deps.limits.maxChunks} (MAX_CHUNKS_PER_DOCUMENT)`, version);
@@ -129,7 +126,7 @@ export function createSplitHandler(deps: SplitDependencies): Handler {
       requestedAt: cycle,
     };
     const packed = await deps.claims.pack(chunks, claimKey('chunks', document.docId, version));
-    log.info({ key: request.key, version, kind: extracted.kind, chunks: chunks.length, claimCheck: 'claim' in packed }, 'split');
+    log.info({ key: request.key, version, kind, chunks: chunks.length, claimCheck: 'claim' in packed }, 'split');
     return new CloudEvent({
       type: EventType.ChunksReady,
       source: EventSource.split,
@@ -183,14 +180,14 @@ async function read(
   }
 }
 
-async function extract(
-  extractor: Extractor,
+async function split(
+  splitter: Splitter,
   object: StoredObject,
   key: string,
   failure: (reason: string, message: string) => DocumentError,
-): Promise<Extracted> {
+): Promise<SplitDocument> {
   try {
-    return await extractor.extract(object.bytes, key, object.contentType);
+    return await splitter.split(object.bytes, key, object.contentType);
   } catch (err) {
     if (err instanceof ExtractError) throw failure(err.reason, err.message);
     // Anything else is the worker failing to run at all: ours to fix, so retried, not blamed on the document.

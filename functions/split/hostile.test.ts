@@ -12,9 +12,8 @@ import { DocumentError } from '../../lib/runtime/errors.js';
 import { ObjectTooLargeError } from '../../lib/storage/s3.js';
 import { hostileFiles } from '../../test/hostile/files.js';
 import { createMemoryClaimStore, createMemoryStatusStore, silentContext } from '../../test/support/fakes.js';
-import { createChunker } from './chunk.js';
 import { createSplitHandler } from './handler.js';
-import { createIsolatedExtractor } from './worker/isolated.js';
+import { createIsolatedSplitter } from './worker/isolated.js';
 
 const config = loadConfig({});
 const files = hostileFiles();
@@ -30,9 +29,9 @@ const handler = createSplitHandler({
   countIndexed: async () => 0,
   status: createMemoryStatusStore(),
   claims: createMemoryClaimStore(1_000_000),
-  chunker: createChunker({ size: config.CHUNK_SIZE, overlap: config.CHUNK_OVERLAP }),
-  extractor: createIsolatedExtractor(
+  splitter: createIsolatedSplitter(
     { maxPages: config.MAX_PAGES, maxExtractedChars: config.MAX_EXTRACTED_CHARS, maxInflateRatio: config.MAX_INFLATE_RATIO, maxNestingDepth: config.MAX_NESTING_DEPTH },
+    { size: config.CHUNK_SIZE, overlap: config.CHUNK_OVERLAP },
     { deadlineMs: config.SPLIT_DEADLINE_MS, maxMemoryMb: config.SPLIT_WORKER_MAX_MB },
   ),
   buckets: ['documents'],

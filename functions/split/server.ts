@@ -7,9 +7,8 @@ import { createClaimCheckStore } from '../../lib/storage/claim-check.js';
 import { createS3Client, getObject, headObject } from '../../lib/storage/s3.js';
 import { createStatusStore, statusCollectionName } from '../../lib/status/index.js';
 import { createVectorStore } from '../../lib/vector-store/qdrant.js';
-import { createChunker } from './chunk.js';
 import { createSplitHandler } from './handler.js';
-import { createIsolatedExtractor } from './worker/isolated.js';
+import { createIsolatedSplitter } from './worker/isolated.js';
 
 const config = loadConfig();
 const log = createLogger('split');
@@ -23,9 +22,9 @@ const handler = createSplitHandler({
   countIndexed: (docId, version) => vectors.countDocumentPoints(docId, version),
   status: createStatusStore({ url: config.QDRANT_URL, apiKey: config.QDRANT_API_KEY, collection: statusCollectionName(config.QDRANT_COLLECTION) }),
   claims: createClaimCheckStore({ s3, bucket: config.S3_PIPELINE_BUCKET, thresholdBytes: config.CLAIM_CHECK_THRESHOLD_BYTES }),
-  chunker: createChunker({ size: config.CHUNK_SIZE, overlap: config.CHUNK_OVERLAP }),
-  extractor: createIsolatedExtractor(
+  splitter: createIsolatedSplitter(
     { maxPages: config.MAX_PAGES, maxExtractedChars: config.MAX_EXTRACTED_CHARS, maxInflateRatio: config.MAX_INFLATE_RATIO, maxNestingDepth: config.MAX_NESTING_DEPTH },
+    { size: config.CHUNK_SIZE, overlap: config.CHUNK_OVERLAP },
     { deadlineMs: config.SPLIT_DEADLINE_MS, maxMemoryMb: config.SPLIT_WORKER_MAX_MB },
   ),
   buckets: config.S3_BUCKET.split(',').map((b) => b.trim()).filter(Boolean),

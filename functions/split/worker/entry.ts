@@ -1,9 +1,10 @@
 /**
- * Worker thread entry: extracts one document and replies once. Runs untrusted parsing away from
+ * Worker thread entry: extracts and chunks one document and replies once. Runs untrusted parsing away from
  * the event loop that serves HTTP, so that the parent can kill it on a deadline and V8 can
  * stop it at its heap cap without taking split down.
  */
 import { parentPort, workerData } from 'node:worker_threads';
+import { createChunker } from '../chunk.js';
 import { ExtractError, extractText } from '../extract/index.js';
 import type { ExtractJob, ExtractReply, WorkerLoaded } from './protocol.js';
 
@@ -11,7 +12,9 @@ const job = workerData as ExtractJob;
 
 async function run(): Promise<ExtractReply> {
   try {
-    return { ok: true, extracted: await extractText(job.bytes, job.key, job.contentType, job.limits) };
+    const { kind, sections } = await extractText(job.bytes, job.key, job.contentType, job.limits);
+    // Chunking ten million characters takes seconds: here, not on the loop that serves HTTP.
+    return { ok: true, document: { kind, chunks: await createChunker(job.chunking).chunk(sections) } };
   } catch (err) {
     if (err instanceof ExtractError) return { ok: false, reason: err.reason, message: err.message };
     const message = err instanceof Error ? err.message : String(err);

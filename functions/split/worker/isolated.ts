@@ -1,5 +1,5 @@
 /**
- * Extraction in a fresh worker thread per document, with a deadline (the worker is terminated,
+ * Extraction and chunking in a fresh worker thread per document, with a deadline (the worker is terminated,
  * which stops even a parser that never yields) and a V8 heap cap. A fresh worker costs a
  * module load (~0.1-0.3 s) but leaves no parser state behind and needs no pool bookkeeping;
  * embedding a document costs far more than that.
@@ -7,11 +7,15 @@
 import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker, type WorkerOptions } from 'node:worker_threads';
-import { ExtractError, type ExtractLimits, type Extracted } from '../extract/index.js';
-import type { ExtractJob, WorkerMessage } from './protocol.js';
+import type { ChunkerOptions } from '../chunk.js';
+import { ExtractError, type ExtractLimits } from '../extract/index.js';
+import type { ExtractJob, SplitDocument, WorkerMessage } from './protocol.js';
 
-export interface Extractor {
-  extract(bytes: Uint8Array, key: string, contentType: string): Promise<Extracted>;
+export type { SplitDocument } from './protocol.js';
+
+/** Untrusted bytes in, chunks out; document failures as ExtractError. */
+export interface Splitter {
+  split(bytes: Uint8Array, key: string, contentType: string): Promise<SplitDocument>;
 }
 
 export interface IsolationOptions {
@@ -32,18 +36,18 @@ function startWorker(entry: URL, options: WorkerOptions): Worker {
   return new Worker(`import(${tsx}).then((tsx) => { tsx.register(); return import(${JSON.stringify(entry.href)}); });`, { ...options, eval: true });
 }
 
-export function createIsolatedExtractor(limits: ExtractLimits, isolation: IsolationOptions): Extractor {
+export function createIsolatedSplitter(limits: ExtractLimits, chunking: ChunkerOptions, isolation: IsolationOptions): Splitter {
   return {
-    extract(bytes, key, contentType) {
+    split(bytes, key, contentType) {
       // The worker gets its own copy: the caller's bytes may be a view into a pooled buffer.
-      const job: ExtractJob = { bytes: new Uint8Array(bytes), key, contentType, limits };
+      const job: ExtractJob = { bytes: new Uint8Array(bytes), key, contentType, limits, chunking };
       return runInWorker(ENTRY, job, isolation);
     },
   };
 }
 
 /** Runs `job` in a fresh worker started from `entry` (a module speaking protocol.ts). */
-export function runInWorker(entry: URL, job: ExtractJob, { deadlineMs, maxMemoryMb }: IsolationOptions): Promise<Extracted> {
+export function runInWorker(entry: URL, job: ExtractJob, { deadlineMs, maxMemoryMb }: IsolationOptions): Promise<SplitDocument> {
   return new Promise((resolve, reject) => {
     const worker = startWorker(entry, {
       workerData: job,
@@ -68,7 +72,7 @@ export function runInWorker(entry: URL, job: ExtractJob, { deadlineMs, maxMemory
         started = true;
         return;
       }
-      settle(() => (message.ok ? resolve(message.extracted) : reject(new ExtractError(message.reason, message.message))));
+      settle(() => (message.ok ? resolve(message.document) : reject(new ExtractError(message.reason, message.message))));
     });
     worker.once('error', (err: Error & { code?: string }) => settle(() => reject(workerFailure(err, started, maxMemoryMb))));
     worker.once('exit', (code) => settle(() => reject(new ExtractError('corrupt', `the parser exited unexpectedly (exit code ${code})`))));

@@ -1,14 +1,23 @@
 /** Messages between split and its extraction worker thread. */
-import type { ExtractFailureReason, ExtractLimits, Extracted } from '../extract/index.js';
+import type { Chunk } from '../../../lib/events/schemas.js';
+import type { ChunkerOptions } from '../chunk.js';
+import type { DocumentKind, ExtractFailureReason, ExtractLimits } from '../extract/index.js';
 
 export interface ExtractJob {
   bytes: Uint8Array;
   key: string;
   contentType: string;
   limits: ExtractLimits;
+  chunking: ChunkerOptions;
 }
 
-export type ExtractReply = { ok: true; extracted: Extracted } | { ok: false; reason: ExtractFailureReason; message: string };
+/** A document's chunks, and what kind of document it was. */
+export interface SplitDocument {
+  kind: DocumentKind;
+  chunks: Chunk[];
+}
+
+export type ExtractReply = { ok: true; document: SplitDocument } | { ok: false; reason: ExtractFailureReason; message: string };
 
 /** Sent first, once the parsers are loaded: failures before it are ours, not the document's. */
 export interface WorkerLoaded {
