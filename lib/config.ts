@@ -36,6 +36,7 @@ const ConfigSchema = z.object({
   MAX_NESTING_DEPTH: positiveInt(1000),
   SPLIT_DEADLINE_MS: positiveInt(60_000),
   SPLIT_WORKER_MAX_MB: positiveInt(256),
+  SPLIT_WORKERS: positiveInt(2),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;

@@ -13,7 +13,7 @@ import { createIsolatedSplitter } from './worker/isolated.js';
 const splitter = createIsolatedSplitter(
   { maxPages: 100, maxExtractedChars: 1_000_000, maxInflateRatio: 100, maxNestingDepth: 1000 },
   { size: 200, overlap: 20 },
-  { deadlineMs: 30_000, maxMemoryMb: 128 },
+  { deadlineMs: 30_000, maxMemoryMb: 128, size: 1 },
 );
 
 const objects = new Map<string, StoredObject>();

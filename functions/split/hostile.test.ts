@@ -32,7 +32,7 @@ const handler = createSplitHandler({
   splitter: createIsolatedSplitter(
     { maxPages: config.MAX_PAGES, maxExtractedChars: config.MAX_EXTRACTED_CHARS, maxInflateRatio: config.MAX_INFLATE_RATIO, maxNestingDepth: config.MAX_NESTING_DEPTH },
     { size: config.CHUNK_SIZE, overlap: config.CHUNK_OVERLAP },
-    { deadlineMs: config.SPLIT_DEADLINE_MS, maxMemoryMb: config.SPLIT_WORKER_MAX_MB },
+    { deadlineMs: config.SPLIT_DEADLINE_MS, maxMemoryMb: config.SPLIT_WORKER_MAX_MB, size: config.SPLIT_WORKERS },
   ),
   buckets: ['documents'],
   limits: { maxObjectBytes: config.MAX_OBJECT_BYTES, maxChunks: config.MAX_CHUNKS_PER_DOCUMENT },

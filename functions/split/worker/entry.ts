@@ -1,16 +1,14 @@
 /**
- * Worker thread entry: extracts and chunks one document and replies once. Runs untrusted parsing away from
- * the event loop that serves HTTP, so that the parent can kill it on a deadline and V8 can
- * stop it at its heap cap without taking split down.
+ * Worker thread entry: extracts and chunks the documents it is sent, one at a time, one reply
+ * each. Runs untrusted parsing away from the event loop that serves HTTP, so that the parent
+ * can kill it on a deadline and V8 can stop it at its heap cap without taking split down.
  */
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort } from 'node:worker_threads';
 import { createChunker } from '../chunk.js';
 import { ExtractError, extractText } from '../extract/index.js';
 import type { ExtractJob, ExtractReply, WorkerLoaded } from './protocol.js';
 
-const job = workerData as ExtractJob;
-
-async function run(): Promise<ExtractReply> {
+async function run(job: ExtractJob): Promise<ExtractReply> {
   try {
     const { kind, sections } = await extractText(job.bytes, job.key, job.contentType, job.limits);
     // Chunking ten million characters takes seconds: here, not on the loop that serves HTTP.
@@ -27,4 +25,6 @@ async function run(): Promise<ExtractReply> {
 }
 
 parentPort!.postMessage({ loaded: true } satisfies WorkerLoaded);
-parentPort!.postMessage(await run());
+parentPort!.on('message', (job: ExtractJob) => {
+  void run(job).then((reply) => parentPort!.postMessage(reply));
+});
