@@ -1,7 +1,7 @@
 /**
  * A small pool of extraction worker threads. Each job gets a deadline (on expiry the worker is
  * terminated, which stops even a parser that never yields, and replaced) and runs under the
- * worker's V8 heap cap. Workers are reused while they behave: a fresh worker per document cost
+ * worker's V8 heap cap. Workers are reused while documents succeed: a fresh worker per document cost
  * 0.3-0.8 s of module loading (pdf.js, the splitter) on a 2-core machine, more than parsing a
  * typical document. Idle workers exit after a while so an idle split gives the memory back.
  */
@@ -97,6 +97,12 @@ export function createWorkerPool(entry: URL, options: PoolOptions): WorkerPool {
         return;
       }
       finish(slot, (pending) => (message.ok ? pending.resolve(message.document) : pending.reject(new ExtractError(message.reason, message.message))));
+      // A worker that just choked on a document keeps whatever heap that took (V8 seldom gives
+      // it back) and whatever state the parser was left in: retire it; failures are rare.
+      if (!message.ok) {
+        discard(slot);
+        return;
+      }
       // An idle worker neither keeps the process alive nor stays forever.
       slot.worker.unref();
       slot.idle = setTimeout(() => discard(slot), idleMs).unref();
