@@ -43,6 +43,12 @@ const ConfigSchema = z.object({
   OTEL_EXPORTER_OTLP_ENDPOINT: z.string().url().optional(),
   /** The SeaweedFS source's /metrics port (it has no other HTTP endpoint). */
   SOURCE_METRICS_PORT: port(8185),
+  MAX_EXTRACTED_CHARS: positiveInt(10_000_000),
+  MAX_INFLATE_RATIO: positiveInt(100),
+  MAX_NESTING_DEPTH: positiveInt(1000),
+  SPLIT_DEADLINE_MS: positiveInt(60_000),
+  SPLIT_WORKER_MAX_MB: positiveInt(256),
+  SPLIT_WORKERS: positiveInt(2),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;

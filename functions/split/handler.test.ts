@@ -7,8 +7,14 @@ import { EventType } from '../../lib/events/types.js';
 import { DocumentError, InvalidEventError } from '../../lib/runtime/errors.js';
 import { ObjectNotFoundError, type StoredObject } from '../../lib/storage/s3.js';
 import { createMemoryClaimStore, createMemoryStatusStore, silentContext } from '../../test/support/fakes.js';
-import { createChunker } from './chunk.js';
 import { createSplitHandler } from './handler.js';
+import { createIsolatedSplitter } from './worker/isolated.js';
+
+const splitter = createIsolatedSplitter(
+  { maxPages: 100, maxExtractedChars: 1_000_000, maxInflateRatio: 100, maxNestingDepth: 1000 },
+  { size: 200, overlap: 20 },
+  { deadlineMs: 30_000, maxMemoryMb: 128, size: 1 },
+);
 
 const objects = new Map<string, StoredObject>();
 const put = (key: string, text: string | Uint8Array, etag = 'etag-1') => {
@@ -29,9 +35,9 @@ const handler = createSplitHandler({
   countIndexed: async (docId, version) => indexed.get(`${docId}@${version}`) ?? 0,
   status,
   claims,
-  chunker: createChunker({ size: 200, overlap: 20 }),
   buckets: ['documents'],
-  limits: { maxObjectBytes: 1_000_000, maxPages: 100, maxChunks: 50 },
+  splitter,
+  limits: { maxObjectBytes: 1_000_000, maxChunks: 50 },
 });
 
 const created = (key: string, bucket = 'documents') =>
@@ -65,9 +71,9 @@ test('an object whose current version is fully indexed is unchanged: no download
     countIndexed: async (id, version) => indexed.get(`${id}@${version}`) ?? 0,
     status,
     claims,
-    chunker: createChunker({ size: 200, overlap: 20 }),
     buckets: ['documents'],
-    limits: { maxObjectBytes: 1_000_000, maxPages: 100, maxChunks: 50 },
+    splitter,
+    limits: { maxObjectBytes: 1_000_000, maxChunks: 50 },
   });
   const later = new CloudEvent({ type: EventType.ObjectUpdated, source: '/test', time: new Date(Date.now() + 1000).toISOString(), data: { bucket: 'documents', key: 'same.md' } });
   const reply = await counting(later, silentContext);

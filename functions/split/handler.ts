@@ -12,12 +12,11 @@ import type { Handler } from '../../lib/runtime/function-server.js';
 import { claimKey, type ClaimCheckStore } from '../../lib/storage/claim-check.js';
 import { ObjectNotFoundError, ObjectTooLargeError, type StoredObject } from '../../lib/storage/s3.js';
 import { cycleOf, type StatusStore, type StatusTransition } from '../../lib/status/index.js';
-import type { Chunker } from './chunk.js';
-import { extractText, PdfReadError, UnsupportedTypeError, type Extracted } from './extract/index.js';
+import { ExtractError } from './extract/index.js';
+import type { SplitDocument, Splitter } from './worker/isolated.js';
 
 export interface SplitLimits {
   maxObjectBytes: number;
-  maxPages: number;
   maxChunks: number;
 }
 
@@ -30,7 +29,8 @@ export interface SplitDependencies {
   status: Pick<StatusStore, 'get' | 'record'>;
   now?: () => Date;
   claims: ClaimCheckStore;
-  chunker: Chunker;
+  /** Extraction and chunking of untrusted bytes (isolated, with its own limits). */
+  splitter: Splitter;
   /** Buckets the pipeline may read; an event naming any other bucket is rejected. */
   buckets: readonly string[];
   limits: SplitLimits;
@@ -68,6 +68,10 @@ export function createSplitHandler(deps: SplitDependencies): Handler {
 
     // An unchanged object costs a HEAD and two small reads: no download, no embedding, no writes.
     const current = await head(deps, request, failure);
+    // Refused from the HEAD: an oversized object is never downloaded.
+    if (current.size > deps.limits.maxObjectBytes) {
+      throw failure('too_large', new ObjectTooLargeError(current.size, deps.limits.maxObjectBytes).message, current.etag || undefined);
+    }
     const previous = await deps.status.get(docId);
     if (
       previous?.indexed_version === current.etag &&
@@ -102,10 +106,10 @@ export function createSplitHandler(deps: SplitDependencies): Handler {
     const version = object.etag || sha256Hex(object.bytes);
     if (object.size === 0) throw failure('empty', 'object is empty (0 bytes)', version);
 
-    const extracted = await extract(object, request.key, deps.limits, (reason, message) => failure(reason, message, version));
-    const chunks = await deps.chunker.chunk(extracted.sections);
+    const { kind, chunks } = await split(deps.splitter, object, request.key, (reason, message) => failure(reason, message, version));
     if (chunks.length === 0) {
-      throw failure('no_text', `no extractable text in this ${extracted.kind} document${extracted.kind === 'pdf' ? ' (scanned pages without a text layer?)' : ''}`, version);
+      const why = kind === 'pdf' ? ': the PDF has no text layer (scanned pages?); OCR is not supported yet' : '';
+      throw failure('no_text', `no extractable text in this ${kind} document${why}`, version);
     }
     if (chunks.length > deps.limits.maxChunks) {
       throw failure('too_many_chunks', `${chunks.length} chunks, over the limit of ${deps.limits.maxChunks} (MAX_CHUNKS_PER_DOCUMENT)`, version);
@@ -122,7 +126,7 @@ export function createSplitHandler(deps: SplitDependencies): Handler {
       requestedAt: cycle,
     };
     const packed = await deps.claims.pack(chunks, claimKey('chunks', document.docId, version));
-    log.info({ key: request.key, version, kind: extracted.kind, chunks: chunks.length, claimCheck: 'claim' in packed }, 'split');
+    log.info({ key: request.key, version, kind, chunks: chunks.length, claimCheck: 'claim' in packed }, 'split');
     return new CloudEvent({
       type: EventType.ChunksReady,
       source: EventSource.split,
@@ -176,18 +180,17 @@ async function read(
   }
 }
 
-async function extract(
+async function split(
+  splitter: Splitter,
   object: StoredObject,
   key: string,
-  limits: SplitLimits,
   failure: (reason: string, message: string) => DocumentError,
-): Promise<Extracted> {
+): Promise<SplitDocument> {
   try {
-    return await extractText(object.bytes, key, object.contentType, { maxPages: limits.maxPages });
+    return await splitter.split(object.bytes, key, object.contentType);
   } catch (err) {
-    if (err instanceof UnsupportedTypeError) throw failure('unsupported_type', err.message);
-    if (err instanceof PdfReadError) throw failure(err.reason === 'encrypted' ? 'encrypted' : 'corrupt', err.message);
-    // Parsers throw all kinds of errors on malformed input; none of them gets better on retry.
-    throw failure('corrupt', `could not extract text: ${err instanceof Error ? err.message : String(err)}`);
+    if (err instanceof ExtractError) throw failure(err.reason, err.message);
+    // Anything else is the worker failing to run at all: ours to fix, so retried, not blamed on the document.
+    throw err;
   }
 }

@@ -8,8 +8,8 @@ import { createClaimCheckStore } from '../../lib/storage/claim-check.js';
 import { createS3Client, getObject, headObject } from '../../lib/storage/s3.js';
 import { createStatusStore, statusCollectionName } from '../../lib/status/index.js';
 import { createVectorStore } from '../../lib/vector-store/qdrant.js';
-import { createChunker } from './chunk.js';
 import { createSplitHandler } from './handler.js';
+import { createIsolatedSplitter } from './worker/isolated.js';
 
 const config = loadConfig();
 const log = createLogger('split');
@@ -18,15 +18,21 @@ const s3 = createS3Client(config);
 
 const vectors = createVectorStore({ url: config.QDRANT_URL, apiKey: config.QDRANT_API_KEY, collection: config.QDRANT_COLLECTION });
 
+const splitter = createIsolatedSplitter(
+  { maxPages: config.MAX_PAGES, maxExtractedChars: config.MAX_EXTRACTED_CHARS, maxInflateRatio: config.MAX_INFLATE_RATIO, maxNestingDepth: config.MAX_NESTING_DEPTH },
+  { size: config.CHUNK_SIZE, overlap: config.CHUNK_OVERLAP },
+  { deadlineMs: config.SPLIT_DEADLINE_MS, maxMemoryMb: config.SPLIT_WORKER_MAX_MB, size: config.SPLIT_WORKERS },
+);
+
 const handler = createSplitHandler({
   readObject: (bucket, key, maxBytes) => getObject(s3, bucket, key, maxBytes),
   headObject: (bucket, key) => headObject(s3, bucket, key),
   countIndexed: (docId, version) => vectors.countDocumentPoints(docId, version),
   status: createStatusStore({ url: config.QDRANT_URL, apiKey: config.QDRANT_API_KEY, collection: statusCollectionName(config.QDRANT_COLLECTION) }),
   claims: createClaimCheckStore({ s3, bucket: config.S3_PIPELINE_BUCKET, thresholdBytes: config.CLAIM_CHECK_THRESHOLD_BYTES }),
-  chunker: createChunker({ size: config.CHUNK_SIZE, overlap: config.CHUNK_OVERLAP }),
+  splitter,
   buckets: config.S3_BUCKET.split(',').map((b) => b.trim()).filter(Boolean),
-  limits: { maxObjectBytes: config.MAX_OBJECT_BYTES, maxPages: config.MAX_PAGES, maxChunks: config.MAX_CHUNKS_PER_DOCUMENT },
+  limits: { maxObjectBytes: config.MAX_OBJECT_BYTES, maxChunks: config.MAX_CHUNKS_PER_DOCUMENT },
 });
 
 const app = createFunctionApp({ stage: 'split', source: EventSource.split, handler, log, maxBodyBytes: config.MAX_EVENT_BYTES });
@@ -36,5 +42,8 @@ await serveFunction(app, {
   log,
   shutdownGraceMs: config.SHUTDOWN_GRACE_MS,
   tracing,
-  onShutdown: async () => s3.destroy(),
+  onShutdown: async () => {
+    await splitter.close();
+    s3.destroy();
+  },
 });

@@ -2,13 +2,17 @@
  * Decides how to read an object: by its bytes first (extensions and content types lie), then
  * by extension and declared content type for formats that have no magic number.
  */
+import { ExtractError } from './errors.js';
 import type { DocumentKind } from './section.js';
 
 const PDF_MAGIC = Buffer.from('%PDF-');
 const ZIP_MAGIC = Buffer.from([0x50, 0x4b, 0x03, 0x04]);
 
-export class UnsupportedTypeError extends Error {
+export class UnsupportedTypeError extends ExtractError {
   override readonly name = 'UnsupportedTypeError';
+  constructor(message: string) {
+    super('unsupported_type', message);
+  }
 }
 
 export function detectKind(bytes: Uint8Array, key: string, contentType: string): DocumentKind {

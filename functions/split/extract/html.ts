@@ -4,13 +4,20 @@
  */
 import * as cheerio from 'cheerio';
 import type { AnyNode, Element } from 'domhandler';
+import { ExtractError } from './errors.js';
 import type { Section } from './section.js';
 
 const SKIPPED = new Set(['script', 'style', 'noscript', 'template', 'nav', 'head', 'svg', 'iframe', 'object']);
 const BLOCK = new Set(['p', 'div', 'section', 'article', 'li', 'tr', 'br', 'pre', 'blockquote', 'dd', 'dt', 'table', 'ul', 'ol', 'dl', 'header', 'footer', 'main', 'aside', 'figure', 'figcaption', 'hr']);
 const HEADING = /^h([1-6])$/;
 
-export function extractHtml(html: string): Section[] {
+export interface HtmlOptions {
+  /** Deepest element nesting accepted (MAX_NESTING_DEPTH). */
+  maxNestingDepth: number;
+}
+
+export function extractHtml(html: string, options: HtmlOptions): Section[] {
+  assertNestingWithin(html, options.maxNestingDepth);
   // htmlparser2 (cheerio's forgiving non-spec parser) instead of parse5: several times faster,
   // and it does not slow down quadratically on pathologically deep nesting the way parse5 does.
   const $ = cheerio.load(html, { xml: { xmlMode: false, decodeEntities: true } });
@@ -27,9 +34,9 @@ export function extractHtml(html: string): Section[] {
   // Prefer the page's main content when it marks it: site navigation and sidebars are noise.
   const root = $('main, [role=main], article').get(0) ?? $('body').get(0);
   // Iterative walk: deeply nested markup must not overflow the stack.
-  const stack: AnyNode[] = [...(root?.children ?? $.root().children().get())].reverse();
+  const stack: Array<[AnyNode, number]> = [...(root?.children ?? $.root().children().get())].reverse().map((node) => [node, 1]);
   while (stack.length) {
-    const node = stack.pop()!;
+    const [node, depth] = stack.pop()!;
     if (node.type === 'text') {
       buffer.push((node as unknown as { data: string }).data);
       continue;
@@ -39,6 +46,7 @@ export function extractHtml(html: string): Section[] {
       continue;
     }
     const element = node as Element;
+    if (depth > options.maxNestingDepth) throw tooDeep(options.maxNestingDepth);
     const name = element.name.toLowerCase();
     if (SKIPPED.has(name) || element.attribs.role === 'navigation' || element.attribs['aria-hidden'] === 'true') continue;
     const heading = HEADING.exec(name);
@@ -54,10 +62,33 @@ export function extractHtml(html: string): Section[] {
     }
     if (BLOCK.has(name)) {
       buffer.push('\n');
-      stack.push({ type: 'closer' } as unknown as AnyNode);
+      stack.push([{ type: 'closer' } as unknown as AnyNode, depth]);
     }
-    for (let i = element.children.length - 1; i >= 0; i--) stack.push(element.children[i]!);
+    for (let i = element.children.length - 1; i >= 0; i--) stack.push([element.children[i]!, depth + 1]);
   }
   flush();
   return sections;
+}
+
+// Elements whose end tag HTML lets authors omit: unclosed, they do not nest, so they are not counted.
+const OPTIONAL_END = new Set(['p', 'li', 'dt', 'dd', 'tr', 'td', 'th', 'option', 'optgroup', 'thead', 'tbody', 'tfoot', 'colgroup', 'caption', 'rb', 'rt', 'rp', 'html', 'head', 'body']);
+const VOID = new Set(['area', 'base', 'br', 'col', 'embed', 'hr', 'img', 'input', 'link', 'meta', 'param', 'source', 'track', 'wbr']);
+
+function tooDeep(maxDepth: number): ExtractError {
+  return new ExtractError('too_deep', `HTML elements are nested more than ${maxDepth} deep (MAX_NESTING_DEPTH)`);
+}
+
+/**
+ * A linear scan of the tags before parsing: building and querying a DOM of 100 000 nested
+ * elements takes the parser and selector engine tens of seconds, so such input is refused first.
+ */
+function assertNestingWithin(html: string, maxDepth: number): void {
+  const markup = html.replace(/<!--[\s\S]*?-->|<(script|style)\b[\s\S]*?<\/\1\s*>/gi, '');
+  let depth = 0;
+  for (const [, close, name, selfClosing] of markup.matchAll(/<(\/?)([a-zA-Z][a-zA-Z0-9-]*)[^>]*?(\/?)>/g)) {
+    const tag = name!.toLowerCase();
+    if (OPTIONAL_END.has(tag) || VOID.has(tag) || selfClosing) continue;
+    depth = close ? Math.max(0, depth - 1) : depth + 1;
+    if (depth > maxDepth) throw tooDeep(maxDepth);
+  }
 }

@@ -1,18 +1,24 @@
-/** Text extraction: bytes of a supported document in, sections of text out. */
+/** Text extraction: bytes of a supported document in, sections of text out, within limits. */
 import { detectKind } from './detect.js';
-import { extractDocx } from './docx.js';
-import { extractHtml } from './html.js';
+import { ExtractError } from './errors.js';
 import { extractMarkdown } from './markdown.js';
-import { extractPdf } from './pdf.js';
 import type { DocumentKind, Section } from './section.js';
 import { decodeText } from './text.js';
+import { assertNoEntityDeclarations } from './xml.js';
 
 export { UnsupportedTypeError } from './detect.js';
-export { PdfReadError } from './pdf.js';
+export { ExtractError, type ExtractFailureReason } from './errors.js';
 export type { DocumentKind, Section } from './section.js';
 
-export interface ExtractOptions {
+export interface ExtractLimits {
+  /** PDF pages read; later pages are ignored (MAX_PAGES). */
   maxPages: number;
+  /** Characters of extracted text a document may have (MAX_EXTRACTED_CHARS). */
+  maxExtractedChars: number;
+  /** How many times its size compressed data may inflate to (MAX_INFLATE_RATIO). */
+  maxInflateRatio: number;
+  /** Deepest HTML element nesting (MAX_NESTING_DEPTH). */
+  maxNestingDepth: number;
 }
 
 export interface Extracted {
@@ -20,20 +26,43 @@ export interface Extracted {
   sections: Section[];
 }
 
-export async function extractText(bytes: Uint8Array, key: string, contentType: string, options: ExtractOptions): Promise<Extracted> {
+export async function extractText(bytes: Uint8Array, key: string, contentType: string, limits: ExtractLimits): Promise<Extracted> {
   const kind = detectKind(bytes, key, contentType);
+  const sections = await extractSections(kind, bytes, limits);
+  const chars = sections.reduce((sum, section) => sum + section.text.length, 0);
+  if (chars > limits.maxExtractedChars) throw tooMuchText(chars, limits);
+  return { kind, sections };
+}
+
+// The heavy parsers (pdf.js, mammoth, cheerio) load on first use: each document gets a fresh
+// worker, and a text file should not pay for loading pdf.js.
+async function extractSections(kind: DocumentKind, bytes: Uint8Array, limits: ExtractLimits): Promise<Section[]> {
   switch (kind) {
     case 'pdf':
-      return { kind, sections: await extractPdf(bytes, options) };
+      return (await import('./pdf.js')).extractPdf(bytes, limits);
     case 'docx':
-      return { kind, sections: await extractDocx(bytes) };
-    case 'html':
-      return { kind, sections: extractHtml(decodeText(bytes)) };
+      return (await import('./docx.js')).extractDocx(bytes, limits);
+    case 'html': {
+      const html = decodeText(bytes);
+      assertNoEntityDeclarations(html, 'HTML document');
+      return (await import('./html.js')).extractHtml(html, limits);
+    }
     case 'markdown':
-      return { kind, sections: extractMarkdown(decodeText(bytes)) };
+      return extractMarkdown(decodeWithin(bytes, limits));
     case 'text': {
-      const text = decodeText(bytes).trim();
-      return { kind, sections: text ? [{ text }] : [] };
+      const text = decodeWithin(bytes, limits).trim();
+      return text ? [{ text }] : [];
     }
   }
+}
+
+/** Plain text is its own extracted text: refuse it before splitting it into lines and sections. */
+function decodeWithin(bytes: Uint8Array, limits: ExtractLimits): string {
+  const text = decodeText(bytes);
+  if (text.length > limits.maxExtractedChars) throw tooMuchText(text.length, limits);
+  return text;
+}
+
+function tooMuchText(chars: number, limits: ExtractLimits): ExtractError {
+  return new ExtractError('too_much_text', `${chars} characters of text, over the limit of ${limits.maxExtractedChars} (MAX_EXTRACTED_CHARS)`);
 }

@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { ExtractError } from './errors.js';
 import { extractHtml } from './html.js';
 import { extractMarkdown } from './markdown.js';
 import { decodeText } from './text.js';
@@ -18,7 +19,7 @@ test('html keeps main content and heading paths, drops scripts and navigation', 
     <h1>json — JSON encoder</h1><p>Intro text.</p><script>var x = 1;</script>
     <h2>Basic Usage</h2><p>Use <code>dumps</code> to serialize.</p></div>
     <div class="footer">Copyright</div></body></html>`;
-  const sections = extractHtml(html);
+  const sections = extractHtml(html, { maxNestingDepth: 1000 });
   assert.deepEqual(sections.map((s) => s.heading), ['json — JSON encoder', 'json — JSON encoder › Basic Usage']);
   const all = sections.map((s) => s.text).join('\n');
   assert.match(all, /Use dumps to serialize/);
@@ -28,8 +29,9 @@ test('html keeps main content and heading paths, drops scripts and navigation', 
 test('deeply nested html does not overflow the stack', () => {
   const depth = 20_000;
   const html = `<body>${'<div>'.repeat(depth)}deep text${'</div>'.repeat(depth)}</body>`;
-  const sections = extractHtml(html);
+  const sections = extractHtml(html, { maxNestingDepth: depth + 1 });
   assert.match(sections.map((s) => s.text).join(''), /deep text/);
+  assert.throws(() => extractHtml(html, { maxNestingDepth: 1000 }), (err: unknown) => err instanceof ExtractError && err.reason === 'too_deep');
 });
 
 test('text decoding handles UTF-8, UTF-16 with BOM and Latin-1', () => {

@@ -1,0 +1,133 @@
+/**
+ * Decompression-bomb guards. Parsers inflate into ArrayBuffers, which live outside the V8 heap
+ * and so outside the worker's heap cap: compressed data is therefore inflated once up front,
+ * counting and discarding the output, and refused as soon as it outgrows the allowed ratio.
+ */
+import { constants, createInflate, inflateSync } from 'node:zlib';
+import JSZip from 'jszip';
+import { ExtractError } from './errors.js';
+
+/** Small documents may always inflate to this much, whatever their ratio. */
+const INFLATE_FLOOR_BYTES = 16 * 1024 * 1024;
+/** Compressed inputs up to this size are counted synchronously (output bounded below). */
+const SYNC_INFLATE_INPUT_BYTES = 64 * 1024;
+const SYNC_INFLATE_OUTPUT_BYTES = 8 * 1024 * 1024;
+
+/** How many bytes a document of `size` compressed bytes may inflate to in total. */
+export function inflateBudget(size: number, maxRatio: number): number {
+  return Math.max(size * maxRatio, INFLATE_FLOOR_BYTES);
+}
+
+function overBudget(what: string, size: number, maxRatio: number): ExtractError {
+  return new ExtractError(
+    'inflate_limit',
+    `${what} inflates to more than ${maxRatio} times the document's ${size} bytes (MAX_INFLATE_RATIO): refused as a decompression bomb`,
+  );
+}
+
+/**
+ * Bytes a zlib stream inflates to, or a number over `limit` as soon as it is known to exceed
+ * it. Broken streams count what inflated before the damage (the parser reports the damage).
+ */
+export async function zlibInflatedSize(compressed: Uint8Array, limit: number): Promise<number> {
+  if (compressed.byteLength <= SYNC_INFLATE_INPUT_BYTES) {
+    try {
+      const cap = Math.min(limit + 1, SYNC_INFLATE_OUTPUT_BYTES);
+      const size = inflateSync(compressed, { maxOutputLength: cap, finishFlush: constants.Z_SYNC_FLUSH }).byteLength;
+      return size;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ERR_BUFFER_TOO_LARGE') return 0;
+      if (limit + 1 <= SYNC_INFLATE_OUTPUT_BYTES) return limit + 1;
+      // Over the synchronous cap but maybe within the limit: count it as a stream.
+    }
+  }
+  return new Promise((resolve) => {
+    let size = 0;
+    const inflate = createInflate({ finishFlush: constants.Z_SYNC_FLUSH });
+    inflate.on('data', (chunk: Buffer) => {
+      size += chunk.byteLength;
+      if (size > limit) {
+        inflate.destroy();
+        resolve(size);
+      }
+    });
+    inflate.on('error', () => resolve(size));
+    inflate.on('end', () => resolve(size));
+    inflate.end(compressed);
+  });
+}
+
+/** A zlib header: CM = 8 (deflate), and the two bytes form a multiple of 31. */
+function isZlibHeader(bytes: Uint8Array, at: number): boolean {
+  const cmf = bytes[at];
+  const flg = bytes[at + 1];
+  return cmf !== undefined && flg !== undefined && (cmf & 0x0f) === 8 && (cmf * 256 + flg) % 31 === 0;
+}
+
+/** Every zlib-compressed (FlateDecode) stream of a PDF, inflated within the document's budget. */
+export async function checkPdfInflation(bytes: Uint8Array, maxRatio: number): Promise<void> {
+  const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let remaining = inflateBudget(bytes.byteLength, maxRatio);
+  let from = 0;
+  for (;;) {
+    const keyword = text.indexOf('stream', from, 'latin1');
+    if (keyword === -1) return;
+    from = keyword + 6;
+    // `endstream` contains `stream`; only the keyword that opens a stream is followed by EOL.
+    if (keyword >= 3 && text.toString('latin1', keyword - 3, keyword) === 'end') continue;
+    let start = from;
+    if (text[start] === 0x0d) start++;
+    if (text[start] !== 0x0a) continue;
+    start++;
+    if (!isZlibHeader(bytes, start)) continue;
+    const end = text.indexOf('endstream', start, 'latin1');
+    const data = bytes.subarray(start, end === -1 ? bytes.byteLength : end);
+    remaining -= await zlibInflatedSize(data, remaining);
+    if (remaining < 0) throw overBudget('a compressed PDF stream', bytes.byteLength, maxRatio);
+    from = end === -1 ? bytes.byteLength : end + 9;
+  }
+}
+
+export interface ZipEntryCheck {
+  /** Called with each chunk of an entry's inflated bytes, e.g. to scan XML for a DTD. */
+  inspect?(entry: string, chunk: Uint8Array): void;
+}
+
+/**
+ * Inflates every entry of a zip archive (a DOCX), counting and discarding, within the
+ * document's budget. The central directory's declared sizes are not trusted: bombs lie.
+ */
+export async function checkZipInflation(bytes: Uint8Array, maxRatio: number, check: ZipEntryCheck = {}): Promise<void> {
+  let zip: JSZip;
+  try {
+    zip = await JSZip.loadAsync(bytes, { checkCRC32: false });
+  } catch (err) {
+    throw new ExtractError('corrupt', `not a readable zip archive: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  let remaining = inflateBudget(bytes.byteLength, maxRatio);
+  for (const entry of Object.values(zip.files)) {
+    if (entry.dir) continue;
+    remaining -= await new Promise<number>((resolve, reject) => {
+      let size = 0;
+      const stream = entry.nodeStream('nodebuffer');
+      stream
+        .on('data', (chunk: Buffer) => {
+          size += chunk.byteLength;
+          if (size > remaining) {
+            stream.pause();
+            resolve(size);
+            return;
+          }
+          try {
+            check.inspect?.(entry.name, chunk);
+          } catch (err) {
+            stream.pause();
+            reject(err);
+          }
+        })
+        .on('error', (err: Error) => reject(new ExtractError('corrupt', `zip entry ${entry.name} is damaged: ${err.message}`)))
+        .on('end', () => resolve(size));
+    });
+    if (remaining < 0) throw overBudget(`zip entry ${entry.name}`, bytes.byteLength, maxRatio);
+  }
+}

@@ -1,0 +1,27 @@
+/** Messages between split and its extraction worker thread. */
+import type { Chunk } from '../../../lib/events/schemas.js';
+import type { ChunkerOptions } from '../chunk.js';
+import type { DocumentKind, ExtractFailureReason, ExtractLimits } from '../extract/index.js';
+
+export interface ExtractJob {
+  bytes: Uint8Array;
+  key: string;
+  contentType: string;
+  limits: ExtractLimits;
+  chunking: ChunkerOptions;
+}
+
+/** A document's chunks, and what kind of document it was. */
+export interface SplitDocument {
+  kind: DocumentKind;
+  chunks: Chunk[];
+}
+
+export type ExtractReply = { ok: true; document: SplitDocument } | { ok: false; reason: ExtractFailureReason; message: string };
+
+/** Sent first, once the parsers are loaded: failures before it are ours, not the document's. */
+export interface WorkerLoaded {
+  loaded: true;
+}
+
+export type WorkerMessage = WorkerLoaded | ExtractReply;
