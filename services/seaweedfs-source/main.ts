@@ -71,7 +71,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): SourceConfig {
     clientName: env.SOURCE_CLIENT_NAME || 'sluice-seaweedfs-source',
     startFromNs,
     ...(env.SOURCE_CHECKPOINT_FILE ? { checkpointFile: env.SOURCE_CHECKPOINT_FILE } : {}),
-    authorization: clientAuthorization(env.SLUICE_BASIC_AUTH),
+    ...(env.SLUICE_BASIC_AUTH ? { authorization: clientAuthorization(env.SLUICE_BASIC_AUTH) } : {}),
   };
 }
 
