@@ -38,6 +38,9 @@ function createMemoryStore(): VectorStore & { points: Map<string, VectorPoint>; 
     async vectorsByChunkHash() {
       return new Map<string, number[]>();
     },
+    async documentKeys(bucket: string) {
+      return new Set([...points.values()].filter((p) => p.payload.bucket === bucket).map((p) => p.payload.key));
+    },
   };
   return store;
 }
