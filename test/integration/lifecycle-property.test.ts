@@ -9,8 +9,9 @@
  * are re-POSTed to the broker ingress after random delays, in binary or structured mode:
  * duplicates, stale versions after newer ones, deletes replayed after a re-create.
  *
- * SLUICE_PROPERTY_RUNS cases (default 12; the soak runs 200), SLUICE_PROPERTY_SEED to replay a
- * reported seed. On failure fast-check prints the shrunk operation sequence.
+ * SLUICE_PROPERTY_RUNS cases (default 12; the soak runs 200). On failure fast-check prints the
+ * shrunk operation sequence with its seed and path: SLUICE_PROPERTY_SEED and SLUICE_PROPERTY_PATH
+ * replay it. Each case works under its own key prefix, so cases never see each other's objects.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -230,6 +231,8 @@ test(`property: any sequence of put/overwrite/delete/copy with replayed, delayed
     {
       numRuns: RUNS,
       ...(SEED !== undefined ? { seed: SEED } : {}),
+      // With the seed, the `path` fast-check printed replays the shrunk counterexample directly.
+      ...(process.env.SLUICE_PROPERTY_PATH ? { path: process.env.SLUICE_PROPERTY_PATH } : {}),
       // Shrinking re-runs scenarios against the real stack; bound it, and keep the smallest so far.
       interruptAfterTimeLimit: Number(process.env.SLUICE_PROPERTY_TIME_LIMIT_MS ?? 30 * 60_000),
       markInterruptAsFailure: false,
