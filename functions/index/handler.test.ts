@@ -38,6 +38,9 @@ function createMemoryStore(): VectorStore & { points: Map<string, VectorPoint>; 
     async vectorsByChunkHash() {
       return new Map<string, number[]>();
     },
+    async documentKeys(bucket: string) {
+      return new Set([...points.values()].filter((p) => p.payload.bucket === bucket).map((p) => p.payload.key));
+    },
   };
   return store;
 }
@@ -108,8 +111,26 @@ test('a version overwritten while it was being written is taken back out', async
     bucket.version = 'v2'; // the overwrite lands between our write and our check
   };
   const { handler } = setup(bucket, store);
-  assert.equal(await handler(vectorsReady('v1', ['one']), silentContext), undefined);
+  const reply = await handler(vectorsReady('v1', ['one']), silentContext);
   assert.equal(store.points.size, 0);
+  assert.equal(reply?.type, EventType.IngestRequested, 'split is asked to look at the current version');
+  assert.deepEqual(reply?.data, { bucket: 'documents', key: 'a.md' });
+});
+
+test('A → B → A: writing B removed the indexed A points, so the current version is re-requested', async () => {
+  const bucket = { version: 'A' as string | undefined };
+  const store = createMemoryStore();
+  const { handler } = setup(bucket, store);
+  await handler(vectorsReady('A', ['alpha']), silentContext);
+  bucket.version = 'B';
+  const upsert = store.upsert.bind(store);
+  store.upsert = async (batch) => {
+    await upsert(batch);
+    bucket.version = 'A'; // overwritten back to A, which split finds indexed and answers `unchanged`
+  };
+  const reply = await handler(vectorsReady('B', ['beta']), silentContext);
+  assert.equal(store.points.size, 0, "B's write removed A's points and then its own");
+  assert.equal(reply?.type, EventType.IngestRequested, 'without this request nothing would ever restore A');
 });
 
 test('object.deleted removes every point of the document, unless the object is back', async () => {

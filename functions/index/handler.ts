@@ -56,10 +56,17 @@ export function createIndexHandler(deps: IndexDependencies): Handler {
     await deps.store.upsert(points);
     await deps.store.deleteDocument(document.docId, { keepVersion: document.version });
     if (!(await isCurrent())) {
-      // Overwritten while we wrote: take our version back out; the newer one's event follows.
+      // Overwritten while we wrote: take our version back out. Deleting the other versions may
+      // just have removed the points of the version that is current now, if it was indexed
+      // before (A → B → A) and split already answered `unchanged` for it: hand the document
+      // back to split, which re-checks the current version and rebuilds what is missing.
       await deps.store.deleteDocument(document.docId, { onlyVersion: document.version });
-      log.info({ key: document.key, version: document.version }, 'version superseded during indexing; removed');
-      return undefined;
+      if ((await deps.currentVersion(document.bucket, document.key)) === undefined) {
+        log.info({ key: document.key, version: document.version }, 'object deleted during indexing; removed');
+        return undefined;
+      }
+      log.info({ key: document.key, version: document.version }, 'version superseded during indexing; removed, re-ingestion requested');
+      return ingestRequest(document.bucket, document.key, cycle);
     }
     await mark(document, cycle, 'indexed', { version: document.version, sequence: document.sequence, chunkCount: points.length });
     log.info({ key: document.key, version: document.version, points: points.length }, 'indexed');
@@ -80,6 +87,11 @@ export function createIndexHandler(deps: IndexDependencies): Handler {
       return undefined;
     }
     await deps.store.deleteDocument(docId);
+    if ((await deps.currentVersion(data.bucket, data.key)) !== undefined) {
+      // Re-created between our check and the deletion: its points may have gone with the old ones.
+      log.info({ key: data.key }, 'object re-created during deletion; re-ingestion requested');
+      return ingestRequest(data.bucket, data.key, cycleOf(event, now));
+    }
     await mark({ docId, bucket: data.bucket, key: data.key }, cycleOf(event, now), 'deleted', { sequence: data.sequence });
     log.info({ key: data.key }, 'deleted');
     return new CloudEvent({
@@ -101,6 +113,15 @@ export function createIndexHandler(deps: IndexDependencies): Handler {
         throw new InvalidEventError(`index does not handle events of type ${event.type}`);
     }
   };
+}
+
+/**
+ * Asks split to look at the object's current version again (a reply, routed like any event).
+ * It continues the cycle that found the problem (its time is that cycle's), so it cannot
+ * outrank the status of anything that happened to the object since, such as a deletion.
+ */
+function ingestRequest(bucket: string, key: string, cycle: string): CloudEvent<unknown> {
+  return new CloudEvent({ type: EventType.IngestRequested, source: EventSource.index, subject: key, time: cycle, datacontenttype: 'application/json', data: { bucket, key } });
 }
 
 function toPoints(document: DocumentRef, chunks: readonly EmbeddedChunk[], dimension: number, indexedAt: string): VectorPoint[] {

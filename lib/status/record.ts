@@ -96,3 +96,23 @@ export function applyTransition(previous: StatusRecord | undefined, t: StatusTra
     updated_at: t.at,
   };
 }
+
+/**
+ * The record a set of transitions adds up to, whatever order they were written in: sorted by
+ * cycle, then stage, then time, then folded with applyTransition. Stored transitions are
+ * independent writes, so concurrent writers (the API recording `queued` while a stage records
+ * `splitting` or `deleted`) cannot overwrite each other's work.
+ */
+export function foldTransitions(transitions: readonly StatusTransition[]): StatusRecord | undefined {
+  let record: StatusRecord | undefined;
+  for (const t of [...transitions].sort(transitionOrder)) record = applyTransition(record, t) ?? record;
+  return record;
+}
+
+function transitionOrder(a: StatusTransition, b: StatusTransition): number {
+  return compare(a.cycle, b.cycle) || RANK[a.status] - RANK[b.status] || compare(a.at, b.at) || compare(a.status, b.status);
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

@@ -37,6 +37,8 @@ export interface VectorStore {
   search(vector: number[], options: { limit: number; filter?: Record<string, string> }): Promise<SearchHit[]>;
   /** Stored vectors of chunks with these content hashes (any document): reused, not recomputed. */
   vectorsByChunkHash(hashes: readonly string[]): Promise<Map<string, number[]>>;
+  /** The distinct object keys of a bucket that have points, whatever their status records say. */
+  documentKeys(bucket: string): Promise<Set<string>>;
 }
 
 export class DimensionMismatchError extends Error {
@@ -124,7 +126,38 @@ export function createVectorStore(options: VectorStoreOptions): VectorStore {
     vectorsByChunkHash(hashes) {
       return hashes.length === 0 ? Promise.resolve(new Map()) : transient(() => findVectorsByHash(client, collection, hashes));
     },
+
+    documentKeys(bucket) {
+      return transient(() => distinctKeys(client, collection, bucket));
+    },
   };
+}
+
+/**
+ * Scrolls the bucket's points reading only `key`. A facet on `key` would be one request, but
+ * Qdrant facets return the top N values with no paging, so a large bucket could be cut short;
+ * reconcile is a rare safety net, and reading one small field of each point is cheap enough.
+ */
+async function distinctKeys(client: QdrantClient, collection: string, bucket: string): Promise<Set<string>> {
+  const keys = new Set<string>();
+  let offset: string | number | undefined;
+  do {
+    const page = await client
+      .scroll(collection, {
+        filter: { must: [{ key: 'bucket', match: { value: bucket } }] },
+        limit: 1024,
+        with_payload: ['key'],
+        with_vector: false,
+        ...(offset !== undefined ? { offset } : {}),
+      })
+      .catch(notFoundAs({ points: [], next_page_offset: null }));
+    for (const point of page.points) {
+      const key = (point.payload as { key?: unknown } | null | undefined)?.key;
+      if (typeof key === 'string') keys.add(key);
+    }
+    offset = (page.next_page_offset ?? undefined) as string | number | undefined;
+  } while (offset !== undefined);
+  return keys;
 }
 
 async function findVectorsByHash(client: QdrantClient, collection: string, hashes: readonly string[]): Promise<Map<string, number[]>> {

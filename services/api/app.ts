@@ -53,7 +53,7 @@ export function createApiApp({ embedder, store, status, s3, buckets, publish, de
     const reports = [];
     for (const b of bucket ? [bucket] : buckets) {
       if (!buckets.includes(b)) throw new InvalidEventError(`bucket ${b} is not a configured bucket`);
-      const report = await reconcileBucket({ s3, status, publish }, b);
+      const report = await reconcileBucket({ s3, status, index: store, publish }, b);
       log.info({ bucket: b, requested: report.requested.length, deleted: report.deleted.length, inSync: report.inSync }, 'reconciled');
       reports.push(report);
     }
