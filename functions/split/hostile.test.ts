@@ -12,6 +12,7 @@ import { DocumentError } from '../../lib/runtime/errors.js';
 import { ObjectTooLargeError } from '../../lib/storage/s3.js';
 import { hostileFiles } from '../../test/hostile/files.js';
 import { createMemoryClaimStore, createMemoryStatusStore, silentContext } from '../../test/support/fakes.js';
+import { extractLimits } from './extract/index.js';
 import { createSplitHandler } from './handler.js';
 import { createIsolatedSplitter } from './worker/isolated.js';
 
@@ -30,7 +31,7 @@ const handler = createSplitHandler({
   status: createMemoryStatusStore(),
   claims: createMemoryClaimStore(1_000_000),
   splitter: createIsolatedSplitter(
-    { maxPages: config.MAX_PAGES, maxExtractedChars: config.MAX_EXTRACTED_CHARS, maxInflateRatio: config.MAX_INFLATE_RATIO, maxNestingDepth: config.MAX_NESTING_DEPTH },
+    extractLimits(config),
     { size: config.CHUNK_SIZE, overlap: config.CHUNK_OVERLAP },
     { deadlineMs: config.SPLIT_DEADLINE_MS, maxMemoryMb: config.SPLIT_WORKER_MAX_MB, size: config.SPLIT_WORKERS },
   ),

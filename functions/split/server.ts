@@ -8,6 +8,7 @@ import { createClaimCheckStore } from '../../lib/storage/claim-check.js';
 import { createS3Client, getObject, headObject } from '../../lib/storage/s3.js';
 import { createStatusStore, statusCollectionName } from '../../lib/status/index.js';
 import { createVectorStore } from '../../lib/vector-store/qdrant.js';
+import { extractLimits } from './extract/index.js';
 import { createSplitHandler } from './handler.js';
 import { createIsolatedSplitter } from './worker/isolated.js';
 
@@ -19,7 +20,7 @@ const s3 = createS3Client(config);
 const vectors = createVectorStore({ url: config.QDRANT_URL, apiKey: config.QDRANT_API_KEY, collection: config.QDRANT_COLLECTION });
 
 const splitter = createIsolatedSplitter(
-  { maxPages: config.MAX_PAGES, maxExtractedChars: config.MAX_EXTRACTED_CHARS, maxInflateRatio: config.MAX_INFLATE_RATIO, maxNestingDepth: config.MAX_NESTING_DEPTH },
+  extractLimits(config),
   { size: config.CHUNK_SIZE, overlap: config.CHUNK_OVERLAP },
   { deadlineMs: config.SPLIT_DEADLINE_MS, maxMemoryMb: config.SPLIT_WORKER_MAX_MB, size: config.SPLIT_WORKERS },
 );

@@ -5,7 +5,7 @@
 import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { normaliseEtag } from '../../lib/documents/identity.js';
 import { createChunker } from '../../functions/split/chunk.js';
-import { extractText } from '../../functions/split/extract/index.js';
+import { extractLimits, extractText } from '../../functions/split/extract/index.js';
 import { bucket, config, s3 } from './stack.js';
 
 export interface ExpectedChunk {
@@ -36,7 +36,7 @@ export async function expectedChunks(prefix: string): Promise<ExpectedChunk[]> {
     const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
     const bytes = await object.Body!.transformToByteArray();
     const version = normaliseEtag(object.ETag) ?? '';
-    const { sections } = await extractText(bytes, key, object.ContentType ?? 'application/octet-stream', { maxPages: config.MAX_PAGES });
+    const { sections } = await extractText(bytes, key, object.ContentType ?? 'application/octet-stream', extractLimits(config));
     for (const chunk of await chunker.chunk(sections)) expected.push({ key, version, index: chunk.index, hash: chunk.hash });
   }
   return expected;

@@ -5,6 +5,7 @@ import { extractMarkdown } from './markdown.js';
 import type { DocumentKind, Section } from './section.js';
 import { decodeText } from './text.js';
 import { assertNoEntityDeclarations } from './xml.js';
+import type { Config } from '../../../lib/config.js';
 
 export { UnsupportedTypeError } from './detect.js';
 export { ExtractError, type ExtractFailureReason } from './errors.js';
@@ -19,6 +20,11 @@ export interface ExtractLimits {
   maxInflateRatio: number;
   /** Deepest HTML element nesting (MAX_NESTING_DEPTH). */
   maxNestingDepth: number;
+}
+
+/** The limits as configured (lib/config.ts), for split and for whatever must extract exactly like it. */
+export function extractLimits(config: Pick<Config, 'MAX_PAGES' | 'MAX_EXTRACTED_CHARS' | 'MAX_INFLATE_RATIO' | 'MAX_NESTING_DEPTH'>): ExtractLimits {
+  return { maxPages: config.MAX_PAGES, maxExtractedChars: config.MAX_EXTRACTED_CHARS, maxInflateRatio: config.MAX_INFLATE_RATIO, maxNestingDepth: config.MAX_NESTING_DEPTH };
 }
 
 export interface Extracted {
