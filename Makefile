@@ -5,10 +5,10 @@ SHELL := /bin/bash
 include deploy/images.env
 OVERLAY ?= edge
 
-.PHONY: help install up down demo test test-unit build status logs validate deploy images
+.PHONY: help install up down demo test test-unit soak build status logs validate deploy images
 
 help: ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+	@grep -hE '^[a-z-]+:.*## ' $(firstword $(MAKEFILE_LIST)) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 
 install: ## install everything the local stack needs (idempotent)
 	@bash stack/install.sh
@@ -30,6 +30,9 @@ test: install ## type-check, unit tests, integration tests on an isolated real s
 
 test-unit: ## unit tests only (no services needed)
 	@npm run -s test:unit
+
+soak: install ## the lifecycle property test with 200 cases (~20 min) on the isolated test stack
+	@SLUICE_PROPERTY_RUNS=$${SLUICE_PROPERTY_RUNS:-200} SLUICE_TEST_FILES=test/integration/lifecycle-property.test.ts bash test/run.sh
 
 status: ## which local components are running
 	@bash stack/component.sh status qdrant-edge-gateway split embed index api broker seaweedfs-source; bash stack/seaweedfs.sh status || true
