@@ -1,0 +1,166 @@
+/**
+ * The faults a chaos run injects: a pure plan (which fault, when) drawn from a seeded PRNG, and
+ * the injector that carries each one out on the processes of this stack only, through the
+ * stack scripts (stack/component.sh, stack/seaweedfs.sh, stack/rabbitmq.sh).
+ */
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { promisify } from 'node:util';
+import type { Random } from './random.js';
+
+export type Stage = 'split' | 'embed' | 'index';
+
+export type Fault =
+  /** SIGKILL while the stage holds unacked deliveries, restart after `downMs`. */
+  | { kind: 'kill'; stage: Stage; downMs: number }
+  /** Every AMQP connection of this stack's vhost closed by RabbitMQ (others' vhosts untouched). */
+  | { kind: 'broker-connections' }
+  /** The whole RabbitMQ node restarted (machine-wide: only with --restart-rabbitmq). */
+  | { kind: 'rabbitmq-restart' }
+  /** The Qdrant Edge gateway SIGKILLed, started again after `downMs`. */
+  | { kind: 'qdrant-down'; downMs: number }
+  | { kind: 'seaweedfs-restart' }
+  | { kind: 'embedding-rate-limit'; status: 429 | 503; count: number; retryAfterSeconds: number }
+  | { kind: 'embedding-slow'; delayMs: number; forMs: number };
+
+export interface PlannedFault {
+  /** Milliseconds after the start of the run. */
+  at: number;
+  fault: Fault;
+}
+
+export type Variant = 'short' | 'long';
+
+export interface PlanOptions {
+  variant: Variant;
+  restartRabbitmq: boolean;
+}
+
+/** Which faults, how many and inside which window; the moments are random (seeded). */
+export function planFaults(random: Random, { variant, restartRabbitmq }: PlanOptions): PlannedFault[] {
+  const long = variant === 'long';
+  const once: Fault[] = [
+    { kind: 'kill', stage: 'split', downMs: random.int(500, 3000) },
+    { kind: 'kill', stage: 'embed', downMs: random.int(500, 3000) },
+    { kind: 'kill', stage: 'index', downMs: random.int(500, 3000) },
+    { kind: 'broker-connections' },
+    { kind: 'qdrant-down', downMs: long ? 30_000 : 8_000 },
+    { kind: 'seaweedfs-restart' },
+    { kind: 'embedding-rate-limit', status: 429, count: random.int(3, 8), retryAfterSeconds: random.int(1, 3) },
+    { kind: 'embedding-rate-limit', status: 503, count: random.int(2, 5), retryAfterSeconds: 1 },
+    { kind: 'embedding-slow', delayMs: random.int(1000, 4000), forMs: long ? 30_000 : 10_000 },
+  ];
+  const faults = long ? [...once, ...once.filter((f) => f.kind !== 'qdrant-down'), ...once.filter((f) => f.kind === 'kill')] : once;
+  if (restartRabbitmq) faults.push({ kind: 'rabbitmq-restart' });
+  const [from, to] = long ? [5_000, 240_000] : [3_000, 45_000];
+  return random
+    .shuffle(faults)
+    .map((fault) => ({ at: random.int(from, to), fault }))
+    .sort((a, b) => a.at - b.at);
+}
+
+export function describeFault(fault: Fault): string {
+  switch (fault.kind) {
+    case 'kill':
+      return `SIGKILL ${fault.stage}, restart after ${fault.downMs} ms`;
+    case 'broker-connections':
+      return 'close every RabbitMQ connection of our vhost';
+    case 'rabbitmq-restart':
+      return 'restart the RabbitMQ node';
+    case 'qdrant-down':
+      return `Qdrant gateway SIGKILLed for ${fault.downMs / 1000} s`;
+    case 'seaweedfs-restart':
+      return 'restart SeaweedFS';
+    case 'embedding-rate-limit':
+      return `embedding backend answers ${fault.status} (Retry-After ${fault.retryAfterSeconds}) to the next ${fault.count} calls`;
+    case 'embedding-slow':
+      return `embedding backend ${fault.delayMs} ms slower for ${fault.forMs / 1000} s`;
+  }
+}
+
+const run = promisify(execFile);
+
+export interface InjectorOptions {
+  repoRoot: string;
+  /** The test embedding server's base URL (control endpoint). */
+  embeddingUrl: string;
+  /** RabbitMQ vhost of this stack, to find the stages' unacked deliveries. */
+  vhost: string;
+}
+
+export class FaultInjector {
+  constructor(private readonly options: InjectorOptions) {}
+
+  /** Carries out one fault; resolves when the system is whole again. Returns a note for the log. */
+  async inject(fault: Fault): Promise<string> {
+    switch (fault.kind) {
+      case 'kill': {
+        const busy = await this.waitBusy(fault.stage, 20_000);
+        await this.script('stack/component.sh', 'kill', fault.stage);
+        await sleep(fault.downMs);
+        await this.script('stack/component.sh', 'start', fault.stage);
+        return busy > 0 ? `killed with ${busy} deliveries in flight` : 'killed while idle (no unacked delivery seen in 20 s)';
+      }
+      case 'broker-connections':
+        return (await this.script('stack/rabbitmq.sh', 'close-connections')).trim().split('\n').pop() ?? '';
+      case 'rabbitmq-restart':
+        await this.script('stack/rabbitmq.sh', 'restart');
+        return 'node restarted';
+      case 'qdrant-down':
+        await this.script('stack/component.sh', 'kill', 'qdrant-edge-gateway');
+        await sleep(fault.downMs);
+        await this.script('stack/component.sh', 'start', 'qdrant-edge-gateway');
+        return '';
+      case 'seaweedfs-restart':
+        await this.script('stack/seaweedfs.sh', 'stop');
+        await this.script('stack/seaweedfs.sh', 'start');
+        return '';
+      case 'embedding-rate-limit':
+        await this.embeddingFaults({ fail: { status: fault.status, count: fault.count, retryAfterSeconds: fault.retryAfterSeconds } });
+        return '';
+      case 'embedding-slow':
+        await this.embeddingFaults({ delayMs: fault.delayMs, delayForMs: fault.forMs });
+        return '';
+    }
+  }
+
+  /** Unacked deliveries on the stage's Trigger queues (the stage is working on them). */
+  async unacked(stage: Stage): Promise<number> {
+    const { stdout } = await run('rabbitmqctl', ['-q', 'list_queues', '-p', this.options.vhost, 'name', 'messages_unacknowledged', '--no-table-headers'], { timeout: 15_000 });
+    return stdout
+      .split('\n')
+      .map((line) => line.trim().split(/\s+/))
+      .filter(([name]) => name?.startsWith(`t.sluice.${stage}-`) && !name.endsWith('.dlq'))
+      .reduce((sum, [, n]) => sum + Number(n ?? 0), 0);
+  }
+
+  private async waitBusy(stage: Stage, timeoutMs: number): Promise<number> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      const n = await this.unacked(stage).catch(() => 0);
+      if (n > 0) return n;
+      await sleep(250);
+    }
+    return 0;
+  }
+
+  private async script(path: string, ...args: string[]): Promise<string> {
+    const { stdout } = await run('bash', [join(this.options.repoRoot, path), ...args], { cwd: this.options.repoRoot, env: process.env, timeout: 180_000 });
+    return stdout;
+  }
+
+  async embeddingFaults(body: unknown): Promise<void> {
+    const res = await fetch(new URL('/control/faults', this.options.embeddingUrl), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    if (!res.ok) throw new Error(`embedding control answered ${res.status}: ${await res.text()}`);
+  }
+
+  async embeddingStats(): Promise<{ calls: number; answered: number; failed: Record<string, number>; delayed: number }> {
+    const res = await fetch(new URL('/control/stats', this.options.embeddingUrl));
+    return (await res.json()) as { calls: number; answered: number; failed: Record<string, number>; delayed: number };
+  }
+}
