@@ -4,6 +4,7 @@
  * stack scripts (stack/component.sh, stack/seaweedfs.sh, stack/rabbitmq.sh).
  */
 import { execFile } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
@@ -87,6 +88,21 @@ export interface InjectorOptions {
   embeddingUrl: string;
   /** RabbitMQ vhost of this stack, to find the stages' unacked deliveries. */
   vhost: string;
+  /** $SLUICE_RUN_DIR: the pid files of the stack's processes. */
+  runDir: string;
+}
+
+/** utime + stime of a component's process, from /proc (undefined when it is not running). */
+async function cpuTicks(runDir: string, name: string): Promise<number | undefined> {
+  try {
+    const pid = (await readFile(join(runDir, `${name}.pid`), 'utf8')).trim();
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name (which may hold spaces) start at "state"; utime, stime are 14 and 15.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return Number(fields[11]) + Number(fields[12]);
+  } catch {
+    return undefined;
+  }
 }
 
 export class FaultInjector {
@@ -100,7 +116,7 @@ export class FaultInjector {
         await this.script('stack/component.sh', 'kill', fault.stage);
         await sleep(fault.downMs);
         await this.script('stack/component.sh', 'start', fault.stage);
-        return busy > 0 ? `killed with ${busy} deliveries in flight` : 'killed while idle (no unacked delivery seen in 20 s)';
+        return busy ? `killed in the middle of work: ${busy}` : 'killed while idle (no work seen in 20 s)';
       }
       case 'broker-connections':
         return (await this.script('stack/rabbitmq.sh', 'close-connections')).trim().split('\n').pop() ?? '';
@@ -135,14 +151,28 @@ export class FaultInjector {
       .reduce((sum, [, n]) => sum + Number(n ?? 0), 0);
   }
 
-  private async waitBusy(stage: Stage, timeoutMs: number): Promise<number> {
+  /**
+   * Waits until the stage is in the middle of work: its process burns CPU (split, index, the
+   * ONNX embedder) or the broker holds unacked deliveries for it (embed waiting on a slow
+   * backend). rabbitmqctl is slow to start, so it runs alongside a fast CPU probe.
+   */
+  private async waitBusy(stage: Stage, timeoutMs: number): Promise<string | undefined> {
     const deadline = Date.now() + timeoutMs;
+    let queueProbe: Promise<number> | undefined;
+    let unacked = 0;
+    let lastTicks = await cpuTicks(this.options.runDir, stage);
     while (Date.now() < deadline) {
-      const n = await this.unacked(stage).catch(() => 0);
-      if (n > 0) return n;
-      await sleep(250);
+      queueProbe ??= this.unacked(stage)
+        .catch(() => 0)
+        .then((n) => ((unacked = n), (queueProbe = undefined), n));
+      await sleep(200);
+      if (unacked > 0) return `${unacked} deliveries unacked`;
+      const ticks = await cpuTicks(this.options.runDir, stage);
+      // 4 ticks in 200 ms (USER_HZ 100) is 20% of a core: working, not idling.
+      if (ticks !== undefined && lastTicks !== undefined && ticks - lastTicks >= 4) return `busy on CPU (${ticks - lastTicks} ticks in 200 ms)`;
+      lastTicks = ticks;
     }
-    return 0;
+    return undefined;
   }
 
   private async script(path: string, ...args: string[]): Promise<string> {

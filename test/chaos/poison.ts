@@ -51,7 +51,9 @@ export async function checkPoison(poison: Poison): Promise<PoisonResult> {
   const record = await api.status(POISON_KEY).catch(() => undefined);
   if (record?.status === 'failed' && record.reason === 'dead_lettered') evidence.push(`status failed/dead_lettered (${record.error ?? ''})`);
   const apiLog = await readFile(join(process.env.SLUICE_LOG_DIR ?? join(repoRoot, '.sluice/logs'), 'api.log'), 'utf8').catch(() => '');
-  if (apiLog.split('\n').some((line) => line.includes('dead letter received') && line.includes(poison.eventId))) evidence.push('API log: dead letter received');
+  const logLine = apiLog.split('\n').find((line) => line.includes('dead letter received') && line.includes(poison.eventId));
+  if (logLine) evidence.push('API log: dead letter received');
   const deadLettered = evidence.length === 2;
-  return { deadLettered, evidence, ...(deadLettered ? { afterMs: Date.now() - poison.sentAt } : {}) };
+  const loggedAt = logLine ? (JSON.parse(logLine) as { time?: number }).time : undefined;
+  return { deadLettered, evidence, ...(deadLettered && loggedAt ? { afterMs: loggedAt - poison.sentAt } : {}) };
 }

@@ -71,7 +71,11 @@ export function printReport(r: Report): void {
     ['faults injected', String(r.faults.length)],
     [
       'time to converge after last fault',
-      r.convergedMs === undefined ? 'did not converge' : seconds(Math.max(0, r.convergedMs - r.lastFaultEndMs)),
+      r.convergedMs === undefined
+        ? 'did not converge'
+        : r.convergedMs <= r.lastFaultEndMs + 1500
+          ? 'settled by the time the last fault ended'
+          : seconds(r.convergedMs - r.lastFaultEndMs),
     ],
     ['poison event dead-lettered', r.poison.deadLettered ? `yes, after ${seconds(r.poison.afterMs ?? 0)} (${r.poison.evidence.join('; ')})` : `NO (${r.poison.evidence.join('; ') || 'no evidence'})`],
   ];

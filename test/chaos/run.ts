@@ -83,7 +83,7 @@ say(`${planned.length} uploads over ${uploadWindowMs / 1000} s; ${faultPlan.leng
 for (const { at, fault } of faultPlan) say(`  at ${(at / 1000).toFixed(1)} s: ${describeFault(fault)}`);
 
 // ---- Run: uploads, poison and faults side by side -------------------------------------------
-const injector = new FaultInjector({ repoRoot, embeddingUrl, vhost });
+const injector = new FaultInjector({ repoRoot, embeddingUrl, vhost, runDir });
 const rss = new PeakRss(runDir, ['split', 'embed', 'index', 'api', 'broker', 'seaweedfs-source', 'qdrant-edge-gateway', 'seaweedfs', 'chaos-embedding']);
 rss.start();
 
