@@ -90,6 +90,8 @@ export interface InjectorOptions {
   vhost: string;
   /** $SLUICE_RUN_DIR: the pid files of the stack's processes. */
   runDir: string;
+  /** Gives the stage something to do (an upload), so that a kill lands in the middle of work. */
+  provokeWork?: (stage: Stage) => Promise<void>;
 }
 
 /** utime + stime of a component's process, from /proc (undefined when it is not running). */
@@ -112,6 +114,7 @@ export class FaultInjector {
   async inject(fault: Fault): Promise<string> {
     switch (fault.kind) {
       case 'kill': {
+        await this.options.provokeWork?.(fault.stage);
         const busy = await this.waitBusy(fault.stage, 20_000);
         await this.script('stack/component.sh', 'kill', fault.stage);
         await sleep(fault.downMs);
@@ -165,11 +168,11 @@ export class FaultInjector {
       queueProbe ??= this.unacked(stage)
         .catch(() => 0)
         .then((n) => ((unacked = n), (queueProbe = undefined), n));
-      await sleep(200);
+      await sleep(100);
       if (unacked > 0) return `${unacked} deliveries unacked`;
       const ticks = await cpuTicks(this.options.runDir, stage);
-      // 4 ticks in 200 ms (USER_HZ 100) is 20% of a core: working, not idling.
-      if (ticks !== undefined && lastTicks !== undefined && ticks - lastTicks >= 4) return `busy on CPU (${ticks - lastTicks} ticks in 200 ms)`;
+      // 2 ticks (USER_HZ 100) in 100 ms is 20% of a core: working, not idling.
+      if (ticks !== undefined && lastTicks !== undefined && ticks - lastTicks >= 2) return `busy on CPU (${ticks - lastTicks} ticks in 100 ms)`;
       lastTicks = ticks;
     }
     return undefined;

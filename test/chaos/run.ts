@@ -83,11 +83,27 @@ say(`${planned.length} uploads over ${uploadWindowMs / 1000} s; ${faultPlan.leng
 for (const { at, fault } of faultPlan) say(`  at ${(at / 1000).toFixed(1)} s: ${describeFault(fault)}`);
 
 // ---- Run: uploads, poison and faults side by side -------------------------------------------
-const injector = new FaultInjector({ repoRoot, embeddingUrl, vhost, runDir });
+const latest = new Map<string, Upload>();
+// Before a kill, one more document: text never seen before (so embed must call the model), made
+// of the corpus's own words in a seeded order; a PDF for split, whose parsing is the heavy part.
+const words = new TextDecoder().decode(bodies.find((b) => b.key.endsWith('.txt'))!.body).split(/\s+/).filter(Boolean);
+let provoked = 0;
+async function provokeWork(stage: string): Promise<void> {
+  provoked++;
+  const key = `chaos/provoked/${provoked}-${stage}${stage === 'split' ? '.pdf' : '.md'}`;
+  const body =
+    stage === 'split'
+      ? bodies.find((b) => b.key.endsWith('.pdf'))!.body
+      : new TextEncoder().encode(
+          Array.from({ length: 40 }, (_, p) => `## Part ${p}\n\n${Array.from({ length: 60 }, () => words[random.int(0, words.length - 1)]).join(' ')}\n`).join('\n'),
+        );
+  const etag = await pRetry(() => putObject(key, body), { retries: 12, minTimeout: 500, maxTimeout: 5000, randomize: true });
+  latest.set(key, { key, etag, expect: { status: 'indexed' }, kind: 'corpus' });
+}
+const injector = new FaultInjector({ repoRoot, embeddingUrl, vhost, runDir, provokeWork });
 const rss = new PeakRss(runDir, ['split', 'embed', 'index', 'api', 'broker', 'seaweedfs-source', 'qdrant-edge-gateway', 'seaweedfs', 'chaos-embedding']);
 rss.start();
 
-const latest = new Map<string, Upload>();
 async function uploadAll(): Promise<void> {
   for (const u of planned) {
     await sleep(Math.max(0, u.at - elapsed()));
