@@ -41,7 +41,8 @@ export interface PlanOptions {
 /** Which faults, how many and inside which window; the moments are random (seeded). */
 export function planFaults(random: Random, { variant, restartRabbitmq }: PlanOptions): PlannedFault[] {
   const long = variant === 'long';
-  const once: Fault[] = [
+  // Each call draws fresh parameters, so repeated faults differ.
+  const round = (): Fault[] => [
     { kind: 'kill', stage: 'split', downMs: random.int(500, 3000) },
     { kind: 'kill', stage: 'embed', downMs: random.int(500, 3000) },
     { kind: 'kill', stage: 'index', downMs: random.int(500, 3000) },
@@ -52,7 +53,10 @@ export function planFaults(random: Random, { variant, restartRabbitmq }: PlanOpt
     { kind: 'embedding-rate-limit', status: 503, count: random.int(2, 5), retryAfterSeconds: 1 },
     { kind: 'embedding-slow', delayMs: random.int(1000, 4000), forMs: long ? 30_000 : 10_000 },
   ];
-  const faults = long ? [...once, ...once.filter((f) => f.kind !== 'qdrant-down'), ...once.filter((f) => f.kind === 'kill')] : once;
+  // Long: two rounds (one Qdrant outage of 30 s is enough) and a third round of kills.
+  const faults = long
+    ? [...round(), ...round().filter((f) => f.kind !== 'qdrant-down'), ...round().filter((f) => f.kind === 'kill')]
+    : round();
   if (restartRabbitmq) faults.push({ kind: 'rabbitmq-restart' });
   const [from, to] = long ? [5_000, 240_000] : [3_000, 45_000];
   return random
