@@ -11,10 +11,12 @@ import { promisify } from 'node:util';
 import type { Random } from './random.js';
 
 export type Stage = 'split' | 'embed' | 'index';
+/** Processes a kill may hit: the stages, and (long variant) the broker and the event source. */
+export type Killable = Stage | 'broker' | 'seaweedfs-source';
 
 export type Fault =
-  /** SIGKILL while the stage holds unacked deliveries, restart after `downMs`. */
-  | { kind: 'kill'; stage: Stage; downMs: number }
+  /** SIGKILL in the middle of work (CPU busy or unacked deliveries), restart after `downMs`. */
+  | { kind: 'kill'; component: Killable; downMs: number }
   /** Every AMQP connection of this stack's vhost closed by RabbitMQ (others' vhosts untouched). */
   | { kind: 'broker-connections' }
   /** The whole RabbitMQ node restarted (machine-wide: only with --restart-rabbitmq). */
@@ -43,9 +45,9 @@ export function planFaults(random: Random, { variant, restartRabbitmq }: PlanOpt
   const long = variant === 'long';
   // Each call draws fresh parameters, so repeated faults differ.
   const round = (): Fault[] => [
-    { kind: 'kill', stage: 'split', downMs: random.int(500, 3000) },
-    { kind: 'kill', stage: 'embed', downMs: random.int(500, 3000) },
-    { kind: 'kill', stage: 'index', downMs: random.int(500, 3000) },
+    { kind: 'kill', component: 'split', downMs: random.int(500, 3000) },
+    { kind: 'kill', component: 'embed', downMs: random.int(500, 3000) },
+    { kind: 'kill', component: 'index', downMs: random.int(500, 3000) },
     { kind: 'broker-connections' },
     { kind: 'qdrant-down', downMs: long ? 30_000 : 8_000 },
     { kind: 'seaweedfs-restart' },
@@ -53,9 +55,17 @@ export function planFaults(random: Random, { variant, restartRabbitmq }: PlanOpt
     { kind: 'embedding-rate-limit', status: 503, count: random.int(2, 5), retryAfterSeconds: 1 },
     { kind: 'embedding-slow', delayMs: random.int(1000, 4000), forMs: long ? 30_000 : 10_000 },
   ];
-  // Long: two rounds (one Qdrant outage of 30 s is enough) and a third round of kills.
-  const faults = long
-    ? [...round(), ...round().filter((f) => f.kind !== 'qdrant-down'), ...round().filter((f) => f.kind === 'kill')]
+  // Long: two rounds (one Qdrant outage of 30 s is enough), a third round of kills, and kills
+  // of the broker (its unacked deliveries go back to the queues) and of the event source
+  // (it resumes from its checkpoint).
+  const faults: Fault[] = long
+    ? [
+        ...round(),
+        ...round().filter((f) => f.kind !== 'qdrant-down'),
+        ...round().filter((f) => f.kind === 'kill'),
+        { kind: 'kill', component: 'broker', downMs: random.int(500, 3000) },
+        { kind: 'kill', component: 'seaweedfs-source', downMs: random.int(500, 3000) },
+      ]
     : round();
   if (restartRabbitmq) faults.push({ kind: 'rabbitmq-restart' });
   const [from, to] = long ? [5_000, 240_000] : [3_000, 45_000];
@@ -68,7 +78,7 @@ export function planFaults(random: Random, { variant, restartRabbitmq }: PlanOpt
 export function describeFault(fault: Fault): string {
   switch (fault.kind) {
     case 'kill':
-      return `SIGKILL ${fault.stage}, restart after ${fault.downMs} ms`;
+      return `SIGKILL ${fault.component}, restart after ${fault.downMs} ms`;
     case 'broker-connections':
       return 'close every RabbitMQ connection of our vhost';
     case 'rabbitmq-restart':
@@ -95,7 +105,7 @@ export interface InjectorOptions {
   /** $SLUICE_RUN_DIR: the pid files of the stack's processes. */
   runDir: string;
   /** Gives the stage something to do (an upload), so that a kill lands in the middle of work. */
-  provokeWork?: (stage: Stage) => Promise<void>;
+  provokeWork?: (component: Killable) => Promise<void>;
 }
 
 /** utime + stime of a component's process, from /proc (undefined when it is not running). */
@@ -118,11 +128,11 @@ export class FaultInjector {
   async inject(fault: Fault): Promise<string> {
     switch (fault.kind) {
       case 'kill': {
-        await this.options.provokeWork?.(fault.stage);
-        const busy = await this.waitBusy(fault.stage, 20_000);
-        await this.script('stack/component.sh', 'kill', fault.stage);
+        await this.options.provokeWork?.(fault.component);
+        const busy = await this.waitBusy(fault.component, 20_000);
+        await this.script('stack/component.sh', 'kill', fault.component);
         await sleep(fault.downMs);
-        await this.script('stack/component.sh', 'start', fault.stage);
+        await this.script('stack/component.sh', 'start', fault.component);
         return busy ? `killed in the middle of work: ${busy}` : 'killed while idle (no work seen in 20 s)';
       }
       case 'broker-connections':
@@ -149,12 +159,14 @@ export class FaultInjector {
   }
 
   /** Unacked deliveries on the stage's Trigger queues (the stage is working on them). */
-  async unacked(stage: Stage): Promise<number> {
+  async unacked(component: Killable): Promise<number> {
+    // The broker holds the deliveries of every queue; a stage those of its own Trigger queues.
+    const prefix = component === 'broker' ? 't.sluice.' : `t.sluice.${component}-`;
     const { stdout } = await run('rabbitmqctl', ['-q', 'list_queues', '-p', this.options.vhost, 'name', 'messages_unacknowledged', '--no-table-headers'], { timeout: 15_000 });
     return stdout
       .split('\n')
       .map((line) => line.trim().split(/\s+/))
-      .filter(([name]) => name?.startsWith(`t.sluice.${stage}-`) && !name.endsWith('.dlq'))
+      .filter(([name]) => name?.startsWith(prefix) && !name.endsWith('.dlq'))
       .reduce((sum, [, n]) => sum + Number(n ?? 0), 0);
   }
 
@@ -163,7 +175,7 @@ export class FaultInjector {
    * ONNX embedder) or the broker holds unacked deliveries for it (embed waiting on a slow
    * backend). rabbitmqctl is slow to start, so it runs alongside a fast CPU probe.
    */
-  private async waitBusy(stage: Stage, timeoutMs: number): Promise<string | undefined> {
+  private async waitBusy(stage: Killable, timeoutMs: number): Promise<string | undefined> {
     const deadline = Date.now() + timeoutMs;
     let queueProbe: Promise<number> | undefined;
     let unacked = 0;
