@@ -149,12 +149,27 @@ export class FaultInjector {
         await this.script('stack/seaweedfs.sh', 'stop');
         await this.script('stack/seaweedfs.sh', 'start');
         return '';
-      case 'embedding-rate-limit':
+      case 'embedding-rate-limit': {
+        // Held until the refusals are served (new text to embed guarantees calls), so that the
+        // next fault cannot replace this one before it happened.
+        const before = (await this.embeddingStats()).failed[fault.status] ?? 0;
         await this.embeddingFaults({ fail: { status: fault.status, count: fault.count, retryAfterSeconds: fault.retryAfterSeconds } });
-        return '';
-      case 'embedding-slow':
+        await this.options.provokeWork?.('embed');
+        const deadline = Date.now() + 60_000;
+        let served = 0;
+        while (served < fault.count && Date.now() < deadline) {
+          await sleep(500);
+          served = ((await this.embeddingStats()).failed[fault.status] ?? 0) - before;
+        }
+        return `${served} of ${fault.count} calls refused`;
+      }
+      case 'embedding-slow': {
+        const before = (await this.embeddingStats()).delayed;
         await this.embeddingFaults({ delayMs: fault.delayMs, delayForMs: fault.forMs });
-        return '';
+        await this.options.provokeWork?.('embed');
+        await sleep(fault.forMs);
+        return `${(await this.embeddingStats()).delayed - before} calls delayed`;
+      }
     }
   }
 
