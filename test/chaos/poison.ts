@@ -53,7 +53,12 @@ export async function checkPoison(poison: Poison): Promise<PoisonResult> {
   const apiLog = await readFile(join(process.env.SLUICE_LOG_DIR ?? join(repoRoot, '.sluice/logs'), 'api.log'), 'utf8').catch(() => '');
   const logLine = apiLog.split('\n').find((line) => line.includes('dead letter received') && line.includes(poison.eventId));
   if (logLine) evidence.push('API log: dead letter received');
-  const deadLettered = evidence.length === 2;
+  // The durable dead-letter list of the API, where it exists (GET /dead-letters); else the log.
+  const listed = await fetch(new URL('/dead-letters', process.env.SLUICE_API_URL ?? `http://127.0.0.1:${config.API_PORT}`))
+    .then(async (res) => (res.ok ? (await res.text()).includes(poison.eventId) : undefined))
+    .catch(() => undefined);
+  if (listed) evidence.push('API GET /dead-letters lists it');
+  const deadLettered = evidence.length >= 2;
   const loggedAt = logLine ? (JSON.parse(logLine) as { time?: number }).time : undefined;
   return { deadLettered, evidence, ...(deadLettered && loggedAt ? { afterMs: loggedAt - poison.sentAt } : {}) };
 }

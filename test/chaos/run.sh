@@ -15,6 +15,9 @@ source stack/env.sh
 export CHAOS_EMBEDDING_PORT=${CHAOS_EMBEDDING_PORT:-$((API_PORT + 6))}
 export EMBED_BACKEND=openai EMBED_API_URL="http://127.0.0.1:$CHAOS_EMBEDDING_PORT" EMBED_API_MODEL=all-MiniLM-L6-v2
 
+echo "==> Chaos: unit tests of the suite's own logic"
+node --import tsx --test --test-reporter=dot test/chaos/*.test.ts
+
 echo "==> Chaos: starting an isolated stack in $SLUICE_DATA_DIR"
 bash stack/down.sh --keep-rabbitmq >/dev/null 2>&1 || true
 bash stack/component.sh stop chaos-embedding >/dev/null 2>&1 || true
