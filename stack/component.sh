@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# start|stop|restart|status NAME: one Node/Python component of the local stack. The one place
+# start|stop|kill|restart|status NAME: one Node/Python component of the local stack. The one place
 # that knows how each component is launched; up.sh, down.sh and the tests all go through it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,6 +18,8 @@ launch() {
     api)              proc_start "$1" node dist/services/api/main.js ;;
     broker)           proc_start "$1" node dist/services/broker/main.js ;;
     seaweedfs-source) proc_start "$1" node dist/services/seaweedfs-source/main.js ;;
+    # Test only: the OpenAI-compatible embedding server with fault injection (test/chaos).
+    chaos-embedding)  proc_start "$1" node --import tsx test/chaos/embedding-server.ts --host 127.0.0.1 --port "$CHAOS_EMBEDDING_PORT" ;;
     *) echo "unknown component: $1" >&2; exit 2 ;;
   esac
 }
@@ -30,6 +32,7 @@ ready() {
     index)  wait_http "$1" "http://127.0.0.1:$INDEX_PORT/health/readiness" ;;
     api)    wait_http "$1" "http://127.0.0.1:$API_PORT/health/readiness" ;;
     broker) wait_http "$1" "http://127.0.0.1:$BROKER_PORT/healthz" ;;
+    chaos-embedding) wait_http "$1" "http://127.0.0.1:$CHAOS_EMBEDDING_PORT/health" 120 ;;
     seaweedfs-source)
       sleep 0.5
       proc_running "$1" || { echo "ERROR: seaweedfs-source exited:" >&2; tail -n 30 "$SLUICE_LOG_DIR/$1.log" >&2; exit 1; } ;;

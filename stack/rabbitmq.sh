@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# The local RabbitMQ node behind the local broker: start | stop | status | wait.
+# The local RabbitMQ node behind the local broker: start | stop | status | wait, and for fault
+# injection (test/chaos): close-connections (only this stack's vhost; other stacks sharing the
+# node are untouched) | restart (the whole node: machine-wide, so only on a machine of your own).
 # Idempotent: `start` on a running node only re-checks the vhost and user it needs.
 # Reads RABBITMQ_URL (amqp://user:pass@host:port/vhost) and SLUICE_BIND from stack/env.sh.
 set -euo pipefail
@@ -106,10 +108,21 @@ status() {
   fi
 }
 
+# Every client connection of RABBITMQ_URL's vhost closed by the server, as a network cut would.
+close_connections() {
+  parse_url
+  local before
+  before=$(rabbitmqctl -q list_connections -p "$AMQP_VHOST" name --no-table-headers 2>/dev/null | grep -c . || true)
+  rabbitmqctl -q close_all_connections --vhost "$AMQP_VHOST" --limit 1000 "sluice chaos: connection loss" >/dev/null
+  echo "closed $before connection(s) of vhost $AMQP_VHOST"
+}
+
 case "${1:-}" in
   start) start ;;
+  restart) stop; start ;;
+  close-connections) close_connections ;;
   stop) stop ;;
   status) status ;;
   wait) wait_ready ;;
-  *) echo "usage: $0 start|stop|status|wait" >&2; exit 2 ;;
+  *) echo "usage: $0 start|stop|status|wait|restart|close-connections" >&2; exit 2 ;;
 esac

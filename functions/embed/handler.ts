@@ -43,6 +43,9 @@ export function createEmbedHandler({ embedder, claims, status, knownVectors, now
     embeddedChunks.inc({ origin: 'reused' }, chunks.length - missing.length);
     const embedded: EmbeddedChunk[] = chunks.map((chunk) => ({ ...chunk, vector: encodeVector(Float32Array.from(known.get(chunk.hash)!)) }));
     const packed = await claims.pack(embedded, claimKey('vectors', document.docId, document.version));
+    // A remote model learns its dimension from its first answer: a fresh process whose chunks
+    // were all reused has not asked it anything yet, so the reused vectors tell the dimension.
+    const model = { name: embedder.model.name, dimension: embedder.model.dimension || (known.values().next().value?.length ?? 0) };
     log.info(
       { key: document.key, version: document.version, chunks: chunks.length, embedded: missing.length, ms: Math.round(performance.now() - started) },
       'embedded',
@@ -52,7 +55,7 @@ export function createEmbedHandler({ embedder, claims, status, knownVectors, now
       source: EventSource.embed,
       subject: data.document.key,
       datacontenttype: 'application/json',
-      data: { document, model: embedder.model, chunkCount: embedded.length, chunks: packed },
+      data: { document, model, chunkCount: embedded.length, chunks: packed },
     });
   };
 }

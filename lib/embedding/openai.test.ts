@@ -102,7 +102,7 @@ describe('OpenAI-compatible embedder', () => {
 
   it('maps 429 with Retry-After seconds to a retryable error with retryAfterMs', async () => {
     reply = (_request, res) => res.writeHead(429, { 'retry-after': '3' }).end('{"error":"rate limited"}');
-    const embedder = createOpenAICompatibleEmbedder({ url: baseUrl, model: 'm' });
+    const embedder = createOpenAICompatibleEmbedder({ url: baseUrl, model: 'm', retries: 0 });
     await assert.rejects(embedder.embed(['x']), (err: unknown) => {
       assert.ok(err instanceof EmbeddingBackendError);
       assert.equal(err.retryable, true);
@@ -115,7 +115,7 @@ describe('OpenAI-compatible embedder', () => {
 
   it('maps 503 with an HTTP-date Retry-After to a retryable error', async () => {
     reply = (_request, res) => res.writeHead(503, { 'retry-after': new Date(Date.now() + 60_000).toUTCString() }).end();
-    const embedder = createOpenAICompatibleEmbedder({ url: baseUrl, model: 'm' });
+    const embedder = createOpenAICompatibleEmbedder({ url: baseUrl, model: 'm', retries: 0 });
     await assert.rejects(embedder.embed(['x']), (err: unknown) => {
       assert.ok(err instanceof EmbeddingBackendError);
       assert.equal(err.retryable, true);
@@ -123,6 +123,30 @@ describe('OpenAI-compatible embedder', () => {
       assert.ok(err.retryAfterMs !== undefined && err.retryAfterMs > 55_000 && err.retryAfterMs <= 60_000, String(err.retryAfterMs));
       return true;
     });
+  });
+
+  it('waits out a short Retry-After and retries, so a brief rate limit costs nothing', async () => {
+    let refusals = 2;
+    reply = (request, res) => {
+      if (refusals-- > 0) res.writeHead(429, { 'retry-after': '1' }).end('{"error":"rate limited"}');
+      else answerEmbeddings(request, res);
+    };
+    const embedder = createOpenAICompatibleEmbedder({ url: baseUrl, model: 'm' });
+    const vectors = await embedder.embed(['abc']);
+    assert.deepEqual(Array.from(vectors[0]!), [3, 0, 1]);
+    assert.equal(requests.length, 3, 'two refusals, then the answer');
+  });
+
+  it('gives up after its retries and leaves longer Retry-After waits to the caller', async () => {
+    reply = (_request, res) => res.writeHead(503, { 'retry-after': '0' }).end();
+    const embedder = createOpenAICompatibleEmbedder({ url: baseUrl, model: 'm', retries: 2 });
+    await assert.rejects(embedder.embed(['x']), (err: unknown) => err instanceof EmbeddingBackendError && err.status === 503);
+    assert.equal(requests.length, 3);
+
+    requests = [];
+    reply = (_request, res) => res.writeHead(429, { 'retry-after': '120' }).end();
+    await assert.rejects(embedder.embed(['x']), (err: unknown) => err instanceof EmbeddingBackendError && err.retryAfterMs === 120_000);
+    assert.equal(requests.length, 1, 'a 2-minute Retry-After is not waited out inside the request');
   });
 
   it('maps 400 to a non-retryable error that carries the server message', async () => {
@@ -146,7 +170,7 @@ describe('OpenAI-compatible embedder', () => {
     const { port } = probe.address() as AddressInfo;
     await new Promise((resolve) => probe.close(resolve));
 
-    const embedder = createOpenAICompatibleEmbedder({ url: `http://127.0.0.1:${port}`, model: 'm' });
+    const embedder = createOpenAICompatibleEmbedder({ url: `http://127.0.0.1:${port}`, model: 'm', retries: 0 });
     await assert.rejects(embedder.embed(['x']), (err: unknown) => {
       assert.ok(err instanceof EmbeddingBackendError);
       assert.equal(err.retryable, true);
@@ -157,7 +181,7 @@ describe('OpenAI-compatible embedder', () => {
 
   it('treats a timeout as retryable', async () => {
     reply = (request, res) => setTimeout(() => answerEmbeddings(request, res), 500);
-    const embedder = createOpenAICompatibleEmbedder({ url: baseUrl, model: 'm', timeoutMs: 50 });
+    const embedder = createOpenAICompatibleEmbedder({ url: baseUrl, model: 'm', retries: 0, timeoutMs: 50 });
     await assert.rejects(embedder.embed(['x']), (err: unknown) => {
       assert.ok(err instanceof EmbeddingBackendError);
       assert.equal(err.retryable, true);

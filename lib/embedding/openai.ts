@@ -3,6 +3,8 @@
  * Text Embeddings Inference and Ollama all serve. Failures become EmbeddingBackendErrors whose
  * `retryable`/`retryAfterMs` let the pipeline back off instead of dead-lettering documents.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
+import pRetry from 'p-retry';
 import { EmbeddingBackendError, EmbeddingConfigError } from './errors.js';
 import type { Embedder, EmbeddingModel } from './types.js';
 
@@ -20,6 +22,14 @@ export interface OpenAICompatibleEmbedderOptions {
   batchSize?: number;
   /** Per-request timeout in ms, covering the response body too (default 30 000). */
   timeoutMs?: number;
+  /**
+   * Retries of a retryable failure (429, 408, 5xx, timeout, unreachable) here, with exponential
+   * backoff and jitter, before the error goes up to the caller (whose broker retries the whole
+   * event). Default 2: a short rate limit costs a document nothing.
+   */
+  retries?: number;
+  /** Longest `Retry-After` waited out here (default 10 000 ms); a longer one goes straight to the caller. */
+  maxRetryAfterMs?: number;
 }
 
 interface EmbeddingsResponse {
@@ -28,6 +38,8 @@ interface EmbeddingsResponse {
 
 const DEFAULT_BATCH_SIZE = 32;
 const DEFAULT_TIMEOUT_MS = 30_000;
+const DEFAULT_RETRIES = 2;
+const DEFAULT_MAX_RETRY_AFTER_MS = 10_000;
 const ERROR_BODY_LIMIT = 300;
 
 /**
@@ -41,6 +53,9 @@ export function createOpenAICompatibleEmbedder(options: OpenAICompatibleEmbedder
   if (options.model.trim() === '') throw new EmbeddingConfigError('model must not be empty');
   requirePositiveInteger('batchSize', batchSize);
   requirePositiveInteger('timeoutMs', timeoutMs);
+  if (options.retries !== undefined && (!Number.isInteger(options.retries) || options.retries < 0)) {
+    throw new EmbeddingConfigError(`retries must be a non-negative integer, got ${options.retries}`);
+  }
   if (options.dimension !== undefined) requirePositiveInteger('dimension', options.dimension);
 
   let dimension = options.dimension;
@@ -95,6 +110,23 @@ export function createOpenAICompatibleEmbedder(options: OpenAICompatibleEmbedder
     return new EmbeddingBackendError(`cannot reach ${endpoint}: ${detail}`, { retryable: true, cause: err });
   }
 
+  const retries = options.retries ?? DEFAULT_RETRIES;
+  const maxRetryAfterMs = options.maxRetryAfterMs ?? DEFAULT_MAX_RETRY_AFTER_MS;
+  const retriedHere = (err: unknown): err is EmbeddingBackendError =>
+    err instanceof EmbeddingBackendError && err.retryable && (err.retryAfterMs ?? 0) <= maxRetryAfterMs;
+  const requestWithRetries = (batch: readonly string[]) =>
+    pRetry(() => requestBatch(batch), {
+      retries,
+      minTimeout: 250,
+      maxTimeout: 5_000,
+      randomize: true,
+      // The server's Retry-After is the least we wait (plus jitter, so replicas do not return in step).
+      onFailedAttempt: async ({ error, retriesLeft }) => {
+        if (retriesLeft > 0 && retriedHere(error) && error.retryAfterMs) await sleep(error.retryAfterMs * (1 + Math.random() * 0.2));
+      },
+      shouldRetry: ({ error }) => retriedHere(error),
+    });
+
   let closed = false;
   return {
     model,
@@ -102,7 +134,7 @@ export function createOpenAICompatibleEmbedder(options: OpenAICompatibleEmbedder
       if (closed) throw new EmbeddingBackendError('embedder is closed', { retryable: false });
       const vectors: Float32Array[] = [];
       for (let start = 0; start < texts.length; start += batchSize) {
-        vectors.push(...(await requestBatch(texts.slice(start, start + batchSize))));
+        vectors.push(...(await requestWithRetries(texts.slice(start, start + batchSize))));
       }
       return vectors;
     },

@@ -32,13 +32,13 @@ const policy = (retry: number, extra: Partial<SendPolicy> = {}): SendPolicy => (
 const request = { headers: { 'ce-id': '1' }, body: Buffer.from('x') };
 
 describe('sendWithRetries', () => {
-  it('retries retryable statuses until one is delivered, reporting retries and waits', async () => {
+  it('retries retryable statuses until one is delivered, reporting retries and waits (Knative backoff + up to 20% jitter)', async () => {
     const retries: Array<[number, number, number]> = [];
-    const out = await sendWithRetries(`${base}/flaky`, request, policy(5), { onRetry: (r) => retries.push([r.attempt, r.status, r.waitMs]) });
+    const out = await sendWithRetries(`${base}/flaky`, request, policy(5), { random: () => 0.5, onRetry: (r) => retries.push([r.attempt, r.status, r.waitMs]) });
     assert.equal(out.kind, 'delivered');
     assert.equal(out.kind === 'delivered' && out.status, 204);
     assert.equal(out.attempts, 3);
-    assert.deepEqual(retries, [[1, 503, 10], [2, 500, 20]]);
+    assert.deepEqual(retries, [[1, 503, 11], [2, 500, 22]]);
   });
 
   it('gives up after retry + 1 attempts with the last status', async () => {

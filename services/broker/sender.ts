@@ -1,6 +1,6 @@
 /**
  * One HTTP delivery with Knative's retries: up to `retry + 1` attempts, waiting the backoff of
- * {@link backoffDelayMs} between them, stopping at the first response that is not retryable.
+ * {@link backoffDelayMs} (plus up to 20% jitter) between them, stopping at the first response that is not retryable.
  * `timeoutMs` bounds each attempt (response body included), like Go's `http.Client.Timeout`.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -23,6 +23,8 @@ export type SendOutcome =
 export interface SendOptions {
   /** Aborting stops waiting (request or backoff) at once. */
   readonly signal?: AbortSignal;
+  /** Source of the jitter, in [0, 1) (default Math.random). */
+  readonly random?: () => number;
   /** Called before each retry's wait. */
   readonly onRetry?: (info: { attempt: number; status: number; error: string; waitMs: number }) => void;
 }
@@ -43,7 +45,9 @@ export async function sendWithRetries(
     }
     const error = 'error' in result ? result.error : describeResponse(result.status, result.response.body);
     if (attempt > policy.retry) return { kind: 'failed', status: result.status, attempts: attempt, error };
-    const waitMs = backoffDelayMs(policy.backoffPolicy, policy.backoffDelayMs, attempt);
+    // Up to 20% on top of Knative's backoff: deliveries that failed together (a dependency went
+    // down) do not all come back in the same instant.
+    const waitMs = Math.round(backoffDelayMs(policy.backoffPolicy, policy.backoffDelayMs, attempt) * (1 + (options.random ?? Math.random)() * 0.2));
     options.onRetry?.({ attempt, status: result.status, error, waitMs });
     try {
       await sleep(waitMs, undefined, signal ? { signal } : {});

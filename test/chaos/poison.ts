@@ -1,0 +1,64 @@
+/**
+ * The poison event: a well-formed `chunks.ready` whose claim check holds bytes that are not
+ * JSON, so embed fails on it every time (500). The broker must give up after the Trigger's
+ * configured attempts and deliver it to the dead-letter sink (the API's /dead-letters), which
+ * records the document it names as failed (`dead_lettered`).
+ */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { CloudEvent, HTTP } from 'cloudevents';
+import { documentId } from '../../lib/documents/identity.js';
+import { EventSource, EventType } from '../../lib/events/types.js';
+import { api, bucket, config, repoRoot, s3 } from '../support/stack.js';
+
+export const POISON_KEY = 'chaos/poison-event';
+
+export interface Poison {
+  eventId: string;
+  sentAt: number;
+}
+
+export interface PoisonResult {
+  deadLettered: boolean;
+  /** Where the dead letter was seen: the status record and/or the API's log. */
+  evidence: string[];
+  afterMs?: number;
+}
+
+export async function sendPoisonEvent(): Promise<Poison> {
+  const claimKey = 'chaos/poison-claim.json';
+  await s3.send(new PutObjectCommand({ Bucket: config.S3_PIPELINE_BUCKET, Key: claimKey, Body: '{"this is": not json' }));
+  const event = new CloudEvent({
+    type: EventType.ChunksReady,
+    source: EventSource.split,
+    subject: POISON_KEY,
+    datacontenttype: 'application/json',
+    data: {
+      document: { bucket, key: POISON_KEY, docId: documentId(bucket, POISON_KEY), version: 'poison', size: 1, contentType: 'text/plain' },
+      chunkCount: 1,
+      chunks: { claim: { bucket: config.S3_PIPELINE_BUCKET, key: claimKey, bytes: 20 } },
+    },
+  });
+  const message = HTTP.binary(event);
+  const res = await fetch(config.BROKER_URL, { method: 'POST', headers: message.headers as Record<string, string>, body: message.body as string });
+  if (res.status !== 202) throw new Error(`broker ingress refused the poison event: ${res.status} ${await res.text()}`);
+  return { eventId: event.id, sentAt: Date.now() };
+}
+
+export async function checkPoison(poison: Poison): Promise<PoisonResult> {
+  const evidence: string[] = [];
+  const record = await api.status(POISON_KEY).catch(() => undefined);
+  if (record?.status === 'failed' && record.reason === 'dead_lettered') evidence.push(`status failed/dead_lettered (${record.error ?? ''})`);
+  const apiLog = await readFile(join(process.env.SLUICE_LOG_DIR ?? join(repoRoot, '.sluice/logs'), 'api.log'), 'utf8').catch(() => '');
+  const logLine = apiLog.split('\n').find((line) => line.includes('dead letter received') && line.includes(poison.eventId));
+  if (logLine) evidence.push('API log: dead letter received');
+  // The durable dead-letter list of the API, where it exists (GET /dead-letters); else the log.
+  const listed = await fetch(new URL('/dead-letters', process.env.SLUICE_API_URL ?? `http://127.0.0.1:${config.API_PORT}`))
+    .then(async (res) => (res.ok ? (await res.text()).includes(poison.eventId) : undefined))
+    .catch(() => undefined);
+  if (listed) evidence.push('API GET /dead-letters lists it');
+  const deadLettered = evidence.length >= 2;
+  const loggedAt = logLine ? (JSON.parse(logLine) as { time?: number }).time : undefined;
+  return { deadLettered, evidence, ...(deadLettered && loggedAt ? { afterMs: loggedAt - poison.sentAt } : {}) };
+}
