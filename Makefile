@@ -5,7 +5,7 @@ SHELL := /bin/bash
 include deploy/images.env
 OVERLAY ?= edge
 
-.PHONY: help install up down demo test test-unit soak build status logs validate deploy images
+.PHONY: help install up down demo test test-unit soak chaos bench build status logs validate deploy images
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(firstword $(MAKEFILE_LIST)) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -25,11 +25,15 @@ down: ## stop the local stack
 demo: up ## upload the sample corpus, wait until indexed, search it
 	@bash stack/demo.sh
 
-test: install ## type-check, unit tests, integration tests on an isolated real stack
+test: install ## type-check, unit tests, integration tests and the short chaos run on isolated real stacks
 	@bash test/run.sh
+	@bash test/chaos/run.sh --short
 
 test-unit: ## unit tests only (no services needed)
 	@npm run -s test:unit
+
+chaos: install ## the long chaos run: corpus + hostile files under injected faults, then the verdict table
+	@bash test/chaos/run.sh --long
 
 soak: install ## the lifecycle property test with 200 cases (~20 min) on the isolated test stack
 	@SLUICE_PROPERTY_RUNS=$${SLUICE_PROPERTY_RUNS:-200} SLUICE_TEST_FILES=test/integration/lifecycle-property.test.ts bash test/run.sh

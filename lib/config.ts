@@ -19,6 +19,8 @@ const ConfigSchema = z.object({
   QDRANT_API_KEY: z.string().optional(),
   QDRANT_COLLECTION: z.string().default('sluice'),
   BROKER_URL: z.string().url().default('http://127.0.0.1:8180/'),
+  /** The Broker's dead-letter sink, where functions park schema-invalid events; see deadLetterUrl. */
+  DEAD_LETTER_URL: z.string().url().optional(),
   SLUICE_BIND: z.string().default('127.0.0.1'),
   /** HTTP basic auth for the API: comma-separated `user:password` pairs; empty = off. */
   SLUICE_BASIC_AUTH: z.string().default(''),
@@ -66,6 +68,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(`invalid configuration: ${problems}`);
   }
   return parsed.data;
+}
+
+/** DEAD_LETTER_URL, or locally the API's sink on API_PORT (the Broker's deadLetterSink). */
+export function deadLetterUrl(config: Config): string {
+  return config.DEAD_LETTER_URL ?? `http://127.0.0.1:${config.API_PORT}/dead-letters`;
 }
 
 /** Knative sets $PORT; locally each function has its own variable. */

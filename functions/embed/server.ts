@@ -1,5 +1,6 @@
 /** embed as a Knative function. The model loads before the server reports ready. */
-import { loadConfig, listenPort } from '../../lib/config.js';
+import { deadLetterUrl, loadConfig, listenPort } from '../../lib/config.js';
+import { createDeadLetterSink } from '../../lib/runtime/dead-letter.js';
 import { createEmbedderFromEnv } from '../../lib/embedding/index.js';
 import { EventSource } from '../../lib/events/types.js';
 import { createLogger } from '../../lib/log.js';
@@ -26,7 +27,7 @@ const handler = createEmbedHandler({
   knownVectors: (hashes) => vectors.vectorsByChunkHash(hashes),
   claims: createClaimCheckStore({ s3, bucket: config.S3_PIPELINE_BUCKET, thresholdBytes: config.CLAIM_CHECK_THRESHOLD_BYTES }),
 });
-const app = createFunctionApp({ stage: 'embed', source: EventSource.embed, handler, log, maxBodyBytes: config.MAX_EVENT_BYTES });
+const app = createFunctionApp({ stage: 'embed', source: EventSource.embed, handler, log, maxBodyBytes: config.MAX_EVENT_BYTES, deadLetter: createDeadLetterSink(deadLetterUrl(config)) });
 await serveFunction(app, {
   port: listenPort(config, config.EMBED_PORT),
   host: config.SLUICE_BIND,

@@ -1,5 +1,6 @@
 /** index as a Knative function. */
-import { loadConfig, listenPort } from '../../lib/config.js';
+import { deadLetterUrl, loadConfig, listenPort } from '../../lib/config.js';
+import { createDeadLetterSink } from '../../lib/runtime/dead-letter.js';
 import { EventSource } from '../../lib/events/types.js';
 import { createLogger } from '../../lib/log.js';
 import { createFunctionApp, serveFunction } from '../../lib/runtime/function-server.js';
@@ -28,7 +29,7 @@ const handler = createIndexHandler({
     ),
   claims: createClaimCheckStore({ s3, bucket: config.S3_PIPELINE_BUCKET, thresholdBytes: config.CLAIM_CHECK_THRESHOLD_BYTES }),
 });
-const app = createFunctionApp({ stage: 'index', source: EventSource.index, handler, log, maxBodyBytes: config.MAX_EVENT_BYTES });
+const app = createFunctionApp({ stage: 'index', source: EventSource.index, handler, log, maxBodyBytes: config.MAX_EVENT_BYTES, deadLetter: createDeadLetterSink(deadLetterUrl(config)) });
 await serveFunction(app, {
   port: listenPort(config, config.INDEX_PORT),
   host: config.SLUICE_BIND,

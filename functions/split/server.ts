@@ -1,5 +1,6 @@
 /** split as a Knative function: HTTP shell around the handler, configured from the environment. */
-import { loadConfig, listenPort } from '../../lib/config.js';
+import { deadLetterUrl, loadConfig, listenPort } from '../../lib/config.js';
+import { createDeadLetterSink } from '../../lib/runtime/dead-letter.js';
 import { EventSource } from '../../lib/events/types.js';
 import { createLogger } from '../../lib/log.js';
 import { createFunctionApp, serveFunction } from '../../lib/runtime/function-server.js';
@@ -36,7 +37,7 @@ const handler = createSplitHandler({
   limits: { maxObjectBytes: config.MAX_OBJECT_BYTES, maxChunks: config.MAX_CHUNKS_PER_DOCUMENT },
 });
 
-const app = createFunctionApp({ stage: 'split', source: EventSource.split, handler, log, maxBodyBytes: config.MAX_EVENT_BYTES });
+const app = createFunctionApp({ stage: 'split', source: EventSource.split, handler, log, maxBodyBytes: config.MAX_EVENT_BYTES, deadLetter: createDeadLetterSink(deadLetterUrl(config)) });
 await serveFunction(app, {
   port: listenPort(config, config.SPLIT_PORT),
   host: config.SLUICE_BIND,

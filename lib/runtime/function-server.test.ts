@@ -146,3 +146,52 @@ test('every log line about an event names its id, type, document key and version
     own.close();
   }
 });
+
+test('a schema-invalid event goes to the dead-letter sink with the broker\'s error extensions, then 400', async () => {
+  const letters: Array<{ headers: Record<string, string | string[] | undefined>; body: string }> = [];
+  let sinkStatus = 202;
+  const sink = (await import('node:http')).createServer((req, res) => {
+    let body = '';
+    req.on('data', (c: Buffer) => (body += c.toString()));
+    req.on('end', () => {
+      letters.push({ headers: req.headers, body });
+      res.statusCode = sinkStatus;
+      res.end();
+    });
+  });
+  sink.listen(0, '127.0.0.1');
+  await new Promise((r) => sink.once('listening', r));
+  const { createDeadLetterSink } = await import('./dead-letter.js');
+  const app = createFunctionApp({
+    stage: 'embed',
+    source: '/sluice/functions/embed',
+    handler,
+    log: createLogger('test').child({}, { level: 'silent' }),
+    deadLetter: createDeadLetterSink(`http://127.0.0.1:${(sink.address() as AddressInfo).port}/dead-letters`),
+  });
+  const fn = app.listen(0, '127.0.0.1');
+  await new Promise((r) => fn.once('listening', r));
+  const fnUrl = `http://127.0.0.1:${(fn.address() as AddressInfo).port}/`;
+  const post = () => {
+    const message = HTTP.binary(new CloudEvent({ type: 'test.in', source: '/t', subject: 'k', id: 'poison-1', data: { mode: 'invalid' } }));
+    return fetch(fnUrl, { method: 'POST', headers: message.headers as Record<string, string>, body: message.body as string });
+  };
+  try {
+    const res = await post();
+    assert.equal(res.status, 400);
+    assert.equal(letters.length, 1);
+    const letter = letters[0]!;
+    assert.equal(letter.headers['ce-id'], 'poison-1');
+    assert.equal(letter.headers['ce-knativeerrorcode'], '400');
+    assert.equal(letter.headers['ce-knativeerrordest'], '/sluice/functions/embed');
+    assert.match(Buffer.from(String(letter.headers['ce-knativeerrordata']), 'base64').toString(), /data does not match.*key: required/);
+    assert.deepEqual(JSON.parse(letter.body), { mode: 'invalid' });
+
+    // When the sink cannot take it, the broker must keep the event: a retryable answer.
+    sinkStatus = 500;
+    assert.equal((await post()).status, 503);
+  } finally {
+    fn.close();
+    sink.close();
+  }
+});

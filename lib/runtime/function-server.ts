@@ -12,6 +12,7 @@ import type { Logger } from '../log.js';
 import { EventType } from '../events/types.js';
 import { decodeHeaderValue, encodeHeaderValue, mapCeHeaders } from './ce-headers.js';
 import { Drain } from './drain.js';
+import type { DeadLetterSink } from './dead-letter.js';
 import { DocumentError, InvalidEventError, TransientError } from './errors.js';
 import { documentOf, eventLogFields, parsedData } from './event-context.js';
 import { chunksPerEvent, chunksTotal, eventsReceived, eventsTotal, registry, stageDuration, vectorsWritten } from './metrics.js';
@@ -35,6 +36,12 @@ export interface FunctionServerOptions {
   maxBodyBytes?: number;
   /** Readiness: false until the stage's dependencies (e.g. the model) are loaded. */
   isReady?: () => boolean;
+  /**
+   * Where schema-invalid events go (the Broker's dead-letter sink): the broker itself never
+   * dead-letters a 400. If posting there fails the answer is 503, so the broker retries and in
+   * the end dead-letters the event through its own path.
+   */
+  deadLetter?: DeadLetterSink;
 }
 
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
@@ -97,7 +104,7 @@ export function createFunctionApp(options: FunctionServerOptions): FunctionApp {
         sendReply(res, reply && withTraceContext(reply, ctx));
       } catch (err) {
         if (!(err instanceof DocumentError)) markFailed(span, err);
-        respondToError(err, event, options, eventLog, res, (reply) => withTraceContext(reply, ctx));
+        await respondToError(err, event, options, eventLog, res, (reply) => withTraceContext(reply, ctx));
       } finally {
         stopTimer();
       }
@@ -143,14 +150,14 @@ function sendReply(res: Response, reply: CloudEvent<unknown> | undefined): void 
   res.status(200).set(mapCeHeaders(message.headers, encodeHeaderValue)).send(message.body);
 }
 
-function respondToError(
+async function respondToError(
   err: unknown,
   event: CloudEvent<unknown>,
   options: FunctionServerOptions,
   log: Logger,
   res: Response,
   stamp: (reply: CloudEvent<unknown>) => CloudEvent<unknown>,
-): void {
+): Promise<void> {
   const { stage } = options;
   if (err instanceof DocumentError) {
     // Bad document: record the failure downstream and let the broker move on (no retry).
@@ -173,6 +180,16 @@ function respondToError(
   if (err instanceof InvalidEventError) {
     eventsTotal.inc({ stage, type: event.type, outcome: 'invalid' });
     log.warn({ problems: err.problems }, err.message);
+    if (options.deadLetter) {
+      try {
+        await options.deadLetter(event, { destination: options.source, code: 400, message: `${err.message}: ${JSON.stringify(err.problems ?? [])}` });
+        log.info('invalid event sent to the dead-letter sink');
+      } catch (sinkErr) {
+        log.error({ err: errorMessage(sinkErr) }, 'dead-letter sink unreachable; asking the broker to retry');
+        res.status(503).json({ error: 'invalid event, and the dead-letter sink is unreachable' });
+        return;
+      }
+    }
     res.status(400).json({ error: err.message, problems: err.problems });
     return;
   }

@@ -13,6 +13,9 @@ import type { AddressInfo } from 'node:net';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { api, component, config, putObject, repoRoot, s3, waitFor, waitIndexed } from '../support/stack.js';
 import type { DeadLetterSummary } from '../../cli/api-client.js';
+import { CloudEvent } from 'cloudevents';
+import { EventSource, EventType } from '../../lib/events/types.js';
+import { postEvent } from '../support/events.js';
 
 interface CliResult {
   code: number;
@@ -107,4 +110,17 @@ test('the CLI says the API is unreachable in one line, with exit code 1', async 
   });
   assert.equal(res.code, 1);
   assert.equal(res.stderr, `sluice: cannot reach the Sluice API at ${url} (ECONNREFUSED): is the stack up? (make up)\n`);
+});
+
+test('a schema-invalid event is parked in the dead-letter store at once, with the refusing stage and the reason', async () => {
+  const event = new CloudEvent({ type: EventType.ChunksReady, source: '/test/dlq', subject: 'dlq/poison.txt', datacontenttype: 'application/json', data: { chunks: 'not what embed expects' } });
+  await postEvent(event);
+  const letter = await waitFor('the invalid event in the dead-letter store', async () => (await api.deadLetters()).find((l) => l.eventId === event.id), 60_000);
+  assert.equal(letter.type, EventType.ChunksReady);
+  assert.equal(letter.errorCode, '400');
+  assert.equal(letter.errorDest, EventSource.embed);
+  assert.match(letter.errorData ?? '', /document/);
+  const listed = await sluice('dlq', 'list', '--json');
+  assert.equal(listed.code, 0);
+  assert.ok((JSON.parse(listed.stdout) as DeadLetterSummary[]).some((l) => l.eventId === event.id));
 });
