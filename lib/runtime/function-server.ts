@@ -7,12 +7,13 @@
  */
 import type { Server } from 'node:http';
 import express, { type NextFunction, type Request, type Response } from 'express';
-import { CloudEvent, HTTP, ValidationError } from 'cloudevents';
+import { CloudEvent, HTTP } from 'cloudevents';
 import type { Logger } from '../log.js';
 import { EventType } from '../events/types.js';
-import { decodeHeaderValue, encodeHeaderValue, mapCeHeaders } from './ce-headers.js';
+import { encodeHeaderValue, mapCeHeaders } from './ce-headers.js';
 import { Drain } from './drain.js';
 import type { DeadLetterSink } from './dead-letter.js';
+import { parseRequestEvent } from './http-event.js';
 import { DocumentError, InvalidEventError, TransientError } from './errors.js';
 import { documentOf, eventLogFields, parsedData } from './event-context.js';
 import { chunksPerEvent, chunksTotal, eventsReceived, eventsTotal, registry, stageDuration, vectorsWritten } from './metrics.js';
@@ -82,7 +83,7 @@ export function createFunctionApp(options: FunctionServerOptions): FunctionApp {
   app.post('/', express.raw({ type: () => true, limit: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES }), async (req, res) => {
     let event: CloudEvent<unknown>;
     try {
-      event = parseCloudEvent(req);
+      event = parseRequestEvent(req);
     } catch (err) {
       eventsReceived.inc({ stage, type: 'unknown' });
       eventsTotal.inc({ stage, type: 'unknown', outcome: 'invalid' });
@@ -132,13 +133,6 @@ function recordReply(stage: Stage, reply: CloudEvent<unknown>): void {
   chunksPerEvent.observe({ stage, type: reply.type }, chunkCount);
   chunksTotal.inc({ stage, type: reply.type }, chunkCount);
   if (reply.type === EventType.DocumentIndexed) vectorsWritten.inc(chunkCount);
-}
-
-function parseCloudEvent(req: Request): CloudEvent<unknown> {
-  const body = Buffer.isBuffer(req.body) ? req.body.toString('utf8') : '';
-  const parsed = HTTP.toEvent({ headers: mapCeHeaders(req.headers, decodeHeaderValue), body });
-  if (Array.isArray(parsed)) throw new ValidationError('batched CloudEvents are not accepted');
-  return parsed as CloudEvent<unknown>;
 }
 
 function sendReply(res: Response, reply: CloudEvent<unknown> | undefined): void {

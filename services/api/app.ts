@@ -9,9 +9,9 @@
  * to loopback, and in the cluster only Traefik (with its own basicAuth) exposes the API.
  */
 import express, { type NextFunction, type Request, type Response } from 'express';
-import { HTTP, type CloudEvent } from 'cloudevents';
+import type { CloudEvent } from 'cloudevents';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { decodeHeaderValue, mapCeHeaders } from '../../lib/runtime/ce-headers.js';
+import { receiveCloudEvent } from '../../lib/runtime/http-event.js';
 import { InvalidEventError } from '../../lib/runtime/errors.js';
 import { STATUSES, type StatusStore } from '../../lib/status/index.js';
 import { reconcileBucket } from './reconcile.js';
@@ -71,14 +71,8 @@ export function createApiApp({ embedder, store, status, s3, buckets, publish, de
   app.get('/favicon.ico', (_req, res) => void res.status(204).end());
 
   // Events the API subscribes to (status recording, reconcile requests).
-  app.post('/events', express.raw({ type: () => true, limit: '1mb' }), async (req, res) => {
-    let event: CloudEvent<unknown>;
-    try {
-      event = toEvent(req);
-    } catch (err) {
-      res.status(400).json({ error: err instanceof Error ? err.message : String(err) });
-      return;
-    }
+  app.post('/events', ...receiveCloudEvent('1mb'), async (_req, res) => {
+    const event = res.locals.event as CloudEvent<unknown>;
     try {
       await handleStatusEvent(event, { status, defaultBucket, reconcile });
       res.status(202).end();
@@ -96,14 +90,8 @@ export function createApiApp({ embedder, store, status, s3, buckets, publish, de
   // before the 202, so a letter the broker saw accepted is never lost (a failed store is a
   // 5xx and the broker retries the sink). The status is recorded first: recording it again on
   // such a retry changes nothing, while storing the letter twice would list it twice.
-  app.post('/dead-letters', express.raw({ type: () => true, limit: '8mb' }), async (req, res) => {
-    let event: CloudEvent<unknown>;
-    try {
-      event = toEvent(req);
-    } catch (err) {
-      res.status(400).json({ error: err instanceof Error ? err.message : String(err) });
-      return;
-    }
+  app.post('/dead-letters', ...receiveCloudEvent('8mb'), async (_req, res) => {
+    const event = res.locals.event as CloudEvent<unknown>;
     await recordDeadLetter(event, { status, defaultBucket });
     const letter = await deadLetters.add(event);
     log.warn(
@@ -186,13 +174,6 @@ export function createApiApp({ embedder, store, status, s3, buckets, publish, de
   app.post('/reconcile', express.json({ limit: '4kb' }), async (req, res) => {
     res.json(await reconcile(typeof req.body?.bucket === 'string' ? req.body.bucket : undefined));
   });
-
-  function toEvent(req: Request): CloudEvent<unknown> {
-    const parsed = HTTP.toEvent({ headers: mapCeHeaders(req.headers, decodeHeaderValue), body: Buffer.isBuffer(req.body) ? req.body.toString('utf8') : '' });
-    const event = Array.isArray(parsed) ? parsed[0] : parsed;
-    if (!event) throw new Error('no CloudEvent in the request');
-    return event as CloudEvent<unknown>;
-  }
 
   app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
     log.error({ err }, 'request failed');

@@ -1,0 +1,34 @@
+/**
+ * A CloudEvent out of an HTTP request, binary or structured mode, for every service that receives
+ * events (the functions and the API). Header values arrive percent-encoded (ce-headers.ts).
+ */
+import express, { type RequestHandler, type Request } from 'express';
+import { HTTP, ValidationError, type CloudEvent } from 'cloudevents';
+import { decodeHeaderValue, mapCeHeaders } from './ce-headers.js';
+
+/** Throws (cloudevents' ValidationError) unless the request carries exactly one valid CloudEvent. */
+export function parseRequestEvent(req: Pick<Request, 'headers' | 'body'>): CloudEvent<unknown> {
+  const body = Buffer.isBuffer(req.body) ? req.body.toString('utf8') : '';
+  const parsed = HTTP.toEvent({ headers: mapCeHeaders(req.headers, decodeHeaderValue), body });
+  if (Array.isArray(parsed)) throw new ValidationError('batched CloudEvents are not accepted');
+  return parsed as CloudEvent<unknown>;
+}
+
+/**
+ * Middleware pair for an event endpoint: reads the raw body (up to `limit`), answers 400 when it
+ * is not a CloudEvent, and otherwise leaves the event in `res.locals.event`.
+ */
+export function receiveCloudEvent(limit: string | number): RequestHandler[] {
+  return [
+    express.raw({ type: () => true, limit }),
+    (req, res, next) => {
+      try {
+        res.locals.event = parseRequestEvent(req);
+      } catch (err) {
+        res.status(400).json({ error: 'invalid CloudEvent', detail: err instanceof Error ? err.message : String(err) });
+        return;
+      }
+      next();
+    },
+  ];
+}
