@@ -31,6 +31,8 @@ const ConfigSchema = z.object({
   MAX_OBJECT_BYTES: positiveInt(100 * 1024 * 1024),
   MAX_CHUNKS_PER_DOCUMENT: positiveInt(20000),
   MAX_PAGES: positiveInt(2000),
+  /** embed: how long a lone chunk batch may wait for others to share one model run (ms). */
+  EMBED_LINGER_MS: z.coerce.number().int().nonnegative().default(10),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;
