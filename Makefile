@@ -5,7 +5,7 @@ SHELL := /bin/bash
 include deploy/images.env
 OVERLAY ?= edge
 
-.PHONY: help install up down demo test test-unit build status logs validate deploy images
+.PHONY: help install up down demo test test-unit build status logs validate deploy images bench
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -27,6 +27,9 @@ demo: up ## upload the sample corpus, wait until indexed, search it
 
 test: install ## type-check, unit tests, integration tests on an isolated real stack
 	@bash test/run.sh
+
+bench: install ## benchmark on an isolated stack: table + bench/results/latest.json (SIZE=small|large)
+	@bash bench/run.sh $(or $(SIZE),small)
 
 test-unit: ## unit tests only (no services needed)
 	@npm run -s test:unit

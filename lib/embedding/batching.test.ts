@@ -47,6 +47,17 @@ describe('batching embedder', () => {
     assert.deepEqual(backend.calls, [['t1', 't2', 't3'], ['t4', 't5', 't6', 't7']]);
   });
 
+  it('what queued while the backend was busy leaves in one call of at most maxCallTexts', async () => {
+    const backend = recordingBackend({ delayMs: 50 });
+    const batching = createBatchingEmbedder(backend.embedder, { maxBatch: 2, maxCallTexts: 5, lingerMs: 0 });
+    const first = batching.embed(['t0']);
+    await new Promise((r) => setTimeout(r, 10));
+    const queued = [batching.embed(['t1', 't2']), batching.embed(['t3', 't4']), batching.embed(['t5']), batching.embed(['t6', 't7'])];
+    const results = await Promise.all([first, ...queued]);
+    assert.deepEqual(results.map(values), [[0], [1, 2], [3, 4], [5], [6, 7]]);
+    assert.deepEqual(backend.calls, [['t0'], ['t1', 't2', 't3', 't4', 't5'], ['t6', 't7']]);
+  });
+
   it('a lone call waits no longer than the linger time', async () => {
     const backend = recordingBackend();
     const batching = createBatchingEmbedder(backend.embedder, { maxBatch: 64, lingerMs: 30 });

@@ -1,16 +1,22 @@
 /**
  * Micro-batching across callers. embed receives one document's chunks per event, and with
  * several deliveries in flight, small documents would each pay for a mostly padded model run.
- * This wrapper collects concurrent calls and hands them to the backend as one call of up to
- * `maxBatch` texts: a call waits at most `lingerMs` for company while the backend is idle;
- * while the backend is busy, calls queue up and the next batch leaves as soon as it is free.
+ * This wrapper collects concurrent calls and hands them to the backend as one call: a call
+ * waits at most `lingerMs` for `maxBatch` texts of company while the backend is idle; while
+ * the backend is busy, calls queue up and leave together as soon as it is free.
  */
 import { EmbeddingBackendError } from './errors.js';
 import type { Embedder } from './types.js';
 
 export interface BatchingOptions {
-  /** Texts per backend call to aim for (calls are never split; a bigger call goes alone). */
+  /** Texts to wait for before leaving early (the backend's batch size). */
   maxBatch: number;
+  /**
+   * Most texts handed to the backend in one call (default 4 × maxBatch): whatever queued while
+   * the backend was busy leaves together, and the backend sorts it by length into batches
+   * with little padding. Calls are never split, so a bigger call goes alone.
+   */
+  maxCallTexts?: number;
   /** How long the first waiting call may wait for others while the backend is idle, in ms. */
   lingerMs: number;
 }
@@ -21,8 +27,9 @@ interface PendingCall {
   reject(err: unknown): void;
 }
 
-export function createBatchingEmbedder(inner: Embedder, { maxBatch, lingerMs }: BatchingOptions): Embedder {
+export function createBatchingEmbedder(inner: Embedder, { maxBatch, lingerMs, maxCallTexts = 4 * maxBatch }: BatchingOptions): Embedder {
   if (!Number.isInteger(maxBatch) || maxBatch < 1) throw new RangeError(`maxBatch must be an integer >= 1, got ${maxBatch}`);
+  if (!Number.isInteger(maxCallTexts) || maxCallTexts < maxBatch) throw new RangeError(`maxCallTexts must be an integer >= maxBatch, got ${maxCallTexts}`);
   if (!(lingerMs >= 0)) throw new RangeError(`lingerMs must be >= 0, got ${lingerMs}`);
 
   const waiting: PendingCall[] = [];
@@ -33,11 +40,11 @@ export function createBatchingEmbedder(inner: Embedder, { maxBatch, lingerMs }: 
   let drained: Promise<void> = Promise.resolve();
   let markDrained: () => void = () => undefined;
 
-  /** Takes whole calls from the front until the batch is full (at least one call). */
+  /** Takes whole calls from the front up to maxCallTexts (at least one call). */
   function takeBatch(): PendingCall[] {
     const batch: PendingCall[] = [];
     let size = 0;
-    while (waiting.length > 0 && (batch.length === 0 || size + waiting[0]!.texts.length <= maxBatch)) {
+    while (waiting.length > 0 && (batch.length === 0 || size + waiting[0]!.texts.length <= maxCallTexts)) {
       const call = waiting.shift()!;
       size += call.texts.length;
       batch.push(call);

@@ -23,8 +23,15 @@ export const DEFAULT_MODEL_DIR = '.sluice/model';
 
 const BACKENDS = ['onnx', 'openai'] as const;
 
-/** The batch size both backends use when EMBED_BATCH_SIZE is unset. */
-export const DEFAULT_BATCH_SIZE = 32;
+/** Texts per model run when EMBED_BATCH_SIZE is unset (the ONNX backend's default). */
+export const DEFAULT_BATCH_SIZE = 8;
+
+/**
+ * The graph used when EMBED_MODEL_FILE is unset: the int8 variant, 1.4× more chunks per CPU
+ * second than fp32 and a quarter of its size, with vectors that agree with fp32 (mean cosine
+ * >= 0.99, checked by onnx.test.ts).
+ */
+export const DEFAULT_MODEL_FILE = 'model_int8.onnx';
 
 export interface EmbedderFromEnvOptions {
   /**
@@ -37,7 +44,8 @@ export interface EmbedderFromEnvOptions {
 /**
  * Creates the embedder that the environment asks for:
  * - `EMBED_BACKEND`: `onnx` (default) or `openai`;
- * - onnx: `SLUICE_MODEL_DIR` (default `.sluice/model`, relative to the cwd), `EMBED_MODEL_FILE`,
+ * - onnx: `SLUICE_MODEL_DIR` (default `.sluice/model`, relative to the cwd), `EMBED_MODEL_FILE`
+ *   (default `model_int8.onnx`),
  *   `EMBED_THREADS` (0 = onnxruntime default), `EMBED_BATCH_SIZE`;
  * - openai: `EMBED_API_URL` and `EMBED_API_MODEL` (required), `EMBED_API_KEY`, `EMBED_BATCH_SIZE`.
  *
@@ -62,11 +70,11 @@ async function createBackendFromEnv(env: NodeJS.ProcessEnv): Promise<Embedder> {
 
   switch (backend) {
     case 'onnx': {
-      const modelFile = read('EMBED_MODEL_FILE');
+      const modelFile = read('EMBED_MODEL_FILE') ?? DEFAULT_MODEL_FILE;
       const threads = readInteger(read, 'EMBED_THREADS', 0);
       const onnx = await createOnnxEmbedder({
         modelDir: resolve(read('SLUICE_MODEL_DIR') ?? DEFAULT_MODEL_DIR),
-        ...(modelFile === undefined ? {} : { modelFile }),
+        modelFile,
         ...(threads === undefined ? {} : { threads }),
         ...(batchSize === undefined ? {} : { batchSize }),
       });
