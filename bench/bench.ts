@@ -113,7 +113,7 @@ interface Expectation {
  * Waits until every key's status record reaches its expectation (or `failed`), printing
  * progress; returns the records. Fails after `timeoutMs`.
  */
-async function waitForStatuses(what: string, expected: Map<string, Expectation>, timeoutMs: number): Promise<Map<string, StatusRecord>> {
+async function waitForStatuses(what: string, expected: Map<string, Expectation>, timeoutMs: number, pollMs = 1_000): Promise<Map<string, StatusRecord>> {
   const deadline = Date.now() + timeoutMs;
   let lastReport = 0;
   for (;;) {
@@ -132,7 +132,9 @@ async function waitForStatuses(what: string, expected: Map<string, Expectation>,
       lastReport = Date.now();
     }
     if (Date.now() > deadline) throw new Error(`${what}: only ${done.size} of ${expected.size} documents after ${timeoutMs / 1000} s`);
-    await sleep(250);
+    // Polling costs the API CPU that the pipeline would otherwise have; the records carry
+    // their own timestamps, so a coarse poll does not blur the measurement.
+    await sleep(pollMs);
   }
 }
 
@@ -351,8 +353,8 @@ const agreement = await agreementWithFp32(allChunks.filter((_, i) => i % 10 === 
 progress(`${machine.model_file} vs fp32 on ${agreement.sample} corpus chunks: mean cosine ${agreement.mean_cosine.toFixed(4)}, min ${agreement.min_cosine.toFixed(4)}`);
 
 progress(`raw embedding limit: ${allChunks.length} chunks in process (${machine.model_file}, batch ${machine.batch_size}, threads ${machine.threads || 'default'})`);
-const raw = await rawLimit(allChunks.map((c) => c.text));
-progress(`raw limit ${raw.chunks_per_s.toFixed(1)} chunks/s`);
+const rawAtStart = await rawLimit(allChunks.map((c) => c.text));
+progress(`raw limit ${rawAtStart.chunks_per_s.toFixed(1)} chunks/s (${rawAtStart.chunks_per_cpu_s.toFixed(1)} per CPU s)`);
 
 progress('Sluice first ingest: uploading the corpus');
 const metricsBefore = await scrapeAll();
@@ -361,12 +363,13 @@ const first = await firstIngest(documents);
 const cpuAfter = cpuSnapshot();
 const metricsAfter = await scrapeAll();
 const memoryAfterFirst = memorySnapshot();
+let raw = rawAtStart;
 const ratioToRaw = first.chunks_per_s / raw.chunks_per_s;
 // The machine is shared: wall-clock ratios move with the neighbours' load. Chunks per CPU
 // second of all of Sluice's processes against the raw limit's is the load-independent view.
 const sluiceCpuS = COMPONENTS.reduce((sum, n) => sum + cpuAfter[n]! - cpuBefore[n]!, 0);
 const sluiceChunksPerCpuS = first.chunks / sluiceCpuS;
-progress(`Sluice ${first.chunks_per_s.toFixed(1)} chunks/s = ${ratioToRaw.toFixed(2)} × raw; ${sluiceChunksPerCpuS.toFixed(1)} chunks per CPU s = ${(sluiceChunksPerCpuS / raw.chunks_per_cpu_s).toFixed(2)} × raw`);
+progress(`Sluice ${first.chunks_per_s.toFixed(1)} chunks/s = ${ratioToRaw.toFixed(2)} × raw so far; ${sluiceChunksPerCpuS.toFixed(1)} chunks per CPU s = ${(sluiceChunksPerCpuS / raw.chunks_per_cpu_s).toFixed(2)} × raw`);
 
 const delta = (name: FunctionName, metric: string, labels: Record<string, string> = {}) => metricSum(metricsAfter[name], metric, labels) - metricSum(metricsBefore[name], metric, labels);
 const modelSeconds = delta('embed', 'sluice_embedding_backend_seconds_sum');
@@ -409,6 +412,15 @@ for (const name of Object.keys(FUNCTIONS) as FunctionName[]) {
   progress(`cold start ${name}: ${cold[name].toFixed(2)} s`);
 }
 
+// Measured again with the stack idle: on a shared machine the load moves, and the limit is
+// the best the model did in this run (the stricter denominator for Sluice's ratio).
+progress('raw embedding limit, second measurement');
+const rawAtEnd = await rawLimit(allChunks.map((c) => c.text));
+progress(`raw limit ${rawAtEnd.chunks_per_s.toFixed(1)} chunks/s (${rawAtEnd.chunks_per_cpu_s.toFixed(1)} per CPU s)`);
+raw = rawAtEnd.chunks_per_s > rawAtStart.chunks_per_s ? rawAtEnd : rawAtStart;
+const rawPerCpuS = Math.max(rawAtStart.chunks_per_cpu_s, rawAtEnd.chunks_per_cpu_s);
+const ratioToRawFinal = first.chunks_per_s / raw.chunks_per_s;
+
 progress('LangChain.js peer (one process, same model file, same Qdrant)');
 const peer = await langchainPeer(documents);
 const ratioToLangchain = first.chunks_per_s / peer.chunks_per_s;
@@ -418,7 +430,7 @@ progress(`peer ${peer.chunks_per_s.toFixed(1)} chunks/s; Sluice/peer ${ratioToLa
 const embedRss = memory.embed?.peak_mb ?? null;
 const coldMax = Math.max(...Object.values(cold));
 const figures: Record<TargetKey, number | null> = {
-  ratio_to_raw_limit: ratioToRaw,
+  ratio_to_raw_limit: ratioToRawFinal,
   ratio_to_langchain: ratioToLangchain,
   reingest_speedup: reingestSpeedup,
   changed_pct_of_first: changedPct,
@@ -431,14 +443,14 @@ const results = {
   finished_at: new Date().toISOString(),
   machine,
   corpus,
-  ratio_to_raw_limit: ratioToRaw,
+  ratio_to_raw_limit: ratioToRawFinal,
   ratio_to_langchain: ratioToLangchain,
   reingest_speedup: reingestSpeedup,
   p95_latency_s: latency.p95_s,
   embed_rss_mb: embedRss,
-  raw_limit: raw,
+  raw_limit: { ...raw, chunks_per_cpu_s: rawPerCpuS, at_start: rawAtStart, at_end: rawAtEnd },
   model_agreement_with_fp32: agreement,
-  sluice: { ...first, versions: undefined, ratio_to_raw_limit: ratioToRaw, cpu_s: sluiceCpuS, chunks_per_cpu_s: sluiceChunksPerCpuS, cpu_ratio_to_raw_limit: sluiceChunksPerCpuS / raw.chunks_per_cpu_s },
+  sluice: { ...first, versions: undefined, ratio_to_raw_limit: ratioToRawFinal, cpu_s: sluiceCpuS, chunks_per_cpu_s: sluiceChunksPerCpuS, cpu_ratio_to_raw_limit: sluiceChunksPerCpuS / rawPerCpuS },
   profile,
   langchain: { ...peer, ratio_sluice_to_peer: ratioToLangchain, cpu_ratio_sluice_to_peer: sluiceChunksPerCpuS / peer.chunks_per_cpu_s },
   reingest: { first_s: first.seconds, unchanged_s: unchanged.seconds, reingest_speedup: reingestSpeedup, changed: { ...changed, pct_of_first: changedPct } },
@@ -456,10 +468,10 @@ const row = (measure: string, value: string, key?: TargetKey, ratio = ''): strin
 const table = formatTable(
   ['measure', 'value', 'ratio', 'target', 'result'],
   [
-    row('raw embedding limit (in process)', rate(raw.chunks_per_s), undefined, '1.00 (denominator)'),
-    row('Sluice end-to-end (first ingest)', `${rate(first.chunks_per_s, first.docs_per_s)} in ${fmt(first.seconds)} s`, 'ratio_to_raw_limit', `${fmt(ratioToRaw, 2)} × raw`),
+    row('raw embedding limit (in process)', `${rate(raw.chunks_per_s)} (runs: ${fmt(rawAtStart.chunks_per_s)}, ${fmt(rawAtEnd.chunks_per_s)})`, undefined, '1.00 (denominator)'),
+    row('Sluice end-to-end (first ingest)', `${rate(first.chunks_per_s, first.docs_per_s)} in ${fmt(first.seconds)} s`, 'ratio_to_raw_limit', `${fmt(ratioToRawFinal, 2)} × raw`),
     row('LangChain.js peer (one process)', `${rate(peer.chunks_per_s, peer.docs_per_s)} in ${fmt(peer.seconds)} s`, 'ratio_to_langchain', `Sluice/peer ${fmt(ratioToLangchain, 2)}`),
-    row('  per CPU second: raw / Sluice / peer', `${fmt(raw.chunks_per_cpu_s)} / ${fmt(sluiceChunksPerCpuS)} / ${fmt(peer.chunks_per_cpu_s)} chunks`, undefined, `${fmt(sluiceChunksPerCpuS / raw.chunks_per_cpu_s, 2)} × raw, ${fmt(sluiceChunksPerCpuS / peer.chunks_per_cpu_s, 2)} × peer`),
+    row('  per CPU second: raw / Sluice / peer', `${fmt(rawPerCpuS)} / ${fmt(sluiceChunksPerCpuS)} / ${fmt(peer.chunks_per_cpu_s)} chunks`, undefined, `${fmt(sluiceChunksPerCpuS / rawPerCpuS, 2)} × raw, ${fmt(sluiceChunksPerCpuS / peer.chunks_per_cpu_s, 2)} × peer`),
     row(`  ${machine.model_file} vs fp32 (${agreement.sample} chunks)`, `mean cosine ${fmt(agreement.mean_cosine, 4)}, min ${fmt(agreement.min_cosine, 4)}`),
     row('re-ingest, unchanged corpus', `${fmt(unchanged.seconds, 2)} s`, 'reingest_speedup', `${fmt(reingestSpeedup)} × faster`),
     row(`re-ingest, ${fmt(changed.pct_chunks, 1)} % chunks changed`, `${fmt(changed.seconds, 2)} s (${changed.chunks_changed} chunks)`, 'changed_pct_of_first', `${fmt(changedPct, 1)} % of first`),

@@ -98,6 +98,10 @@ export async function createOnnxEmbedder(options: OnnxEmbedderOptions): Promise<
       // its own sequence length, so they only pile up (measured: peak RSS 1,030 -> 610 MB at
       // batch 32, same speed).
       enableMemPattern: false,
+      // Idle intra-op threads sleep instead of spin-waiting for the next parallel section: in a
+      // pipeline, split, index and the broker need the cores the spinners would burn. Measured
+      // on 2 shared cores: 1.45x more chunks per CPU second, the same or better wall time.
+      extra: { session: { intra_op: { allow_spinning: '0' } } },
     });
   } catch (err) {
     throw new EmbeddingConfigError(`cannot load ${join(modelDir, modelFile)}: ${(err as Error).message}; ${SETUP_HINT}`, { cause: err });
