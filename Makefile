@@ -29,6 +29,9 @@ test: install ## type-check, unit tests, integration tests and the short chaos r
 	@bash test/run.sh
 	@bash test/chaos/run.sh --short
 
+bench: install ## benchmark on an isolated stack: table + bench/results/latest.json (SIZE=small|large)
+	@bash bench/run.sh $(or $(SIZE),small)
+
 test-unit: ## unit tests only (no services needed)
 	@npm run -s test:unit
 

@@ -51,6 +51,8 @@ const ConfigSchema = z.object({
   SPLIT_DEADLINE_MS: positiveInt(60_000),
   SPLIT_WORKER_MAX_MB: positiveInt(256),
   SPLIT_WORKERS: positiveInt(2),
+  /** embed: how long a lone chunk batch may wait for others to share one model run (ms). */
+  EMBED_LINGER_MS: z.coerce.number().int().nonnegative().default(10),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;

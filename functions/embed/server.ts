@@ -17,7 +17,8 @@ const log = createLogger('embed');
 const tracing = initTracing({ serviceName: 'embed', exporter: config.OTEL_TRACES_EXPORTER });
 const s3 = createS3Client(config);
 const started = performance.now();
-const embedder = await createEmbedderFromEnv();
+// Deliveries in flight share model runs (micro-batching); see lib/embedding/batching.ts.
+const embedder = await createEmbedderFromEnv(process.env, { microBatchLingerMs: config.EMBED_LINGER_MS });
 log.info({ model: embedder.model, loadMs: Math.round(performance.now() - started) }, 'embedding model loaded');
 
 const vectors = createVectorStore({ url: config.QDRANT_URL, apiKey: config.QDRANT_API_KEY, collection: config.QDRANT_COLLECTION });

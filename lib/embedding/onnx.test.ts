@@ -158,6 +158,18 @@ describe('ONNX embedder (all-MiniLM-L6-v2)', () => {
     assert.deepEqual({ ...int8.model }, { ...fp32.model });
   });
 
+  it('int8 agrees with fp32 on chunk-sized passages (the default model file is int8)', async () => {
+    // ~1,000-character passages like the pipeline's chunks, not just single sentences.
+    const passages = Array.from({ length: 12 }, (_, i) =>
+      Array.from({ length: 9 }, (_, j) => VARIED_SENTENCES[(i * 5 + j) % VARIED_SENTENCES.length]).join(' '),
+    );
+    const [a, b] = await Promise.all([fp32.embed(passages), int8.embed(passages)]);
+    const cosines = a.map((v, i) => cosine(v, b[i]!));
+    const mean = cosines.reduce((s, c) => s + c, 0) / cosines.length;
+    assert.ok(mean >= 0.99, `mean cosine ${mean.toFixed(4)} (worst ${Math.min(...cosines).toFixed(4)})`);
+    assert.ok(Math.min(...cosines) >= 0.97, `worst cosine ${Math.min(...cosines).toFixed(4)}`);
+  });
+
   it('truncates a 5,000-word text instead of failing', async () => {
     const words = Array.from({ length: 5000 }, (_, i) => VARIED_SENTENCES[i % VARIED_SENTENCES.length]!.split(' ')[0]!.toLowerCase());
     const long = words.join(' ');

@@ -74,7 +74,7 @@ describe('manifest validation', { concurrency: 6 }, () => {
   });
 
   test('catches a misspelt field that the CRD schema would silently prune', async () => {
-    const result = await validateWith('knative/embed.yaml', 'containerConcurrency: 1', 'containerConcurency: 1');
+    const result = await validateWith('knative/embed.yaml', 'containerConcurrency: 4', 'containerConcurency: 4');
     assertError(result, /Service sluice\/sluice-embed/, /spec\.template\.spec: unknown field "containerConcurency"/);
   });
 

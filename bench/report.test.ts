@@ -1,0 +1,79 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { fmt, formatTable, judge, metricSum, percentile, verdictText } from './report.js';
+
+describe('percentile', () => {
+  it('interpolates between the closest ranks', () => {
+    assert.equal(percentile([1, 2, 3, 4], 50), 2.5);
+    assert.equal(percentile([10, 20, 30, 40, 50], 95), 48);
+    assert.equal(percentile([5, 1, 3], 0), 1);
+    assert.equal(percentile([5, 1, 3], 100), 5);
+    assert.equal(percentile([7], 95), 7);
+  });
+
+  it('refuses an empty list and a percentile outside 0..100', () => {
+    assert.throws(() => percentile([], 50), RangeError);
+    assert.throws(() => percentile([1], 101), RangeError);
+    assert.throws(() => percentile([1], Number.NaN), RangeError);
+  });
+});
+
+describe('targets', () => {
+  it('passes a figure at least its minimum and fails one above its maximum, with the margin', () => {
+    const verdicts = judge({ ratio_to_raw_limit: 0.95, p95_latency_s: 3, embed_rss_mb: 200 });
+    assert.equal(verdicts.ratio_to_raw_limit.pass, true);
+    assert.ok(Math.abs(verdicts.ratio_to_raw_limit.margin! - (0.95 / 0.9 - 1)) < 1e-12);
+    assert.equal(verdicts.p95_latency_s.pass, false);
+    assert.equal(verdictText(verdicts.p95_latency_s), 'MISS (-100 %)');
+    assert.equal(verdictText(verdicts.embed_rss_mb), 'PASS (+50 %)');
+  });
+
+  it('fails a figure that was not measured', () => {
+    const verdicts = judge({ reingest_speedup: null, ratio_to_langchain: Number.NaN });
+    assert.equal(verdicts.reingest_speedup.pass, false);
+    assert.equal(verdicts.ratio_to_langchain.pass, false);
+    assert.equal(verdicts.cold_start_max_s.pass, false);
+    assert.equal(verdictText(verdicts.cold_start_max_s), 'not measured');
+  });
+});
+
+describe('formatTable', () => {
+  it('pads every column to its widest cell and rules off the header', () => {
+    const table = formatTable(['measure', 'value'], [['raw', '16.3 chunks/s'], ['end-to-end', '15']]);
+    assert.equal(table, ['measure     value', '----------  -------------', 'raw         16.3 chunks/s', 'end-to-end  15'].join('\n'));
+  });
+
+  it('renders missing cells as blanks', () => {
+    assert.equal(formatTable(['a', 'b'], [['x']]).split('\n')[2], 'x');
+  });
+});
+
+describe('fmt', () => {
+  it('formats numbers and marks missing ones', () => {
+    assert.equal(fmt(1.234, 2), '1.23');
+    assert.equal(fmt(null), 'n/a');
+    assert.equal(fmt(Number.POSITIVE_INFINITY), 'n/a');
+  });
+});
+
+describe('metricSum', () => {
+  const exposition = [
+    '# HELP sluice_stage_duration_seconds Time a stage spent on one event',
+    'sluice_stage_duration_seconds_sum{stage="embed",type="io.sluice.chunks.ready"} 12.5',
+    'sluice_stage_duration_seconds_sum{stage="embed",type="other"} 0.5',
+    'sluice_stage_duration_seconds_sum{stage="split",type="io.sluice.object.created"} 3',
+    'sluice_embedded_chunks_total{origin="model"} 40',
+    'process_cpu_seconds_total 7',
+  ].join('\n');
+
+  it('adds the samples whose labels match', () => {
+    assert.equal(metricSum(exposition, 'sluice_stage_duration_seconds_sum', { stage: 'embed' }), 13);
+    assert.equal(metricSum(exposition, 'sluice_stage_duration_seconds_sum'), 16);
+    assert.equal(metricSum(exposition, 'process_cpu_seconds_total'), 7);
+  });
+
+  it('is 0 for a metric or label value that is absent', () => {
+    assert.equal(metricSum(exposition, 'sluice_embedded_chunks_total', { origin: 'reused' }), 0);
+    assert.equal(metricSum(exposition, 'nope'), 0);
+  });
+});
