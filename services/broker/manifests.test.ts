@@ -60,14 +60,14 @@ describe('the real eventing/ directory', () => {
       timeoutMs,
       deadLetterSink: { ref: { apiVersion: 'serving.knative.dev/v1', kind: 'Service', name: 'sluice-api' }, uri: '/dead-letters' },
     });
-    const route = (name: string, type: string, service: string, url: string, delivery: ReturnType<typeof exp>, uri?: string): ResolvedTrigger => ({
+    const route = (name: string, type: string, service: string, url: string, delivery: ReturnType<typeof exp>, uri?: string, parallelism = 4): ResolvedTrigger => ({
       name,
       namespace: 'sluice',
       filter: { type },
       subscriber: { ref: { apiVersion: 'serving.knative.dev/v1', kind: 'Service', name: service }, ...(uri ? { uri } : {}) },
       delivery,
       deliveryFrom: 'trigger',
-      parallelism: 4,
+      parallelism,
       subscriberUrl: url,
       deadLetterSinkUrl: 'http://127.0.0.1:8184/dead-letters',
     });
@@ -87,13 +87,13 @@ describe('the real eventing/ directory', () => {
       triggers: [
         route('split-object-created', EventType.ObjectCreated, 'sluice-split', 'http://127.0.0.1:8181/', exp(7, 500, 120_000)),
         route('split-object-updated', EventType.ObjectUpdated, 'sluice-split', 'http://127.0.0.1:8181/', exp(7, 500, 120_000)),
-        route('split-ingest-requested', EventType.IngestRequested, 'sluice-split', 'http://127.0.0.1:8181/', exp(7, 500, 120_000)),
+        route('split-ingest-requested', EventType.IngestRequested, 'sluice-split', 'http://127.0.0.1:8181/', exp(7, 500, 120_000), undefined, 16),
         route('embed-chunks-ready', EventType.ChunksReady, 'sluice-embed', 'http://127.0.0.1:8182/', exp(6, 1000, 300_000)),
         route('index-vectors-ready', EventType.VectorsReady, 'sluice-index', 'http://127.0.0.1:8183/', exp(8, 500, 60_000)),
         route('index-object-deleted', EventType.ObjectDeleted, 'sluice-index', 'http://127.0.0.1:8183/', exp(8, 500, 60_000)),
         route('status-object-created', EventType.ObjectCreated, 'sluice-api', 'http://127.0.0.1:8184/events', exp(7, 500, 60_000), '/events'),
         route('status-object-updated', EventType.ObjectUpdated, 'sluice-api', 'http://127.0.0.1:8184/events', exp(7, 500, 60_000), '/events'),
-        route('status-ingest-requested', EventType.IngestRequested, 'sluice-api', 'http://127.0.0.1:8184/events', exp(7, 500, 60_000), '/events'),
+        route('status-ingest-requested', EventType.IngestRequested, 'sluice-api', 'http://127.0.0.1:8184/events', exp(7, 500, 60_000), '/events', 16),
         route('status-ingest-failed', EventType.IngestFailed, 'sluice-api', 'http://127.0.0.1:8184/events', exp(7, 500, 60_000), '/events'),
         route('api-reconcile-requested', EventType.ReconcileRequested, 'sluice-api', 'http://127.0.0.1:8184/events', exp(7, 500, 60_000), '/events'),
       ],
