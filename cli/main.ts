@@ -166,7 +166,8 @@ program
   .option('--follow', 'keep watching after nothing is in flight (until Ctrl-C)')
   .option('--prefix <prefix>', 'only documents whose key starts with this')
   .option('--interval <seconds>', 'seconds between refreshes', positiveInt, 1)
-  .action(async (options: { follow?: boolean; prefix?: string; interval: number }) => watch(options));
+  .option('--settle <seconds>', 'end once nothing has been queued or in flight for this long', positiveInt, 5)
+  .action(async (options: WatchOptions) => watch(options));
 
 const dlq = program.command('dlq').description('dead letters: events the broker gave up on after its retries');
 
@@ -249,9 +250,19 @@ async function waitIndexed(bucket: string, objects: readonly UploadedObject[], t
 }
 
 /** Refreshes the counts until nothing is queued or in flight (or forever with --follow). */
-async function watch(options: { follow?: boolean; prefix?: string; interval: number }): Promise<void> {
+interface WatchOptions {
+  follow?: boolean;
+  prefix?: string;
+  interval: number;
+  settle: number;
+}
+
+async function watch(options: WatchOptions): Promise<void> {
   const rate = new RateTracker();
   let lastLine = '';
+  // An upload's `queued` record appears a moment after the upload (the source and the broker
+  // come first), so "nothing pending" must hold for a while before the watch ends.
+  let idleSince: number | undefined;
   for (;;) {
     const records = (await api.statuses()).filter((r) => !options.prefix || r.key.startsWith(options.prefix));
     const counts = countStatuses(records);
@@ -260,7 +271,9 @@ async function watch(options: { follow?: boolean; prefix?: string; interval: num
     if (interactive) process.stdout.write(`\r\x1b[2K${line}`);
     else if (line !== lastLine) console.log(line);
     lastLine = line;
-    if (!options.follow && pendingOf(counts) === 0) break;
+    if (pendingOf(counts) > 0) idleSince = undefined;
+    else idleSince ??= Date.now();
+    if (!options.follow && idleSince !== undefined && Date.now() - idleSince >= options.settle * 1000) break;
     await sleep(options.interval * 1000);
   }
   if (interactive) process.stdout.write('\n');
