@@ -22,20 +22,8 @@ corpus_dir="$SLUICE_ROOT/.sluice/bench-corpus/$size"
 echo "==> Corpus ($size) in $corpus_dir"
 python3 bench/corpus.py --size "$size" --out "$corpus_dir" --cache "$SLUICE_ROOT/.sluice/cache/debs"
 
-echo "==> Starting the benchmark stack in $SLUICE_DATA_DIR"
-bash stack/down.sh --keep-rabbitmq >/dev/null 2>&1 || true
-rm -rf "$SLUICE_DATA_DIR"
-cleanup() {
-  status=$?
-  if [ $status -ne 0 ] && [ -d "$SLUICE_LOG_DIR" ]; then
-    echo "==> Benchmark stack logs (last lines of each) after a failure:"
-    for f in "$SLUICE_LOG_DIR"/*.log; do echo "--- $f"; tail -n 15 "$f"; done
-  fi
-  bash stack/down.sh --keep-rabbitmq >/dev/null 2>&1 || true
-  exit $status
-}
-trap cleanup EXIT
-bash stack/up.sh
+source stack/isolated.sh
+start_isolated_stack benchmark
 
 echo "==> Benchmark"
 node --import tsx bench/bench.ts --corpus "$corpus_dir" --size "$size"

@@ -39,21 +39,9 @@ if [ -n "$external_qdrant" ]; then
 fi
 source stack/env.sh
 
-echo "==> Starting the test stack in $SLUICE_DATA_DIR"
-bash stack/down.sh --keep-rabbitmq >/dev/null 2>&1 || true
-rm -rf "$SLUICE_DATA_DIR"
 python3 test/corpus/prepare.py --out "$SLUICE_ROOT/.sluice/corpus" >/dev/null
-cleanup() {
-  status=$?
-  if [ $status -ne 0 ] && [ -d "$SLUICE_LOG_DIR" ]; then
-    echo "==> Test stack logs (last lines of each) after a failure:"
-    for f in "$SLUICE_LOG_DIR"/*.log; do echo "--- $f"; tail -n 15 "$f"; done
-  fi
-  bash stack/down.sh --keep-rabbitmq >/dev/null 2>&1 || true
-  exit $status
-}
-trap cleanup EXIT
-bash stack/up.sh
+source stack/isolated.sh
+start_isolated_stack test
 
 echo "==> Integration tests"
 export SLUICE_CORPUS_DIR="$SLUICE_ROOT/.sluice/corpus"

@@ -18,26 +18,10 @@ export EMBED_BACKEND=openai EMBED_API_URL="http://127.0.0.1:$CHAOS_EMBEDDING_POR
 echo "==> Chaos: unit tests of the suite's own logic"
 node --import tsx --test --test-reporter=dot test/chaos/*.test.ts
 
-echo "==> Chaos: starting an isolated stack in $SLUICE_DATA_DIR"
-bash stack/down.sh --keep-rabbitmq >/dev/null 2>&1 || true
-bash stack/component.sh stop chaos-embedding >/dev/null 2>&1 || true
-rm -rf "$SLUICE_DATA_DIR"
 python3 test/corpus/prepare.py --out "$SLUICE_ROOT/.sluice/corpus" >/dev/null
 export SLUICE_CORPUS_DIR="$SLUICE_ROOT/.sluice/corpus"
-cleanup() {
-  status=$?
-  if [ $status -ne 0 ] && [ -d "$SLUICE_LOG_DIR" ]; then
-    echo "==> Chaos stack logs are kept in $SLUICE_LOG_DIR; last lines of each:"
-    for f in "$SLUICE_LOG_DIR"/*.log; do echo "--- $f"; tail -n 8 "$f"; done
-  fi
-  bash stack/down.sh --keep-rabbitmq >/dev/null 2>&1 || true
-  bash stack/component.sh stop chaos-embedding >/dev/null 2>&1 || true
-  exit $status
-}
-trap cleanup EXIT
-mkdir -p "$SLUICE_LOG_DIR" "$SLUICE_RUN_DIR"
-bash stack/component.sh start chaos-embedding
-bash stack/up.sh
+source stack/isolated.sh
+start_isolated_stack chaos chaos-embedding
 
 echo "==> Chaos run"
 node --import tsx test/chaos/run.ts "$@"
