@@ -1,10 +1,8 @@
 /** embed as a Knative function. The model loads before the server reports ready. */
-import { deadLetterUrl, loadConfig, listenPort } from '../../lib/config.js';
-import { createDeadLetterSink } from '../../lib/runtime/dead-letter.js';
+import { loadConfig } from '../../lib/config.js';
 import { createEmbedderFromEnv } from '../../lib/embedding/index.js';
-import { EventSource } from '../../lib/events/types.js';
 import { createLogger } from '../../lib/log.js';
-import { createFunctionApp, serveFunction } from '../../lib/runtime/function-server.js';
+import { serveStage } from '../../lib/runtime/serve-stage.js';
 import { initTracing } from '../../lib/runtime/tracing.js';
 import { createClaimCheckStore } from '../../lib/storage/claim-check.js';
 import { createS3Client } from '../../lib/storage/s3.js';
@@ -28,12 +26,11 @@ const handler = createEmbedHandler({
   knownVectors: (hashes) => vectors.vectorsByChunkHash(hashes),
   claims: createClaimCheckStore({ s3, bucket: config.S3_PIPELINE_BUCKET, thresholdBytes: config.CLAIM_CHECK_THRESHOLD_BYTES }),
 });
-const app = createFunctionApp({ stage: 'embed', source: EventSource.embed, handler, log, maxBodyBytes: config.MAX_EVENT_BYTES, deadLetter: createDeadLetterSink(deadLetterUrl(config)) });
-await serveFunction(app, {
-  port: listenPort(config, config.EMBED_PORT),
-  host: config.SLUICE_BIND,
+await serveStage(config, {
+  stage: 'embed',
+  port: config.EMBED_PORT,
+  handler,
   log,
-  shutdownGraceMs: config.SHUTDOWN_GRACE_MS,
   tracing,
   onShutdown: async () => {
     await embedder.close();

@@ -1,9 +1,7 @@
 /** index as a Knative function. */
-import { deadLetterUrl, loadConfig, listenPort } from '../../lib/config.js';
-import { createDeadLetterSink } from '../../lib/runtime/dead-letter.js';
-import { EventSource } from '../../lib/events/types.js';
+import { loadConfig } from '../../lib/config.js';
 import { createLogger } from '../../lib/log.js';
-import { createFunctionApp, serveFunction } from '../../lib/runtime/function-server.js';
+import { serveStage } from '../../lib/runtime/serve-stage.js';
 import { initTracing } from '../../lib/runtime/tracing.js';
 import { createClaimCheckStore } from '../../lib/storage/claim-check.js';
 import { createS3Client, headObject, ObjectNotFoundError } from '../../lib/storage/s3.js';
@@ -29,12 +27,11 @@ const handler = createIndexHandler({
     ),
   claims: createClaimCheckStore({ s3, bucket: config.S3_PIPELINE_BUCKET, thresholdBytes: config.CLAIM_CHECK_THRESHOLD_BYTES }),
 });
-const app = createFunctionApp({ stage: 'index', source: EventSource.index, handler, log, maxBodyBytes: config.MAX_EVENT_BYTES, deadLetter: createDeadLetterSink(deadLetterUrl(config)) });
-await serveFunction(app, {
-  port: listenPort(config, config.INDEX_PORT),
-  host: config.SLUICE_BIND,
+await serveStage(config, {
+  stage: 'index',
+  port: config.INDEX_PORT,
+  handler,
   log,
-  shutdownGraceMs: config.SHUTDOWN_GRACE_MS,
   tracing,
   onShutdown: async () => s3.destroy(),
 });

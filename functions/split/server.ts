@@ -1,9 +1,7 @@
 /** split as a Knative function: HTTP shell around the handler, configured from the environment. */
-import { deadLetterUrl, loadConfig, listenPort } from '../../lib/config.js';
-import { createDeadLetterSink } from '../../lib/runtime/dead-letter.js';
-import { EventSource } from '../../lib/events/types.js';
+import { loadConfig } from '../../lib/config.js';
 import { createLogger } from '../../lib/log.js';
-import { createFunctionApp, serveFunction } from '../../lib/runtime/function-server.js';
+import { serveStage } from '../../lib/runtime/serve-stage.js';
 import { initTracing } from '../../lib/runtime/tracing.js';
 import { createClaimCheckStore } from '../../lib/storage/claim-check.js';
 import { createS3Client, getObject, headObject } from '../../lib/storage/s3.js';
@@ -37,12 +35,11 @@ const handler = createSplitHandler({
   limits: { maxObjectBytes: config.MAX_OBJECT_BYTES, maxChunks: config.MAX_CHUNKS_PER_DOCUMENT },
 });
 
-const app = createFunctionApp({ stage: 'split', source: EventSource.split, handler, log, maxBodyBytes: config.MAX_EVENT_BYTES, deadLetter: createDeadLetterSink(deadLetterUrl(config)) });
-await serveFunction(app, {
-  port: listenPort(config, config.SPLIT_PORT),
-  host: config.SLUICE_BIND,
+await serveStage(config, {
+  stage: 'split',
+  port: config.SPLIT_PORT,
+  handler,
   log,
-  shutdownGraceMs: config.SHUTDOWN_GRACE_MS,
   tracing,
   onShutdown: async () => {
     await splitter.close();
