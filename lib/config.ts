@@ -39,6 +39,27 @@ const ConfigSchema = z.object({
   MAX_EVENT_BYTES: positiveInt(1024 * 1024),
   /** SIGTERM: how long in-flight events may run before the process exits (under Knative's 30 s). */
   SHUTDOWN_GRACE_MS: z.coerce.number().int().nonnegative().default(25_000),
+  /**
+   * Sender identity on every event hop (lib/auth): `oidc` (default) makes every receiver verify
+   * an OIDC token and enforce eventing/policies.yaml, and every sender present one; `off` is for
+   * a process run on its own during development, and says so loudly at start.
+   */
+  SLUICE_AUTH: z.enum(['oidc', 'off']).default('oidc'),
+  /** The token issuer: the local stack's (local/oidc-issuer), or the cluster's service-account issuer. */
+  OIDC_ISSUER: z.string().url().optional(),
+  /** Its published keys; default `<OIDC_ISSUER>/openid/v1/jwks`. */
+  OIDC_JWKS_URL: z.string().url().optional(),
+  /** The audience this process answers to as a receiver (default derived from its name). */
+  OIDC_AUDIENCE: z.string().optional(),
+  /** Sender credentials at the local issuer: client id (a service account name) and a file holding its secret. */
+  OIDC_CLIENT_ID: z.string().optional(),
+  OIDC_CLIENT_SECRET_FILE: z.string().optional(),
+  /** In a cluster: a projected service-account token file, used instead of client credentials. */
+  OIDC_TOKEN_FILE: z.string().optional(),
+  /** The EventPolicy file(s) receivers enforce (default: the repository's eventing/policies.yaml). */
+  SLUICE_EVENT_POLICIES: z.string().optional(),
+  /** Knative sets it to the Service's name: the receiver EventPolicies name in `to`. */
+  K_SERVICE: z.string().optional(),
   /** Where spans go: none (propagate trace context only), console, otlp. */
   OTEL_TRACES_EXPORTER: z.enum(['none', 'console', 'otlp']).default('none'),
   /** OTLP/HTTP collector base URL, read by the exporter itself (`/v1/traces` is appended). */
