@@ -23,7 +23,8 @@ import { normaliseEtag } from '../lib/documents/identity.js';
 import { createEmbedderFromEnv, DEFAULT_BATCH_SIZE, DEFAULT_MODEL_FILE } from '../lib/embedding/index.js';
 import type { Chunk } from '../lib/events/schemas.js';
 import { EventSource, EventType } from '../lib/events/types.js';
-import { publishEvent } from '../lib/runtime/publish.js';
+import { createBrokerPublisher } from '../lib/runtime/publish.js';
+import { operatorTokens } from '../lib/auth/from-config.js';
 import { createS3Client } from '../lib/storage/s3.js';
 import { createChunker } from '../functions/split/chunk.js';
 import { extractLimits, extractText } from '../functions/split/extract/index.js';
@@ -218,6 +219,7 @@ async function firstIngest(documents: BenchDocument[]) {
 }
 
 async function unchangedReingest(documents: BenchDocument[]) {
+  const publish = createBrokerPublisher({ url: config.BROKER_URL, tokens: operatorTokens(config, process.env.SLUICE_DATA_DIR ?? '.sluice') });
   const notBefore = new Date().toISOString();
   const started = Date.now();
   const expected = new Map<string, Expectation>();
@@ -226,7 +228,7 @@ async function unchangedReingest(documents: BenchDocument[]) {
   await pool(documents, 8, async (doc) => {
     const version = await putObject(doc.key, doc.bytes);
     expected.set(doc.key, { status: 'unchanged', version, notBefore });
-    await publishEvent(config.BROKER_URL, new CloudEvent({ type: EventType.IngestRequested, source: EventSource.cli, subject: doc.key, datacontenttype: 'application/json', data: { bucket, key: doc.key } }));
+    await publish(new CloudEvent({ type: EventType.IngestRequested, source: EventSource.cli, subject: doc.key, datacontenttype: 'application/json', data: { bucket, key: doc.key } }));
   });
   const records = await waitForStatuses('unchanged re-ingest', expected, 600_000);
   return { seconds: seconds(started, lastTimestamp(records, 'unchanged')), unchanged: [...records.values()].filter((r) => r.status === 'unchanged').length };

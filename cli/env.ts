@@ -28,3 +28,8 @@ export function findRepoRoot(start: string = dirname(fileURLToPath(import.meta.u
     dir = parent;
   }
 }
+
+/** The local stack's data directory (SLUICE_DATA_DIR, relative to the checkout unless absolute). */
+export function stackDataDir(): string {
+  return resolve(findRepoRoot() ?? process.cwd(), process.env.SLUICE_DATA_DIR || '.sluice');
+}

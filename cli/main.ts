@@ -8,13 +8,15 @@ import { join } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { CloudEvent } from 'cloudevents';
 import { SingleBar } from 'cli-progress';
-import { publishEvent } from '../lib/runtime/publish.js';
+import { createBrokerPublisher } from '../lib/runtime/publish.js';
+import { operatorTokens } from '../lib/auth/from-config.js';
+import { brokerAudience } from '../lib/auth/identity.js';
 import { ConfigError, loadConfig } from '../lib/config.js';
-import { BasicAuthConfigError, clientAuthorization, firstCredential } from '../lib/http/basic-auth.js';
+import { BasicAuthConfigError, firstCredential } from '../lib/http/basic-auth.js';
 import { EventSource, EventType } from '../lib/events/types.js';
 import { createS3Client, headObject } from '../lib/storage/s3.js';
 import { CliError, createApiClient } from './api-client.js';
-import { findRepoRoot, loadProjectEnv } from './env.js';
+import { findRepoRoot, loadProjectEnv, stackDataDir } from './env.js';
 import { formatDeadLetters, formatHits, formatStatusTable } from './format.js';
 import { listFiles, uploadFiles, type UploadedObject } from './upload.js';
 import { countStatuses, finishedOf, formatProgress, pendingOf, RateTracker } from './watch.js';
@@ -118,6 +120,18 @@ program
   });
 
 program
+  .command('token')
+  .description("print an OIDC token of the local operator identity (sluice-cli), for curl: -H \"Authorization: Bearer $(npx sluice token)\"")
+  .option('--audience <audience>', 'the receiver it is for', brokerAudience('sluice'))
+  .action(async (options: { audience: string }) => {
+    const tokens = operatorTokens(config, stackDataDir());
+    if (!tokens) throw new CliError('SLUICE_AUTH=off: no tokens are needed');
+    console.log(await tokens.token(options.audience).catch((err: Error) => {
+      throw new CliError(`${err.message} (is the stack up? make up)`);
+    }));
+  });
+
+program
   .command('ingest')
   .description('ask the pipeline to (re)ingest an object already in the bucket (posts a CloudEvent to the broker)')
   .argument('<key>', 'object key')
@@ -132,7 +146,8 @@ program
       datacontenttype: 'application/json',
       data: { bucket: options.bucket, key },
     });
-    await publishEvent(config.BROKER_URL, event, { authorization: clientAuthorization(config.SLUICE_BASIC_AUTH) }).catch((err: Error) => {
+    const publish = createBrokerPublisher({ url: config.BROKER_URL, tokens: operatorTokens(config, stackDataDir()) });
+    await publish(event).catch((err: Error) => {
       throw new CliError(`${err.message} (is the stack up? make up)`);
     });
     console.log(`ingest requested for s3://${options.bucket}/${key} (event ${event.id})`);

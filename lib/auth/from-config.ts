@@ -70,3 +70,16 @@ export function defaultPoliciesPath(): string {
     dir = parent;
   }
 }
+
+/**
+ * The operator's sender identity (`sluice-cli`) on the local stack: the CLI and the test suite
+ * read its secret from the stack's data directory, as `kubectl create token` would hand a person
+ * a token in a cluster. OIDC_CLIENT_ID / OIDC_CLIENT_SECRET_FILE or OIDC_TOKEN_FILE override it.
+ */
+export function operatorTokens(config: AuthConfig, dataDir: string): TokenSource | undefined {
+  return senderTokens({
+    ...config,
+    OIDC_CLIENT_ID: config.OIDC_CLIENT_ID ?? 'sluice-cli',
+    OIDC_CLIENT_SECRET_FILE: config.OIDC_CLIENT_SECRET_FILE ?? join(dataDir, 'oidc', 'clients', 'sluice-cli.secret'),
+  });
+}

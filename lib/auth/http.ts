@@ -27,7 +27,7 @@ export async function authenticateSender(auth: ReceiverAuth, authorization: stri
 /** Throws ForbiddenSenderError unless the policies admit this event from this sender. */
 export function authorizeEvent(auth: ReceiverAuth, sender: VerifiedSender, event: EventAttributes): void {
   if (!auth.policy.admits(sender.subject, event)) {
-    throw new ForbiddenSenderError(`${sender.subject} may not send ${event.type ?? 'this event'} events to ${auth.receiver}`);
+    throw new ForbiddenSenderError(`${sender.subject} may not send ${typeof event.type === 'string' ? event.type : 'this'} events to ${auth.receiver}`);
   }
 }
 

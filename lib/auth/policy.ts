@@ -62,7 +62,7 @@ export function loadEventPolicies(path: string): EventPolicy[] {
 }
 
 /** The CloudEvent attributes a filter sees (type, source, subject, extensions). */
-export type EventAttributes = Readonly<Record<string, string | undefined>>;
+export type EventAttributes = { readonly [attribute: string]: unknown };
 
 export interface ReceiverPolicy {
   /** Whether any policy names this receiver at all (else everyone is refused). */
@@ -94,7 +94,7 @@ export function filterMatches(filter: Filter, event: EventAttributes): boolean {
   const each = (attrs: Record<string, string> | undefined, test: (actual: string, wanted: string) => boolean) =>
     Object.entries(attrs ?? {}).every(([name, wanted]) => {
       const actual = event[name];
-      return actual !== undefined && test(actual, wanted);
+      return typeof actual === 'string' && test(actual, wanted);
     });
   if (filter.exact) return each(filter.exact, (a, w) => a === w);
   if (filter.prefix) return each(filter.prefix, (a, w) => a.startsWith(w));

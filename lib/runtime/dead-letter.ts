@@ -5,8 +5,10 @@
  * sink themselves, with the extensions the broker would have added, so they land in the same
  * store as events the broker gave up on (`sluice dlq list`).
  */
-import { CloudEvent, HTTP } from 'cloudevents';
-import { encodeHeaderValue, mapCeHeaders } from './ce-headers.js';
+import type { CloudEvent } from 'cloudevents';
+import { serviceAudience } from '../auth/identity.js';
+import type { TokenSource } from '../auth/token-source.js';
+import { createEmitter } from '../events/emitter.js';
 
 export interface DeadLetterReason {
   /** The function that refused it (`knativeerrordest`). */
@@ -19,18 +21,17 @@ export interface DeadLetterReason {
 
 export type DeadLetterSink = (event: CloudEvent<unknown>, reason: DeadLetterReason) => Promise<void>;
 
-export function createDeadLetterSink(url: string, options: { authorization?: string | undefined } = {}): DeadLetterSink {
+/** The sink is the API's `/dead-letters` (the Broker's deadLetterSink), so the token is for the API. */
+export function createDeadLetterSink(url: string, tokens: TokenSource | undefined, sinkService = 'sluice-api'): DeadLetterSink {
+  const emit = createEmitter({ url, audience: serviceAudience(sinkService), tokens });
   return async (event, reason) => {
-    const letter = event.cloneWith({
-      knativeerrordest: reason.destination,
-      knativeerrorcode: String(reason.code),
-      // Knative carries the response body base64-encoded here; so do we.
-      knativeerrordata: Buffer.from(reason.message.slice(0, 1024)).toString('base64'),
-    });
-    const message = HTTP.binary(letter);
-    const headers = mapCeHeaders(message.headers, encodeHeaderValue);
-    if (options.authorization) headers.authorization = options.authorization;
-    const res = await fetch(url, { method: 'POST', headers, body: message.body as string, signal: AbortSignal.timeout(15_000) });
-    if (!res.ok) throw new Error(`dead-letter sink ${url} answered ${res.status}`);
+    await emit(
+      event.cloneWith({
+        knativeerrordest: reason.destination,
+        knativeerrorcode: String(reason.code),
+        // Knative carries the response body base64-encoded here; so do we.
+        knativeerrordata: Buffer.from(reason.message.slice(0, 1024)).toString('base64'),
+      }),
+    );
   };
 }

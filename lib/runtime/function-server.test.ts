@@ -167,7 +167,7 @@ test('a schema-invalid event goes to the dead-letter sink with the broker\'s err
     source: '/sluice/functions/embed',
     handler,
     log: createLogger('test').child({}, { level: 'silent' }),
-    deadLetter: createDeadLetterSink(`http://127.0.0.1:${(sink.address() as AddressInfo).port}/dead-letters`),
+    deadLetter: createDeadLetterSink(`http://127.0.0.1:${(sink.address() as AddressInfo).port}/dead-letters`, undefined),
   });
   const fn = app.listen(0, '127.0.0.1');
   await new Promise((r) => fn.once('listening', r));

@@ -7,10 +7,11 @@
  */
 import type { Server } from 'node:http';
 import express, { type NextFunction, type Request, type Response } from 'express';
-import { CloudEvent, HTTP } from 'cloudevents';
+import { CloudEvent } from 'cloudevents';
 import type { Logger } from '../log.js';
 import { EventType } from '../events/types.js';
-import { encodeHeaderValue, mapCeHeaders } from './ce-headers.js';
+import { checkEventAllowed, requireEventSender, type ReceiverAuth } from '../auth/http.js';
+import { toBinaryMessage } from '../events/http.js';
 import { Drain } from './drain.js';
 import type { DeadLetterSink } from './dead-letter.js';
 import { parseRequestEvent } from './http-event.js';
@@ -43,6 +44,11 @@ export interface FunctionServerOptions {
    * the end dead-letters the event through its own path.
    */
   deadLetter?: DeadLetterSink;
+  /**
+   * Who may send events here (OIDC token + eventing/policies.yaml); undefined = anyone. Checked
+   * before the body is read (401/403), and the policy's event filters once it is parsed (403).
+   */
+  auth?: ReceiverAuth | undefined;
 }
 
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
@@ -79,6 +85,14 @@ export function createFunctionApp(options: FunctionServerOptions): FunctionApp {
     res.once('close', () => drain.end());
     next();
   });
+  app.post(
+    '/',
+    requireEventSender(options.auth, (status, message) => {
+      eventsReceived.inc({ stage, type: 'unknown' });
+      eventsTotal.inc({ stage, type: 'unknown', outcome: status === 401 ? 'unauthenticated' : 'forbidden' });
+      log.warn({ status, err: message }, 'refused an event from an unauthenticated or unauthorised sender');
+    }),
+  );
 
   app.post('/', express.raw({ type: () => true, limit: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES }), async (req, res) => {
     let event: CloudEvent<unknown>;
@@ -92,6 +106,11 @@ export function createFunctionApp(options: FunctionServerOptions): FunctionApp {
       return;
     }
     eventsReceived.inc({ stage, type: event.type });
+    if (!checkEventAllowed(options.auth, res, event)) {
+      eventsTotal.inc({ stage, type: event.type, outcome: 'forbidden' });
+      log.warn({ eventType: event.type }, 'refused an event type its sender may not send here');
+      return;
+    }
     const data = parsedData(event.data);
     const document = documentOf(data);
     const eventLog = log.child(eventLogFields(event, data));
@@ -140,8 +159,8 @@ function sendReply(res: Response, reply: CloudEvent<unknown> | undefined): void 
     res.status(202).end();
     return;
   }
-  const message = HTTP.binary(reply);
-  res.status(200).set(mapCeHeaders(message.headers, encodeHeaderValue)).send(message.body);
+  const message = toBinaryMessage(reply);
+  res.status(200).set(message.headers).send(Buffer.from(message.body));
 }
 
 async function respondToError(

@@ -1,17 +1,14 @@
 /**
  * A CloudEvent out of an HTTP request, binary or structured mode, for every service that receives
- * events (the functions and the API). Header values arrive percent-encoded (ce-headers.ts).
+ * events (the functions and the API). Header values arrive percent-encoded (lib/events/http.ts).
  */
 import express, { type RequestHandler, type Request } from 'express';
-import { HTTP, ValidationError, type CloudEvent } from 'cloudevents';
-import { decodeHeaderValue, mapCeHeaders } from './ce-headers.js';
+import type { CloudEvent } from 'cloudevents';
+import { fromHttpMessage } from '../events/http.js';
 
 /** Throws (cloudevents' ValidationError) unless the request carries exactly one valid CloudEvent. */
 export function parseRequestEvent(req: Pick<Request, 'headers' | 'body'>): CloudEvent<unknown> {
-  const body = Buffer.isBuffer(req.body) ? req.body.toString('utf8') : '';
-  const parsed = HTTP.toEvent({ headers: mapCeHeaders(req.headers, decodeHeaderValue), body });
-  if (Array.isArray(parsed)) throw new ValidationError('batched CloudEvents are not accepted');
-  return parsed as CloudEvent<unknown>;
+  return fromHttpMessage(req.headers, Buffer.isBuffer(req.body) ? req.body : '');
 }
 
 /**

@@ -1,25 +1,23 @@
-/** Sending a CloudEvent to the broker ingress (binary mode); 202 means RabbitMQ has it. */
-import { HTTP, type CloudEvent } from 'cloudevents';
-import { encodeHeaderValue, mapCeHeaders } from './ce-headers.js';
-import { TransientError } from './errors.js';
+/** Publishing to the broker ingress: the one emitter, 202 meaning RabbitMQ has the event. */
+import type { CloudEvent } from 'cloudevents';
+import { brokerAudience } from '../auth/identity.js';
+import type { TokenSource } from '../auth/token-source.js';
+import { createEmitter } from '../events/emitter.js';
 import { ensureTraceContext } from './tracing.js';
 
+export type Publish = (event: CloudEvent<unknown>) => Promise<void>;
+
+export interface BrokerPublisherOptions {
+  /** The ingress URL (BROKER_URL, the Broker's `status.address.url`). */
+  url: string;
+  /** The sender's tokens for the Broker's audience; undefined = authentication off. */
+  tokens: TokenSource | undefined;
+  /** The Broker's name (its audience). */
+  broker?: string;
+}
+
 /** Published inside a span (an event handler), the event joins that span's trace. */
-export async function publishEvent(brokerUrl: string, event: CloudEvent<unknown>, options: { authorization?: string | undefined } = {}): Promise<void> {
-  const message = HTTP.binary(ensureTraceContext(event));
-  const headers = mapCeHeaders(message.headers, encodeHeaderValue);
-  // The broker ingress asks for basic auth when SLUICE_BASIC_AUTH is set (see lib/http/basic-auth.ts).
-  if (options.authorization) headers.authorization = options.authorization;
-  let res: Response;
-  try {
-    res = await fetch(brokerUrl, {
-      method: 'POST',
-      headers,
-      body: message.body as string,
-      signal: AbortSignal.timeout(15_000),
-    });
-  } catch (err) {
-    throw new TransientError(`cannot reach the broker at ${brokerUrl}: ${(err as Error).message}`, undefined, { cause: err });
-  }
-  if (res.status !== 202) throw new TransientError(`broker answered ${res.status}: ${(await res.text()).slice(0, 300)}`);
+export function createBrokerPublisher(options: BrokerPublisherOptions): Publish {
+  const emit = createEmitter({ url: options.url, audience: brokerAudience(options.broker ?? 'sluice'), tokens: options.tokens, accepted: (status) => status === 202 });
+  return (event) => emit(ensureTraceContext(event));
 }

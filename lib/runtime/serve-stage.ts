@@ -3,6 +3,7 @@
  * configured event size limit and dead-letter sink, served on the stage's port with the
  * configured shutdown grace and tracing.
  */
+import { receiverAuth, senderTokens } from '../auth/from-config.js';
 import { deadLetterUrl, listenPort, type Config } from '../config.js';
 import { EventSource } from '../events/types.js';
 import type { Logger } from '../log.js';
@@ -29,7 +30,9 @@ export function serveStage(config: Config, options: StageServerOptions): Promise
     handler,
     log,
     maxBodyBytes: config.MAX_EVENT_BYTES,
-    deadLetter: createDeadLetterSink(deadLetterUrl(config)),
+    deadLetter: createDeadLetterSink(deadLetterUrl(config), senderTokens(config)),
+    // Knative sets K_SERVICE to the Service's name, which the EventPolicies name.
+    auth: receiverAuth(config, { kind: 'Service', name: config.K_SERVICE ?? `sluice-${stage}` }, log),
   });
   return serveFunction(app, {
     port: listenPort(config, options.port),

@@ -3,10 +3,10 @@
  * holds for a document, status, the web page, and the broker's dead-letter sink.
  *
  * Access control (SLUICE_BASIC_AUTH): everything a person or the CLI calls needs credentials.
- * Open are the probes (/health/*), /metrics (Prometheus scrapes without credentials; counts only,
- * no keys or text) and the two POSTs the broker delivers to (/events, /dead-letters), because
- * Knative delivery carries no credentials: they accept CloudEvents only, the local stack binds
- * to loopback, and in the cluster only Traefik (with its own basicAuth) exposes the API.
+ * Open are the probes (/health/*) and /metrics (Prometheus scrapes without credentials; counts
+ * only, no keys or text). The two POSTs the broker delivers to (/events, /dead-letters) need an
+ * event sender's OIDC token instead (the Broker's dispatchers, and the functions parking invalid
+ * events), checked against eventing/policies.yaml: a person's password is not an event sender.
  */
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { CloudEvent } from 'cloudevents';
@@ -24,6 +24,7 @@ import { registry } from '../../lib/runtime/metrics.js';
 import type { VectorStore } from '../../lib/vector-store/qdrant.js';
 import { search } from './search.js';
 import { createBasicAuth, type Credentials } from '../../lib/http/basic-auth.js';
+import { checkEventAllowed, requireEventSender, type ReceiverAuth } from '../../lib/auth/http.js';
 import { DeadLetterNotFoundError, replayDeadLetters, summarise, type DeadLetterStore } from './dead-letters.js';
 import { registerDocumentStatusGauge } from './metrics.js';
 import { PAGE_CSP, PAGE_CSS, PAGE_SCRIPT, renderPage } from './web-page.js';
@@ -38,6 +39,8 @@ export interface ApiOptions {
   deadLetters: DeadLetterStore;
   /** Basic-auth users; undefined = no authentication. */
   users?: Credentials | undefined;
+  /** Who may deliver to `/events` and `/dead-letters` (OIDC + eventing/policies.yaml); undefined = anyone. */
+  eventAuth?: ReceiverAuth | undefined;
   log: Logger;
 }
 
@@ -47,7 +50,7 @@ const SearchQuery = z.object({
   key: z.string().optional(),
 });
 
-export function createApiApp({ embedder, store, status, s3, buckets, publish, deadLetters, users, log }: ApiOptions): express.Express {
+export function createApiApp({ embedder, store, status, s3, buckets, publish, deadLetters, users, eventAuth, log }: ApiOptions): express.Express {
   const defaultBucket = buckets[0]!;
   const reconcile = async (bucket?: string) => {
     const reports = [];
@@ -71,8 +74,10 @@ export function createApiApp({ embedder, store, status, s3, buckets, publish, de
   app.get('/favicon.ico', (_req, res) => void res.status(204).end());
 
   // Events the API subscribes to (status recording, reconcile requests).
-  app.post('/events', ...receiveCloudEvent('1mb'), async (_req, res) => {
+  const refused = (status: number, message: string) => log.warn({ status, err: message }, 'refused an event from an unauthenticated or unauthorised sender');
+  app.post('/events', requireEventSender(eventAuth, refused), ...receiveCloudEvent('1mb'), async (_req, res) => {
     const event = res.locals.event as CloudEvent<unknown>;
+    if (!checkEventAllowed(eventAuth, res, event)) return;
     try {
       await handleStatusEvent(event, { status, defaultBucket, reconcile });
       res.status(202).end();
@@ -90,8 +95,9 @@ export function createApiApp({ embedder, store, status, s3, buckets, publish, de
   // before the 202, so a letter the broker saw accepted is never lost (a failed store is a
   // 5xx and the broker retries the sink). The status is recorded first: recording it again on
   // such a retry changes nothing, while storing the letter twice would list it twice.
-  app.post('/dead-letters', ...receiveCloudEvent('8mb'), async (_req, res) => {
+  app.post('/dead-letters', requireEventSender(eventAuth, refused), ...receiveCloudEvent('8mb'), async (_req, res) => {
     const event = res.locals.event as CloudEvent<unknown>;
+    if (!checkEventAllowed(eventAuth, res, event)) return;
     await recordDeadLetter(event, { status, defaultBucket });
     const letter = await deadLetters.add(event);
     log.warn(

@@ -4,11 +4,12 @@ import { createEmbedderFromEnv } from '../../lib/embedding/index.js';
 import { createLogger } from '../../lib/log.js';
 import { serveFunction } from '../../lib/runtime/function-server.js';
 import { createVectorStore } from '../../lib/vector-store/qdrant.js';
-import { publishEvent } from '../../lib/runtime/publish.js';
+import { createBrokerPublisher } from '../../lib/runtime/publish.js';
+import { receiverAuth, senderTokens } from '../../lib/auth/from-config.js';
 import { initTracing } from '../../lib/runtime/tracing.js';
 import { createStatusStore, statusCollectionName } from '../../lib/status/index.js';
 import { createS3Client } from '../../lib/storage/s3.js';
-import { clientAuthorization, parseBasicAuthUsers } from '../../lib/http/basic-auth.js';
+import { parseBasicAuthUsers } from '../../lib/http/basic-auth.js';
 import { createApiApp } from './app.js';
 import { createDeadLetterStore } from './dead-letters.js';
 
@@ -25,9 +26,10 @@ const app = createApiApp({
   status: createStatusStore({ url: config.QDRANT_URL, apiKey: config.QDRANT_API_KEY, collection: statusCollectionName(config.QDRANT_COLLECTION) }),
   s3,
   buckets: config.S3_BUCKET.split(',').map((b) => b.trim()).filter(Boolean),
-  publish: (event) => publishEvent(config.BROKER_URL, event, { authorization: clientAuthorization(config.SLUICE_BASIC_AUTH) }),
+  publish: createBrokerPublisher({ url: config.BROKER_URL, tokens: senderTokens(config) }),
   deadLetters: createDeadLetterStore(s3, config.S3_PIPELINE_BUCKET),
   users: parseBasicAuthUsers(config.SLUICE_BASIC_AUTH),
+  eventAuth: receiverAuth(config, { kind: 'Service', name: config.K_SERVICE ?? 'sluice-api' }, log),
   log,
 });
 await serveFunction(app, {

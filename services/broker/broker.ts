@@ -8,7 +8,9 @@ import type { RecoveringChannelModel } from 'amqplib';
 import { createLogger, type Logger } from '../../lib/log.js';
 import { connectAmqp } from './connection.js';
 import { Dispatcher, planDispatchers } from './dispatcher.js';
-import { clientAuthorization, parseBasicAuthUsers } from '../../lib/http/basic-auth.js';
+import type { ReceiverAuth } from '../../lib/auth/http.js';
+import { brokerAudience, type ObjectRef } from '../../lib/auth/identity.js';
+import type { TokenSource } from '../../lib/auth/token-source.js';
 import { createIngressApp, DEFAULT_MAX_EVENT_BYTES } from './ingress.js';
 import { watchQueues } from './metrics.js';
 import { ConfirmPublisher } from './publisher.js';
@@ -26,8 +28,10 @@ export interface BrokerOptions {
   /** 0 picks a free port. */
   readonly port?: number;
   readonly maxEventBytes?: number;
-  /** SLUICE_BASIC_AUTH: when set, the ingress needs basic auth and replies carry the first pair. */
-  readonly basicAuth?: string;
+  /** Who may publish to the ingress of this Broker; undefined = anyone (SLUICE_AUTH=off). */
+  readonly authFor?: (broker: ObjectRef) => ReceiverAuth | undefined;
+  /** The dispatchers' tokens (the Broker's identity) for subscribers, sinks and replies. */
+  readonly tokens?: TokenSource | undefined;
   /** How long shutdown waits for in-flight deliveries before leaving them to redelivery. */
   readonly shutdownGraceMs?: number;
   /** Which Broker to run when the manifests declare several. */
@@ -61,14 +65,13 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
   }
 
   const publisher = new ConfirmPublisher(log);
-  const users = parseBasicAuthUsers(options.basicAuth);
-  const app = createIngressApp({ exchange: topology.exchange, publisher, log, maxEventBytes: options.maxEventBytes ?? DEFAULT_MAX_EVENT_BYTES, ...(users ? { users } : {}) });
+  const app = createIngressApp({ exchange: topology.exchange, publisher, log, maxEventBytes: options.maxEventBytes ?? DEFAULT_MAX_EVENT_BYTES, auth: options.authFor?.({ kind: 'Broker', name: table.broker.name, namespace: table.broker.namespace }) });
   const host = options.host ?? '127.0.0.1';
   const server = await listen(app, host, options.port ?? 0);
   const port = (server.address() as AddressInfo).port;
   const url = `http://${urlHost(host)}:${port}/`;
 
-  const dispatchers = planDispatchers(table).map((spec) => new Dispatcher(spec, { log, replyUrl: url, replyAuthorization: clientAuthorization(options.basicAuth) }));
+  const dispatchers = planDispatchers(table).map((spec) => new Dispatcher(spec, { log, replyUrl: url, replyAudience: brokerAudience(table.broker.name, table.broker.namespace), tokens: options.tokens }));
   let connection: RecoveringChannelModel | undefined;
   const unwatchQueues = watchQueues(
     dispatchers.map(({ spec }) => ({ queue: spec.queue, trigger: spec.name, kind: spec.kind })),

@@ -15,6 +15,7 @@
  * a failed dead-letter publish leaves the message for redelivery instead of losing it.
  */
 import type { ChannelModel, ConfirmChannel, ConsumeMessage } from 'amqplib';
+import type { TokenSource } from '../../lib/auth/token-source.js';
 import type { Logger } from '../../lib/log.js';
 import { contextOf, inSpan, SpanKind } from '../../lib/runtime/tracing.js';
 import { recycle } from './connection.js';
@@ -35,6 +36,8 @@ export interface DispatcherSpec {
   readonly kind: 'trigger' | 'dead-letter';
   readonly queue: string;
   readonly targetUrl: string;
+  /** The OIDC audience of the target (its Destination's `audience`). */
+  readonly targetAudience?: string;
   readonly delivery: SendPolicy;
   readonly parallelism: number;
   /** Where failed events go; none means they are dropped. */
@@ -52,12 +55,21 @@ export function planDispatchers(table: ResolvedRoutingTable): DispatcherSpec[] {
       kind: 'trigger',
       queue: triggerQueue(t),
       targetUrl: t.subscriberUrl,
+      ...(t.subscriberAudience === undefined ? {} : { targetAudience: t.subscriberAudience }),
       delivery: t.delivery,
       parallelism: t.parallelism,
       ...(dlx === undefined ? {} : { deadLetterExchange: dlx }),
     });
     if (t.deliveryFrom === 'trigger' && t.deadLetterSinkUrl !== undefined) {
-      specs.push({ name: `${t.name}-dlx`, kind: 'dead-letter', queue: triggerDeadLetterQueue(t), targetUrl: t.deadLetterSinkUrl, delivery: t.delivery, parallelism: t.parallelism });
+      specs.push({
+        name: `${t.name}-dlx`,
+        kind: 'dead-letter',
+        queue: triggerDeadLetterQueue(t),
+        targetUrl: t.deadLetterSinkUrl,
+        ...(t.deadLetterSinkAudience === undefined ? {} : { targetAudience: t.deadLetterSinkAudience }),
+        delivery: t.delivery,
+        parallelism: t.parallelism,
+      });
     }
   }
   if (broker.deadLetterSinkUrl !== undefined && broker.delivery !== undefined) {
@@ -66,6 +78,7 @@ export function planDispatchers(table: ResolvedRoutingTable): DispatcherSpec[] {
       kind: 'dead-letter',
       queue: brokerDeadLetterQueue(broker),
       targetUrl: broker.deadLetterSinkUrl,
+      ...(broker.deadLetterSinkAudience === undefined ? {} : { targetAudience: broker.deadLetterSinkAudience }),
       delivery: broker.delivery,
       parallelism: 1,
     });
@@ -77,8 +90,10 @@ export interface DispatcherOptions {
   readonly log: Logger;
   /** The broker ingress, where reply events go. */
   readonly replyUrl: string;
-  /** Sent with reply events when the ingress needs basic auth. */
-  readonly replyAuthorization?: string;
+  /** The Broker's own audience: replies are posted to its ingress. */
+  readonly replyAudience: string;
+  /** The dispatchers' OIDC tokens (the Broker's identity); undefined = authentication off. */
+  readonly tokens?: TokenSource | undefined;
 }
 
 /** Consumes one queue across reconnects; {@link attach} runs on every (re)connect. */
@@ -148,6 +163,7 @@ export class Dispatcher {
     const type = event.attributes.type ?? 'unknown';
     const outcome = await sendWithRetries(spec.targetUrl, toHttpBinary(event), spec.delivery, {
       signal,
+      ...this.authorizationFor(spec.targetAudience),
       onRetry: ({ attempt, status, error, waitMs }) => {
         deliveryRetries.inc({ trigger: spec.name, type });
         log.warn({ attempt, status, error, waitMs, target: spec.targetUrl }, 'delivery attempt failed; retrying');
@@ -156,6 +172,12 @@ export class Dispatcher {
     if (outcome.kind === 'aborted') return 'aborted';
     if (outcome.kind === 'failed') {
       log.warn({ status: outcome.status, attempts: outcome.attempts, error: outcome.error, target: spec.targetUrl }, 'delivery failed');
+      return this.settleFailed(channel, message, event, outcome.status, log);
+    }
+    if (outcome.status === 401 || outcome.status === 403) {
+      // Not in eventing-rabbitmq (which acks any non-retryable answer): an event refused for its
+      // sender's identity is a configuration fault, never a verdict on the event, so it is kept.
+      log.error({ status: outcome.status, target: spec.targetUrl }, 'subscriber refused the broker\'s credentials; dead-lettering the event');
       return this.settleFailed(channel, message, event, outcome.status, log);
     }
     const refused = outcome.status >= 300;
@@ -193,16 +215,27 @@ export class Dispatcher {
       return 'failed';
     }
     const fields = { replyId: reply.attributes.id, replyType: reply.attributes.type };
-    const request = toHttpBinary(reply);
-    if (this.options.replyAuthorization) request.headers.authorization = this.options.replyAuthorization;
-    const outcome = await sendWithRetries(this.options.replyUrl, request, this.spec.delivery, { signal });
+    const outcome = await sendWithRetries(this.options.replyUrl, toHttpBinary(reply), this.spec.delivery, { signal, ...this.authorizationFor(this.options.replyAudience) });
     if (outcome.kind === 'aborted') return 'aborted';
     if (outcome.kind === 'failed') {
       log.warn({ ...fields, status: outcome.status, error: outcome.error }, 'reply event not accepted by the broker ingress');
       return 'failed';
     }
+    // A reply the ingress refuses (400 invalid, 401/403, 413 too large) is not delivered: the
+    // original event is dead-lettered with the reason rather than acked with its reply lost.
+    if (outcome.status !== 202) {
+      log.error({ ...fields, status: outcome.status, response: outcome.response.body.subarray(0, 300).toString('utf8') }, 'the broker ingress refused the reply event; dead-lettering the original');
+      return 'failed';
+    }
     log.info(fields, 'reply event sent to the broker');
     return 'sent';
+  }
+
+  /** Per-attempt tokens for `audience`, when authentication is on. */
+  private authorizationFor(audience: string | undefined): { authorization?: () => Promise<string> } {
+    const { tokens } = this.options;
+    if (!tokens || audience === undefined) return {};
+    return { authorization: async () => `Bearer ${await tokens.token(audience)}` };
   }
 
   /** Dead-lettered or dropped (nowhere to dead-letter): ack. Requeue: the publish failed. */

@@ -2,6 +2,11 @@ import assert from 'node:assert/strict';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, beforeEach, describe, it } from 'node:test';
+import { createLocalJWKSet, exportJWK, generateKeyPair, SignJWT } from 'jose';
+import { defaultPoliciesPath } from '../../lib/auth/from-config.js';
+import { brokerAudience, serviceAccountSubject } from '../../lib/auth/identity.js';
+import { loadEventPolicies, policyFor } from '../../lib/auth/policy.js';
+import { createTokenVerifier } from '../../lib/auth/verifier.js';
 import { createLogger } from '../../lib/log.js';
 import { PublishError } from './errors.js';
 import type { AmqpMessage } from './event-codec.js';
@@ -99,32 +104,54 @@ describe('ingress', () => {
   });
 });
 
-describe('ingress with basic auth (SLUICE_BASIC_AUTH)', () => {
+describe('ingress with sender authentication (OIDC + eventing/policies.yaml)', () => {
   let authServer: Server;
   let authBase = '';
+  let sign: (subject: string, audience?: string) => Promise<string>;
   before(async () => {
-    const app = createIngressApp({ exchange: 'b.ns.b', publisher, users: { ops: 's3cret' }, log: createLogger('t').child({}, { level: 'silent' }) });
+    const { privateKey, publicKey } = await generateKeyPair('ES256');
+    const jwk = { ...(await exportJWK(publicKey)), kid: 'k1', alg: 'ES256' };
+    sign = (subject, audience = brokerAudience('sluice')) =>
+      new SignJWT({}).setProtectedHeader({ alg: 'ES256', kid: 'k1' }).setIssuer('https://issuer.test').setSubject(subject).setAudience(audience).setExpirationTime('5m').sign(privateKey);
+    const auth = {
+      verify: createTokenVerifier({ issuer: 'https://issuer.test', audience: brokerAudience('sluice') }, createLocalJWKSet({ keys: [jwk] })),
+      policy: policyFor({ kind: 'Broker', name: 'sluice', namespace: 'sluice' }, loadEventPolicies(defaultPoliciesPath())),
+      receiver: 'Broker sluice',
+    };
+    const app = createIngressApp({ exchange: 'b.ns.b', publisher, auth, log: createLogger('t').child({}, { level: 'silent' }) });
     authServer = app.listen(0, '127.0.0.1');
     await new Promise((resolve) => authServer.once('listening', resolve));
     authBase = `http://127.0.0.1:${(authServer.address() as AddressInfo).port}`;
   });
   after(() => authServer.close());
 
-  const basic = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
+  const post = (headers: Record<string, string>) => fetch(`${authBase}/`, { method: 'POST', headers, body: 'hello' });
 
-  it('401 with a challenge and nothing published, without or with wrong credentials', async () => {
-    for (const headers of [event, { ...event, authorization: basic('ops', 'wrong') }]) {
-      const res = await fetch(`${authBase}/`, { method: 'POST', headers, body: 'hello' });
-      assert.equal(res.status, 401);
-      assert.match(res.headers.get('www-authenticate') ?? '', /^Basic realm="sluice-broker"/);
+  it('401 with a Bearer challenge and nothing published: no token, a basic-auth password, another audience', async () => {
+    const before = publisher.published.length;
+    const otherAudience = await sign(serviceAccountSubject('sluice-seaweedfs-source'), 'serving.knative.dev/service/sluice/sluice-split');
+    for (const authorization of [undefined, 'Basic b3BzOnMzY3JldA==', `Bearer ${otherAudience}`]) {
+      const res = await post({ ...event, ...(authorization ? { authorization } : {}) });
+      assert.equal(res.status, 401, authorization);
+      assert.equal(res.headers.get('www-authenticate'), 'Bearer');
     }
-    assert.equal(publisher.published.length, 0);
+    assert.equal(publisher.published.length, before);
   });
 
-  it('202 with the configured credentials; health and metrics stay open', async () => {
-    const res = await fetch(`${authBase}/`, { method: 'POST', headers: { ...event, authorization: basic('ops', 's3cret') }, body: 'hello' });
+  it('403 for a verified sender the policies do not admit, or an event type its policy filters out', async () => {
+    const before = publisher.published.length;
+    assert.equal((await post({ ...event, authorization: `Bearer ${await sign(serviceAccountSubject('mallory'))}` })).status, 403);
+    // The source may only publish object events; `event` is io.sluice.object.created, so forge another type.
+    const forged = { ...event, 'ce-type': 'io.sluice.vectors.ready' };
+    assert.equal((await post({ ...forged, authorization: `Bearer ${await sign(serviceAccountSubject('sluice-seaweedfs-source'))}` })).status, 403);
+    assert.equal(publisher.published.length, before);
+  });
+
+  it('202 for an admitted sender; health and metrics stay open', async () => {
+    const before = publisher.published.length;
+    const res = await post({ ...event, 'ce-type': 'io.sluice.object.created', authorization: `Bearer ${await sign(serviceAccountSubject('sluice-seaweedfs-source'))}` });
     assert.equal(res.status, 202);
-    assert.equal(publisher.published.length, 1);
+    assert.equal(publisher.published.length, before + 1);
     assert.equal((await fetch(`${authBase}/healthz`)).status, 200);
     assert.equal((await fetch(`${authBase}/metrics`)).status, 200);
   });

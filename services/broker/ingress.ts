@@ -5,7 +5,9 @@
  * `GET /healthz` and a body size limit (413). This file is the one place errors become statuses.
  */
 import express, { type NextFunction, type Request, type Response } from 'express';
-import { createBasicAuth, type Credentials } from '../../lib/http/basic-auth.js';
+import { authorizeEvent, requireEventSender, type ReceiverAuth } from '../../lib/auth/http.js';
+import { ForbiddenSenderError } from '../../lib/auth/errors.js';
+import type { VerifiedSender } from '../../lib/auth/verifier.js';
 import type { Logger } from '../../lib/log.js';
 import { InvalidCloudEventError, PublishError } from './errors.js';
 import { eventLogFields, parseHttpEvent, toAmqpMessage } from './event-codec.js';
@@ -22,8 +24,11 @@ export interface IngressOptions {
   readonly log: Logger;
   /** Largest accepted request body; larger is 413. */
   readonly maxEventBytes?: number;
-  /** When set, POSTs need HTTP basic auth, as Traefik's basicAuth middleware asks in the cluster. */
-  readonly users?: Credentials;
+  /**
+   * Who may publish (OIDC token for the Broker's audience + eventing/policies.yaml), as the
+   * eventing ingress checks with `authentication-oidc`; undefined = anyone.
+   */
+  readonly auth?: ReceiverAuth | undefined;
 }
 
 export function createIngressApp(options: IngressOptions): express.Express {
@@ -39,9 +44,14 @@ export function createIngressApp(options: IngressOptions): express.Express {
     res.type(registry.contentType).send(await registry.metrics());
   });
 
-  // Before the method and path checks: without credentials a client learns nothing, as behind
-  // Traefik. Health and metrics stay open for probes and Prometheus.
-  app.use(createBasicAuth(options.users, 'sluice-broker'));
+  // Before the method and path checks and before the body is read: without a token a client
+  // learns nothing and costs nothing. Health and metrics stay open for probes and Prometheus.
+  app.use(
+    requireEventSender(options.auth, (status, message) => {
+      ingressEvents.inc({ type: 'unknown', outcome: status === 401 ? 'unauthenticated' : 'forbidden' });
+      log.warn({ status, err: message }, 'event refused: sender');
+    }),
+  );
 
   app.use((req, res, next) => {
     if (req.method !== 'POST') {
@@ -61,6 +71,14 @@ export function createIngressApp(options: IngressOptions): express.Express {
     const event = parseHttpEvent(req.headers, body);
     const fields = eventLogFields(event);
     const type = event.attributes.type ?? 'unknown';
+    if (options.auth) {
+      try {
+        authorizeEvent(options.auth, res.locals.sender as VerifiedSender, event.attributes);
+      } catch (err) {
+        ingressEvents.inc({ type, outcome: 'forbidden' });
+        throw err;
+      }
+    }
     try {
       await publisher.publish(exchange, toAmqpMessage(event));
     } catch (err) {
@@ -87,6 +105,7 @@ export function createIngressApp(options: IngressOptions): express.Express {
 
 function statusOf(err: unknown): number {
   if (err instanceof InvalidCloudEventError) return 400;
+  if (err instanceof ForbiddenSenderError) return 403;
   if (err instanceof PublishError) return 500;
   // body-parser errors carry their status (413 too large, 400 bad encoding, 415 charset).
   const status = (err as { status?: unknown }).status;

@@ -7,13 +7,15 @@
  *                           (default: the four Sluice Services on SPLIT/EMBED/INDEX/API_PORT)
  * - BROKER_MAX_EVENT_BYTES  1048576: larger requests get 413
  * - BROKER_SHUTDOWN_GRACE_MS 20000: how long SIGTERM waits for in-flight deliveries
- * - SLUICE_BASIC_AUTH       user:password pairs: the ingress then needs basic auth
+ * - SLUICE_AUTH, OIDC_*     sender identity: the ingress verifies tokens and enforces
+ *                           eventing/policies.yaml; dispatchers present the Broker's own tokens
  * - OTEL_TRACES_EXPORTER    none | console | otlp: a span per delivery, in the event's trace
  */
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../../lib/config.js';
+import { receiverAuth, senderTokens } from '../../lib/auth/from-config.js';
 import { createLogger } from '../../lib/log.js';
 import { initTracing } from '../../lib/runtime/tracing.js';
 import { DEFAULT_SHUTDOWN_GRACE_MS, startBroker } from './broker.js';
@@ -54,7 +56,8 @@ function defaultSubscribers(): string {
 }
 
 try {
-  const tracing = initTracing({ serviceName: 'broker', exporter: loadConfig().OTEL_TRACES_EXPORTER });
+  const config = loadConfig();
+  const tracing = initTracing({ serviceName: 'broker', exporter: config.OTEL_TRACES_EXPORTER });
   const eventingDir = resolve(env('BROKER_EVENTING_DIR') ?? join(repoRoot(), 'eventing'));
   const broker = await startBroker({
     rabbitmqUrl: env('RABBITMQ_URL') ?? 'amqp://guest:guest@127.0.0.1:5672',
@@ -64,7 +67,8 @@ try {
     port: intEnv('BROKER_PORT', 8180, 0, 65535),
     maxEventBytes: intEnv('BROKER_MAX_EVENT_BYTES', DEFAULT_MAX_EVENT_BYTES, 1, 2 ** 31),
     shutdownGraceMs: intEnv('BROKER_SHUTDOWN_GRACE_MS', DEFAULT_SHUTDOWN_GRACE_MS, 0, 3_600_000),
-    basicAuth: env('SLUICE_BASIC_AUTH'),
+    authFor: (broker) => receiverAuth(config, broker, log),
+    tokens: senderTokens(config),
     log,
   });
   const onSignal = (signal: string) => {

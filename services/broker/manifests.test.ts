@@ -58,18 +58,20 @@ describe('the real eventing/ directory', () => {
       backoffPolicy: 'exponential' as const,
       backoffDelayMs,
       timeoutMs,
-      deadLetterSink: { ref: { apiVersion: 'serving.knative.dev/v1', kind: 'Service', name: 'sluice-api' }, uri: '/dead-letters' },
+      deadLetterSink: { ref: { apiVersion: 'serving.knative.dev/v1', kind: 'Service', name: 'sluice-api' }, audience: 'serving.knative.dev/service/sluice/sluice-api', uri: '/dead-letters' },
     });
     const route = (name: string, type: string, service: string, url: string, delivery: ReturnType<typeof exp>, uri?: string, parallelism = 4): ResolvedTrigger => ({
       name,
       namespace: 'sluice',
       filter: { type },
-      subscriber: { ref: { apiVersion: 'serving.knative.dev/v1', kind: 'Service', name: service }, ...(uri ? { uri } : {}) },
+      subscriber: { ref: { apiVersion: 'serving.knative.dev/v1', kind: 'Service', name: service }, audience: `serving.knative.dev/service/sluice/${service}`, ...(uri ? { uri } : {}) },
       delivery,
       deliveryFrom: 'trigger',
       parallelism,
       subscriberUrl: url,
+      subscriberAudience: `serving.knative.dev/service/sluice/${service}`,
       deadLetterSinkUrl: 'http://127.0.0.1:8184/dead-letters',
+      deadLetterSinkAudience: 'serving.knative.dev/service/sluice/sluice-api',
     });
     assert.deepEqual(table, {
       broker: {
@@ -80,9 +82,10 @@ describe('the real eventing/ directory', () => {
           retry: 5,
           backoffPolicy: 'exponential',
           backoffDelayMs: 500,
-          deadLetterSink: { ref: { apiVersion: 'serving.knative.dev/v1', kind: 'Service', name: 'sluice-api' }, uri: '/dead-letters' },
+          deadLetterSink: { ref: { apiVersion: 'serving.knative.dev/v1', kind: 'Service', name: 'sluice-api' }, audience: 'serving.knative.dev/service/sluice/sluice-api', uri: '/dead-letters' },
         },
         deadLetterSinkUrl: 'http://127.0.0.1:8184/dead-letters',
+        deadLetterSinkAudience: 'serving.knative.dev/service/sluice/sluice-api',
       },
       triggers: [
         route('split-object-created', EventType.ObjectCreated, 'sluice-split', 'http://127.0.0.1:8181/', exp(7, 500, 120_000)),

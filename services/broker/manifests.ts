@@ -36,6 +36,8 @@ export type QueueType = 'quorum' | 'classic';
 export interface Destination {
   readonly ref?: { readonly apiVersion?: string; readonly kind: string; readonly name: string; readonly namespace?: string };
   readonly uri?: string;
+  /** The OIDC audience of the destination (Knative `authentication-oidc`): the token the dispatcher presents is for it. */
+  readonly audience?: string;
 }
 
 /** The effective delivery settings a dispatcher runs with. */
@@ -112,6 +114,7 @@ const DestinationSchema = z
       .object({ apiVersion: z.string().optional(), kind: z.string().min(1), name: K8sName, namespace: K8sName.optional() })
       .optional(),
     uri: z.string().min(1).optional(),
+    audience: z.string().min(1).optional(),
   })
   .refine((d) => d.ref !== undefined || d.uri !== undefined, 'a destination needs a ref or a uri');
 

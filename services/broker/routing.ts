@@ -4,19 +4,34 @@
  */
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { audienceOf } from '../../lib/auth/from-config.js';
 import { formatMs } from './duration.js';
 import { ManifestError } from './errors.js';
-import { parseManifests, type BrokerRoute, type ManifestSource, type ParseManifestsOptions, type TriggerRoute } from './manifests.js';
+import { parseManifests, type BrokerRoute, type Destination, type ManifestSource, type ParseManifestsOptions, type TriggerRoute } from './manifests.js';
 import { parseSubscriberMap, resolveDestination, type SubscriberMap } from './subscribers.js';
 
 export interface ResolvedTrigger extends TriggerRoute {
   readonly subscriberUrl: string;
+  /** The audience of the token presented to the subscriber. */
+  readonly subscriberAudience?: string;
   /** Where this Trigger's failed events end up (its own sink or the Broker's), if anywhere. */
   readonly deadLetterSinkUrl?: string;
+  readonly deadLetterSinkAudience?: string;
 }
 
 export interface ResolvedBroker extends BrokerRoute {
   readonly deadLetterSinkUrl?: string;
+  readonly deadLetterSinkAudience?: string;
+}
+
+/** A Destination's audience: as declared, else the one its ref would have. */
+function audienceOfDestination(d: Destination): string | undefined {
+  return d.audience ?? (d.ref ? audienceOf(d.ref) : undefined);
+}
+
+function withAudience(name: 'subscriberAudience' | 'deadLetterSinkAudience', d: Destination): Record<string, string> {
+  const audience = audienceOfDestination(d);
+  return audience === undefined ? {} : { [name]: audience };
 }
 
 export interface ResolvedRoutingTable {
@@ -56,14 +71,15 @@ export function resolveRoutingTable(table: ReturnType<typeof parseManifests>, su
   return {
     broker: {
       ...broker,
-      ...(brokerSink ? { deadLetterSinkUrl: resolveDestination(brokerSink, subscribers, `Broker ${broker.name} deadLetterSink`).href } : {}),
+      ...(brokerSink ? { deadLetterSinkUrl: resolveDestination(brokerSink, subscribers, `Broker ${broker.name} deadLetterSink`).href, ...withAudience('deadLetterSinkAudience', brokerSink) } : {}),
     },
     triggers: table.triggers.map((t) => {
       const sink = t.delivery.deadLetterSink;
       return {
         ...t,
         subscriberUrl: resolveDestination(t.subscriber, subscribers, `Trigger ${t.name} subscriber`).href,
-        ...(sink ? { deadLetterSinkUrl: resolveDestination(sink, subscribers, `Trigger ${t.name} deadLetterSink`).href } : {}),
+        ...withAudience('subscriberAudience', t.subscriber),
+        ...(sink ? { deadLetterSinkUrl: resolveDestination(sink, subscribers, `Trigger ${t.name} deadLetterSink`).href, ...withAudience('deadLetterSinkAudience', sink) } : {}),
       };
     }),
   };

@@ -25,6 +25,11 @@ export interface SendOptions {
   readonly signal?: AbortSignal;
   /** Source of the jitter, in [0, 1) (default Math.random). */
   readonly random?: () => number;
+  /**
+   * The `Authorization` value for each attempt (an OIDC token for the target's audience), asked
+   * anew per attempt so that a long retry sequence never presents an expired token.
+   */
+  readonly authorization?: () => Promise<string | undefined>;
   /** Called before each retry's wait. */
   readonly onRetry?: (info: { attempt: number; status: number; error: string; waitMs: number }) => void;
 }
@@ -38,7 +43,9 @@ export async function sendWithRetries(
   const { signal } = options;
   for (let attempt = 1; ; attempt++) {
     if (signal?.aborted) return { kind: 'aborted', attempts: attempt - 1 };
-    const result = await attemptOnce(url, request, policy.timeoutMs, signal);
+    const authorized = await withAuthorization(request, options.authorization);
+    // No token (the issuer is down) counts as an attempt without a response: retried.
+    const result = 'error' in authorized ? authorized : await attemptOnce(url, authorized, policy.timeoutMs, signal);
     if (signal?.aborted) return { kind: 'aborted', attempts: attempt };
     if ('response' in result && isDelivered(result.status)) {
       return { kind: 'delivered', status: result.status, attempts: attempt, response: result.response };
@@ -54,6 +61,19 @@ export async function sendWithRetries(
     } catch {
       return { kind: 'aborted', attempts: attempt };
     }
+  }
+}
+
+async function withAuthorization(
+  request: { headers: Record<string, string>; body: Buffer },
+  authorization: SendOptions['authorization'],
+): Promise<{ headers: Record<string, string>; body: Buffer } | { status: number; error: string }> {
+  if (!authorization) return request;
+  try {
+    const value = await authorization();
+    return value === undefined ? request : { ...request, headers: { ...request.headers, authorization: value } };
+  } catch (err) {
+    return { status: NO_RESPONSE_STATUS, error: `no token: ${(err as Error).message}` };
   }
 }
 

@@ -47,6 +47,7 @@ describe('planTopology for eventing/', async () => {
       kind: 'trigger',
       queue: 't.sluice.index-vectors-ready',
       targetUrl: 'http://127.0.0.1:8183/',
+      targetAudience: 'serving.knative.dev/service/sluice/sluice-index',
       delivery: table.triggers.find((t) => t.name === 'index-vectors-ready')?.delivery,
       parallelism: 4,
       deadLetterExchange: 't.sluice.index-vectors-ready.dlx',

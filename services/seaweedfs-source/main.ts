@@ -34,7 +34,8 @@ import { bucketPathPrefix, mapFilerEvent } from './event-mapping.js';
 import { FilerClient, type SubscribeMetadataResponse } from './filer-client.js';
 import { sourceEvents } from './metrics.js';
 import { HttpSink } from './sink.js';
-import { clientAuthorization } from '../../lib/http/basic-auth.js';
+import { senderTokens } from '../../lib/auth/from-config.js';
+import type { TokenSource } from '../../lib/auth/token-source.js';
 
 export interface SourceConfig {
   filerAddress: string;
@@ -43,8 +44,8 @@ export interface SourceConfig {
   clientName: string;
   startFromNs: string;
   checkpointFile?: string;
-  /** Sent to a broker ingress that needs basic auth (from SLUICE_BASIC_AUTH). */
-  authorization?: string | undefined;
+  /** The source's OIDC tokens for the Broker (undefined = authentication off). */
+  tokens?: TokenSource | undefined;
   /** Resubscription backoff bounds (ms). */
   minBackoffMs?: number;
   maxBackoffMs?: number;
@@ -71,7 +72,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): SourceConfig {
     clientName: env.SOURCE_CLIENT_NAME || 'sluice-seaweedfs-source',
     startFromNs,
     ...(env.SOURCE_CHECKPOINT_FILE ? { checkpointFile: env.SOURCE_CHECKPOINT_FILE } : {}),
-    ...(env.SLUICE_BASIC_AUTH ? { authorization: clientAuthorization(env.SLUICE_BASIC_AUTH) } : {}),
+    tokens: senderTokens(loadSluiceConfig(env)),
   };
 }
 
@@ -126,7 +127,7 @@ export async function runSource(cfg: SourceConfig, signal: AbortSignal, log: Log
   const store: CheckpointStore = cfg.checkpointFile
     ? new FileCheckpointStore(cfg.checkpointFile)
     : new FilerKvCheckpointStore(filer, cfg.clientName);
-  const sink = new HttpSink(cfg.sinkUrl, { log, signal, authorization: cfg.authorization });
+  const sink = new HttpSink(cfg.sinkUrl, { log, signal, tokens: cfg.tokens });
   const buckets = new Set(cfg.buckets);
   const pathPrefixes = cfg.buckets.map(bucketPathPrefix);
 
@@ -154,9 +155,9 @@ export async function runSource(cfg: SourceConfig, signal: AbortSignal, log: Log
       const attributes = eventSpanAttributes(event, { key: event.subject });
       const traced = await inSpan(`seaweedfs-source ${event.type}`, { kind: SpanKind.PRODUCER, parent: ROOT_CONTEXT, attributes }, async (_span, ctx) => {
         const stamped = withTraceContext(event, ctx);
-        const outcome = await sink.send(stamped);
-        sourceEvents.inc({ type: event.type, outcome });
-        return { stamped, outcome };
+        await sink.send(stamped);
+        sourceEvents.inc({ type: event.type, outcome: 'delivered' });
+        return { stamped, outcome: 'delivered' };
       });
       log.info({ ...eventLogFields(traced.stamped, traced.stamped.data), source: event.source, outcome: traced.outcome }, 'object event sent');
     }
