@@ -42,7 +42,7 @@ soak: install ## the lifecycle property test with 200 cases (~20 min) on the iso
 	@SLUICE_PROPERTY_RUNS=$${SLUICE_PROPERTY_RUNS:-200} SLUICE_TEST_FILES=test/integration/lifecycle-property.test.ts bash test/run.sh
 
 status: ## which local components are running
-	@bash stack/component.sh status qdrant-edge-gateway split embed index api broker seaweedfs-source; bash stack/seaweedfs.sh status || true
+	@bash stack/component.sh status qdrant-edge-gateway oidc-issuer split embed index api broker seaweedfs-source; bash stack/seaweedfs.sh status || true
 
 logs: ## follow the local stack's logs
 	@source stack/env.sh && tail -F "$$SLUICE_LOG_DIR"/*.log

@@ -8,16 +8,24 @@ source stack/proc.sh
 
 export BROKER_SUBSCRIBERS="${BROKER_SUBSCRIBERS:-sluice-split=http://127.0.0.1:$SPLIT_PORT,sluice-embed=http://127.0.0.1:$EMBED_PORT,sluice-index=http://127.0.0.1:$INDEX_PORT,sluice-api=http://127.0.0.1:$API_PORT}"
 
+# Each component is handed its own sender identity at the local OIDC issuer (and nothing else):
+# client id = its service account name, the secret in a file only it is told about.
+export OIDC_ISSUER_DIR="$SLUICE_DATA_DIR/oidc"
+as_identity() {
+  OIDC_CLIENT_ID="$1" OIDC_CLIENT_SECRET_FILE="$OIDC_ISSUER_DIR/clients/$1.secret" K_SERVICE="$1" "${@:2}"
+}
+
 launch() {
   case "$1" in
+    oidc-issuer)      proc_start "$1" node dist/local/oidc-issuer/main.js ;;
     qdrant-edge-gateway) proc_start "$1" .venv/bin/python services/qdrant-edge-gateway/gateway.py \
                            --data-dir "$SLUICE_DATA_DIR/qdrant" --host "$SLUICE_BIND" --port "$QDRANT_GATEWAY_PORT" ;;
-    split)            proc_start "$1" node dist/functions/split/server.js ;;
-    embed)            proc_start "$1" node dist/functions/embed/server.js ;;
-    index)            proc_start "$1" node dist/functions/index/server.js ;;
-    api)              proc_start "$1" node dist/services/api/main.js ;;
-    broker)           proc_start "$1" node dist/services/broker/main.js ;;
-    seaweedfs-source) proc_start "$1" node dist/services/seaweedfs-source/main.js ;;
+    split)            as_identity sluice-split proc_start "$1" node dist/functions/split/server.js ;;
+    embed)            as_identity sluice-embed proc_start "$1" node dist/functions/embed/server.js ;;
+    index)            as_identity sluice-index proc_start "$1" node dist/functions/index/server.js ;;
+    api)              as_identity sluice-api proc_start "$1" node dist/services/api/main.js ;;
+    broker)           as_identity sluice-broker proc_start "$1" node dist/services/broker/main.js ;;
+    seaweedfs-source) as_identity sluice-seaweedfs-source proc_start "$1" node dist/services/seaweedfs-source/main.js ;;
     # Test only: the OpenAI-compatible embedding server with fault injection (test/chaos).
     chaos-embedding)  proc_start "$1" node --import tsx test/chaos/embedding-server.ts --host 127.0.0.1 --port "$CHAOS_EMBEDDING_PORT" ;;
     *) echo "unknown component: $1" >&2; exit 2 ;;
@@ -27,6 +35,7 @@ launch() {
 ready() {
   case "$1" in
     qdrant-edge-gateway) wait_http "$1" "http://127.0.0.1:$QDRANT_GATEWAY_PORT/readyz" 60 ;;
+    oidc-issuer) wait_http "$1" "http://127.0.0.1:$OIDC_ISSUER_PORT/healthz" ;;
     split)  wait_http "$1" "http://127.0.0.1:$SPLIT_PORT/health/readiness" ;;
     embed)  wait_http "$1" "http://127.0.0.1:$EMBED_PORT/health/readiness" ;;
     index)  wait_http "$1" "http://127.0.0.1:$INDEX_PORT/health/readiness" ;;

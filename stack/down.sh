@@ -4,7 +4,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 source stack/env.sh
-bash stack/component.sh stop seaweedfs-source broker api index embed split qdrant-edge-gateway
+bash stack/component.sh stop seaweedfs-source broker api index embed split oidc-issuer qdrant-edge-gateway
 bash stack/seaweedfs.sh stop
 if [ "${1:-}" != "--keep-rabbitmq" ]; then bash stack/rabbitmq.sh stop; fi
 echo "Sluice is down. Data kept in $SLUICE_DATA_DIR."

@@ -25,6 +25,9 @@ case "$QDRANT_URL" in
   *) echo "  using the Qdrant at $QDRANT_URL" ;;
 esac
 
+echo "==> OIDC issuer (sender identities)"
+bash stack/component.sh start oidc-issuer
+
 echo "==> Functions and API"
 # Launch all four, then wait: model loading in embed and api overlaps.
 bash stack/component.sh launch split embed index api

@@ -50,4 +50,6 @@ if [ -n "$only_files" ]; then
   node --import tsx --test --test-concurrency=1 --test-reporter=spec $only_files
 else
   npm run -s test:integration
+  echo "==> Security tests (attacks that must fail)"
+  npm run -s test:security
 fi

@@ -7,7 +7,7 @@
  *   SEAWEEDFS_FILER_GRPC    filer gRPC address (default 127.0.0.1:18888)
  *   SEAWEEDFS_BUCKETS       comma-separated buckets to watch (default $S3_BUCKET)
  *   K_SINK / BROKER_URL     where to POST the events
- *   SLUICE_BASIC_AUTH       credentials for a broker ingress that needs them (first pair)
+ *   SLUICE_AUTH, OIDC_*     the source's OIDC identity, presented to the Broker ingress
  *   SOURCE_CLIENT_NAME      subscriber name and checkpoint key (default sluice-seaweedfs-source)
  *   SOURCE_START_FROM_NS    first run only: filer timestamp (ns) to start after (default 0 = the
  *                           whole log, so objects uploaded before the source ever ran are seen)

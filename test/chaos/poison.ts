@@ -7,7 +7,8 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
-import { CloudEvent, HTTP } from 'cloudevents';
+import { CloudEvent } from 'cloudevents';
+import { sendToBroker } from '../support/events.js';
 import { documentId } from '../../lib/documents/identity.js';
 import { EventSource, EventType } from '../../lib/events/types.js';
 import { api, bucket, config, repoRoot, s3 } from '../support/stack.js';
@@ -40,8 +41,8 @@ export async function sendPoisonEvent(): Promise<Poison> {
       chunks: { claim: { bucket: config.S3_PIPELINE_BUCKET, key: claimKey, bytes: 20 } },
     },
   });
-  const message = HTTP.binary(event);
-  const res = await fetch(config.BROKER_URL, { method: 'POST', headers: message.headers as Record<string, string>, body: message.body as string });
+  // A pipeline event: only the Broker's own dispatchers (as replies) may publish one.
+  const res = await sendToBroker(event, 'binary', 'sluice-broker');
   if (res.status !== 202) throw new Error(`broker ingress refused the poison event: ${res.status} ${await res.text()}`);
   return { eventId: event.id, sentAt: Date.now() };
 }

@@ -114,7 +114,8 @@ test('the CLI says the API is unreachable in one line, with exit code 1', async 
 
 test('a schema-invalid event is parked in the dead-letter store at once, with the refusing stage and the reason', async () => {
   const event = new CloudEvent({ type: EventType.ChunksReady, source: '/test/dlq', subject: 'dlq/poison.txt', datacontenttype: 'application/json', data: { chunks: 'not what embed expects' } });
-  await postEvent(event);
+  // A pipeline event: only the Broker's dispatchers (posting a stage's reply) may publish one.
+  await postEvent(event, 'binary', 'sluice-broker');
   const letter = await waitFor('the invalid event in the dead-letter store', async () => (await api.deadLetters()).find((l) => l.eventId === event.id), 60_000);
   assert.equal(letter.type, EventType.ChunksReady);
   assert.equal(letter.errorCode, '400');

@@ -9,6 +9,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { CloudEvent, HTTP } from 'cloudevents';
 import { EventType } from '../../lib/events/types.js';
+import { serviceAudience } from '../../lib/auth/identity.js';
+import { operatorAuthorization, tokenFor } from '../support/events.js';
 import { config, putObject, waitFor, waitIndexed } from '../support/stack.js';
 
 const local = (port: number, path = '/metrics') => `http://127.0.0.1:${port}${path}`;
@@ -69,10 +71,11 @@ describe('metrics of the running stack', () => {
     const big = (bytes: number) => HTTP.binary(new CloudEvent({ type: EventType.IngestRequested, source: '/test', id: `big-${bytes}`, data: { key: 'x'.repeat(bytes) } }));
     const limit = Number(process.env.BROKER_MAX_EVENT_BYTES ?? 1048576);
     const toBroker = big(limit + 1);
-    const broker = await fetch(config.BROKER_URL, { method: 'POST', headers: toBroker.headers as Record<string, string>, body: toBroker.body as string });
+    const broker = await fetch(config.BROKER_URL, { method: 'POST', headers: { ...(toBroker.headers as Record<string, string>), ...(await operatorAuthorization()) }, body: toBroker.body as string });
     assert.equal(broker.status, 413);
     const toSplit = big(config.MAX_EVENT_BYTES + 1);
-    const split = await fetch(local(config.SPLIT_PORT, '/'), { method: 'POST', headers: toSplit.headers as Record<string, string>, body: toSplit.body as string });
+    const splitToken = await tokenFor('sluice-broker', serviceAudience('sluice-split'));
+    const split = await fetch(local(config.SPLIT_PORT, '/'), { method: 'POST', headers: { ...(toSplit.headers as Record<string, string>), authorization: `Bearer ${splitToken}` }, body: toSplit.body as string });
     assert.equal(split.status, 413);
   });
 });

@@ -7,7 +7,8 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DeleteObjectCommand } from '@aws-sdk/client-s3';
-import { CloudEvent, HTTP } from 'cloudevents';
+import { CloudEvent } from 'cloudevents';
+import { operatorAuthorization, sendToBroker } from '../support/events.js';
 import { QdrantClient } from '@qdrant/js-client-rest';
 import { documentId } from '../../lib/documents/identity.js';
 import { EventSource, EventType } from '../../lib/events/types.js';
@@ -47,14 +48,11 @@ test('a CloudEvent POSTed to the broker ingress (binary and structured) ingests 
   await waitIndexed(key, version);
   const docId = documentId(bucket, key);
 
-  for (const encode of [HTTP.binary, HTTP.structured]) {
+  for (const mode of ['binary', 'structured'] as const) {
     // Remove the document's points behind the pipeline's back, then ask for re-ingestion.
     await qdrant.delete(config.QDRANT_COLLECTION, { wait: true, filter: { must: [{ key: 'doc_id', match: { value: docId } }] } });
     assert.equal((await api.documentPoints(key)).points, 0);
-    const message = encode(
-      new CloudEvent({ type: EventType.IngestRequested, source: EventSource.cli, subject: key, datacontenttype: 'application/json', data: { key } }),
-    );
-    const res = await fetch(config.BROKER_URL, { method: 'POST', headers: message.headers as Record<string, string>, body: message.body as string });
+    const res = await sendToBroker(new CloudEvent({ type: EventType.IngestRequested, source: EventSource.cli, subject: key, datacontenttype: 'application/json', data: { key } }), mode);
     assert.equal(res.status, 202, await res.text());
     assert.ok((await waitIndexed(key, version)) > 0);
   }
@@ -63,9 +61,12 @@ test('a CloudEvent POSTed to the broker ingress (binary and structured) ingests 
 });
 
 test('the broker ingress rejects what is not a CloudEvent and anything but POST /', async () => {
-  assert.equal((await fetch(config.BROKER_URL, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"not":"an event"}' })).status, 400);
-  assert.equal((await fetch(config.BROKER_URL, { method: 'GET' })).status, 405);
-  assert.equal((await fetch(new URL('/elsewhere', config.BROKER_URL), { method: 'POST', body: '' })).status, 404);
+  const authorization = await operatorAuthorization();
+  assert.equal((await fetch(config.BROKER_URL, { method: 'POST', headers: { 'content-type': 'application/json', ...authorization }, body: '{"not":"an event"}' })).status, 400);
+  assert.equal((await fetch(config.BROKER_URL, { method: 'GET', headers: authorization })).status, 405);
+  assert.equal((await fetch(new URL('/elsewhere', config.BROKER_URL), { method: 'POST', body: '', headers: authorization })).status, 404);
+  // Without a token nothing is learnt, whatever the method or path.
+  assert.equal((await fetch(config.BROKER_URL, { method: 'GET' })).status, 401);
 });
 
 test('an upload made while the SeaweedFS source is down is ingested once it is back', async () => {
