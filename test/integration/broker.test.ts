@@ -122,6 +122,8 @@ spec:
   trigger('asker', { type: 'it.ask' }, '/replier'),
   trigger('answers', { type: 'it.answer' }, '/answer'),
   trigger('durable', { type: 'it.durable' }, '/durable', '', 'rabbitmq.eventing.knative.dev/parallelism: "1"'),
+  trigger('refused-reply', { type: 'it.big-answer' }, '/big-replier', FAST_DELIVERY(0)),
+  trigger('unauthorised', { type: 'it.unauthorised' }, '/unauthorised', FAST_DELIVERY(0)),
 ].join('\n---\n');
 
 function binaryEvent(type: string, id: string, extra: Record<string, string> = {}) {
@@ -170,7 +172,7 @@ describe('local broker against RabbitMQ', () => {
     assert.equal(broker.topology.exchange, `b.${NS}.${BROKER}`);
     assert.deepEqual(
       broker.table.triggers.map((t) => t.name),
-      ['by-type', 'by-extension', 'flaky', 'failing', 'asker', 'answers', 'durable'],
+      ['by-type', 'by-extension', 'flaky', 'failing', 'asker', 'answers', 'durable', 'refused-reply', 'unauthorised'],
     );
   });
 
@@ -259,6 +261,29 @@ describe('local broker against RabbitMQ', () => {
     assert.equal(answer.headers['ce-id'], 'answer-to-ask-1');
     assert.equal(answer.headers['ce-source'], '/it/replier');
     assert.deepEqual(JSON.parse(answer.body), { answer: 42 });
+  });
+
+  it('a reply the ingress refuses (413 here) is not delivered: the original is dead-lettered, not acked with its reply lost', async () => {
+    // A reply over the ingress's 1 MiB limit: what happens whenever CLAIM_CHECK_THRESHOLD_BYTES does not fit the broker.
+    subscribers.on('/big-replier', (r, res) =>
+      res
+        .writeHead(200, { 'ce-specversion': '1.0', 'ce-id': `big-${r.headers['ce-id']}`, 'ce-source': '/it/replier', 'ce-type': 'it.answer', 'content-type': 'text/plain' })
+        .end('x'.repeat(1024 * 1024 + 1)),
+    );
+    const before = subscribers.at('/answer').length;
+    assert.equal((await post(binaryEvent('it.big-answer', 'big-ask-1'))).status, 202);
+    await waitFor('the original in the dead-letter sink', () => subscribers.at('/dls').some((r) => r.headers['ce-id'] === 'big-ask-1'));
+    const dead = subscribers.at('/dls').find((r) => r.headers['ce-id'] === 'big-ask-1') as Received;
+    assert.equal(dead.headers['ce-knativeerrordest'], `${subscribers.url}/big-replier`);
+    assert.equal(subscribers.at('/answer').length, before, 'the refused reply was not routed');
+  });
+
+  it('an event a subscriber refuses for its sender (401/403) is dead-lettered, not counted as delivered', async () => {
+    subscribers.on('/unauthorised', (_r, res) => res.writeHead(401, { 'www-authenticate': 'Bearer' }).end());
+    assert.equal((await post(binaryEvent('it.unauthorised', 'unauth-1'))).status, 202);
+    await waitFor('dead letter', () => subscribers.at('/dls').some((r) => r.headers['ce-id'] === 'unauth-1'));
+    const dead = subscribers.at('/dls').find((r) => r.headers['ce-id'] === 'unauth-1') as Received;
+    assert.equal(dead.headers['ce-knativeerrorcode'], '401');
   });
 
   it('recovers when RabbitMQ pulls a queue from under it: reconnects, re-declares, resumes consuming', async () => {
