@@ -41,10 +41,13 @@ const ConfigSchema = z.object({
   SHUTDOWN_GRACE_MS: z.coerce.number().int().nonnegative().default(25_000),
   /**
    * Sender identity on every event hop (lib/auth): `oidc` (default) makes every receiver verify
-   * an OIDC token and enforce eventing/policies.yaml, and every sender present one; `off` is for
-   * a process run on its own during development, and says so loudly at start.
+   * an OIDC token and enforce eventing/policies.yaml, and every sender present one. `network` is
+   * for a cluster whose broker cannot present tokens (eventing-rabbitmq): a request without a
+   * token is taken to come from the Broker's dispatchers, which the NetworkPolicies make the only
+   * such caller, and is held to the Broker's EventPolicy; a token, when sent, is verified as
+   * ever. `off` is for a process run on its own during development, and warns at start.
    */
-  SLUICE_AUTH: z.enum(['oidc', 'off']).default('oidc'),
+  SLUICE_AUTH: z.enum(['oidc', 'network', 'off']).default('oidc'),
   /** The token issuer: the local stack's (local/oidc-issuer), or the cluster's service-account issuer. */
   OIDC_ISSUER: z.string().url().optional(),
   /** Its published keys; default `<OIDC_ISSUER>/openid/v1/jwks`. */

@@ -137,3 +137,18 @@ spec:
     assert.equal(r.admits('system:serviceaccount:ns:x', { type: 'a.b' }), false);
   });
 });
+
+describe('SLUICE_AUTH=network (a cluster broker that sends no tokens)', () => {
+  it('takes a request without a token for the Broker, held to its policy, and still verifies tokens', async () => {
+    const { receiverAuth } = await import('./from-config.js');
+    const { authenticateSender, authorizeEvent } = await import('./http.js');
+    const split = receiverAuth({ SLUICE_AUTH: 'network', OIDC_ISSUER: issuer }, { kind: 'Service', name: 'sluice-split', namespace: 'sluice' })!;
+    const sender = await authenticateSender(split, undefined);
+    assert.equal(sender.subject, serviceAccountSubject('sluice-broker'));
+    authorizeEvent(split, sender, { type: 'io.sluice.object.created' });
+    await assert.rejects(authenticateSender(split, 'Bearer forged'), UnauthenticatedError);
+    const api = receiverAuth({ SLUICE_AUTH: 'network', OIDC_ISSUER: issuer }, { kind: 'Service', name: 'sluice-api', namespace: 'sluice' })!;
+    const fromSplit = await tokensFor('sluice-split').token(serviceAudience('sluice-api'));
+    assert.equal((await authenticateSender(api, `Bearer ${fromSplit}`)).subject, serviceAccountSubject('sluice-split'));
+  });
+});

@@ -9,10 +9,10 @@ import type { Config } from '../config.js';
 import { ConfigError } from '../config.js';
 import type { Logger } from '../log.js';
 import type { ReceiverAuth } from './http.js';
-import { brokerAudience, serviceAudience, type ObjectRef } from './identity.js';
+import { brokerAudience, NAMESPACE, serviceAudience, subjectOfRef, type ObjectRef } from './identity.js';
 import { loadEventPolicies, policyFor } from './policy.js';
 import { clientCredentialsTokenSource, fileTokenSource, type TokenSource } from './token-source.js';
-import { createTokenVerifier } from './verifier.js';
+import { createTokenVerifier, type TokenVerifier } from './verifier.js';
 
 type AuthConfig = Pick<Config, 'SLUICE_AUTH' | 'OIDC_ISSUER' | 'OIDC_JWKS_URL' | 'OIDC_AUDIENCE' | 'OIDC_CLIENT_ID' | 'OIDC_CLIENT_SECRET_FILE' | 'OIDC_TOKEN_FILE' | 'SLUICE_EVENT_POLICIES'>;
 
@@ -30,6 +30,8 @@ function requireIssuer(config: AuthConfig): string {
 export function senderTokens(config: AuthConfig): TokenSource | undefined {
   if (config.SLUICE_AUTH === 'off') return undefined;
   if (config.OIDC_TOKEN_FILE) return fileTokenSource(config.OIDC_TOKEN_FILE);
+  // A cluster sender without a projected token: its receiver (eventing-rabbitmq) reads none.
+  if (config.SLUICE_AUTH === 'network' && !config.OIDC_CLIENT_ID) return undefined;
   const issuer = requireIssuer(config);
   if (!config.OIDC_CLIENT_ID || !config.OIDC_CLIENT_SECRET_FILE) {
     throw new ConfigError('a sender needs OIDC_TOKEN_FILE, or OIDC_CLIENT_ID and OIDC_CLIENT_SECRET_FILE for the local issuer');
@@ -52,11 +54,21 @@ export function receiverAuth(config: AuthConfig, receiver: ObjectRef, log?: Logg
   const issuer = requireIssuer(config);
   const policy = policyFor(receiver, loadEventPolicies(config.SLUICE_EVENT_POLICIES ?? defaultPoliciesPath()));
   if (!policy.hasPolicies) log?.warn({ receiver: receiver.name }, 'no EventPolicy names this receiver: every sender will be refused');
+  const verify = createTokenVerifier({ issuer, audience: config.OIDC_AUDIENCE ?? audienceOf(receiver), ...(config.OIDC_JWKS_URL ? { jwksUrl: config.OIDC_JWKS_URL } : {}) });
   return {
-    verify: createTokenVerifier({ issuer, audience: config.OIDC_AUDIENCE ?? audienceOf(receiver), ...(config.OIDC_JWKS_URL ? { jwksUrl: config.OIDC_JWKS_URL } : {}) }),
+    verify: config.SLUICE_AUTH === 'network' ? brokerWithoutToken(verify, receiver) : verify,
     policy,
     receiver: `${receiver.kind} ${receiver.name}`,
   };
+}
+
+/**
+ * SLUICE_AUTH=network: a request without a token is the Broker's dispatcher (the NetworkPolicies
+ * admit no other caller that lacks one); any token presented is still verified.
+ */
+function brokerWithoutToken(verify: TokenVerifier, receiver: ObjectRef): TokenVerifier {
+  const broker = subjectOfRef({ kind: 'Broker', name: 'sluice', namespace: receiver.namespace ?? NAMESPACE });
+  return (authorization) => (authorization === undefined ? Promise.resolve({ subject: broker }) : verify(authorization));
 }
 
 /** eventing/policies.yaml of the checkout (src or dist) this module runs from. */
