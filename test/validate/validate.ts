@@ -23,10 +23,13 @@ import { checkDockerfile, checkImageEntries, checkImages, IMAGES_FILE, readImage
 import { checkIngress } from './ingress-checks.js';
 import { buildOverlays, parseObjects } from './kustomize.js';
 import { prepareModelChecks } from './model-check.js';
+import { checkNetworkPolicies } from './network-checks.js';
 import { checkDashboards, checkMonitors } from './monitoring-check.js';
 import { ofKind, ProblemList, type K8sObject, type Problem } from './model.js';
 import { checkOverlayPolicy } from './policies.js';
+import { checkEventPolicies } from './policy-checks.js';
 import { checkSchemas } from './schema-check.js';
+import { checkHardening } from './security-checks.js';
 import { checkSecretRefs, checkUnusedExternalSecrets, readExternalSecrets, secretCatalog } from './secrets-check.js';
 import { secretRefs, workloads } from './workloads.js';
 
@@ -67,6 +70,9 @@ export async function validateManifests(options: ValidateOptions): Promise<Valid
     checkIngress(objects, report);
     checkOverlayPolicy(name, objects, report);
     checkMonitors(objects, report);
+    checkHardening(name, objects, report);
+    checkNetworkPolicies(objects, report);
+    checkEventPolicies(objects, report);
     const all = workloads(objects);
     const catalog = secretCatalog(objects, external);
     const refs = secretRefs(objects);
