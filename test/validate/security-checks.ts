@@ -74,5 +74,6 @@ function checkImagePin(overlay: string, subject: string, image: string, report: 
   if (!isPinned(image)) report.error(subject, `image ${image} must be pinned to a version`);
   if (!overlay.startsWith('production')) return;
   if (!DIGEST_REF.test(image)) report.error(subject, `production pins every image by digest (image@sha256:…, kustomize images: digest), got ${image}`);
-  else if (PLACEHOLDER_DIGEST.test(image)) report.warning(subject, `image ${image} has a placeholder digest: put the real one in the overlay's images: before deploying`);
+  // One warning per image, however many containers run it.
+  else if (PLACEHOLDER_DIGEST.test(image)) report.warning(`image ${image}`, "has a placeholder digest: put the real one in the overlay's images: before deploying");
 }
