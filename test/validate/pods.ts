@@ -28,7 +28,7 @@ const POD_TEMPLATE: Record<string, string> = {
 
 /**
  * Knative Serving adds the queue-proxy to every revision pod: queue-port 8012, https 8112,
- * autoscaler metrics 9090, user metrics 9091 (knative.dev/serving pkg/reconciler/revision/resources/queue.go).
+ * autoscaler metrics 9090, user metrics 9091 (knative.dev/serving pkg/networking/constants.go, knative-v1.22.0).
  */
 const QUEUE_PROXY_PORTS = [8012, 8112, 9090, 9091];
 
