@@ -49,7 +49,7 @@ logs: ## follow the local stack's logs
 
 validate: ## offline checks of every Kubernetes manifest (kustomize build, schemas, cross-references)
 	@node --import tsx test/validate/validate.ts
-	@node --import tsx --test --test-reporter=spec test/validate/validate.test.ts
+	@node --import tsx --test --test-reporter=spec test/validate/validate.test.ts test/validate/hardening.test.ts
 
 deploy: ## apply the cluster install: kubectl apply -k deploy/overlays/$(OVERLAY)
 	@kubectl apply -k deploy/overlays/$(OVERLAY)

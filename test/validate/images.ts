@@ -58,6 +58,14 @@ export function sluiceImageName(images: ImagesFile, image: string): string | und
   return image.slice(prefix.length).replace(/[:@].*$/, '');
 }
 
+/** `name@sha256:<64 hex>`, the form kustomize's `images: digest` produces. */
+export const DIGEST_REF = /@sha256:[0-9a-f]{64}$/;
+
+/** A tag other than latest, or a digest. */
+export function isPinned(image: string): boolean {
+  return DIGEST_REF.test(image) || (/:[^/]+$/.test(image) && !image.endsWith(':latest'));
+}
+
 export function checkImages(workloads: readonly Workload[], images: ImagesFile, report: Reporter): void {
   const deployed = new Set<string>();
   for (const w of workloads) {
@@ -65,7 +73,7 @@ export function checkImages(workloads: readonly Workload[], images: ImagesFile, 
     const name = sluiceImageName(images, image);
     if (name === undefined) {
       if (/sluice/.test(image)) report.error(w.subject, `image ${image} looks like a Sluice image but is not under ${images.registry} (${IMAGES_FILE})`);
-      else if (!/:[^/]+$/.test(image) || image.endsWith(':latest')) report.error(w.subject, `third-party image ${image} must be pinned to a tag`);
+      else if (!isPinned(image)) report.error(w.subject, `third-party image ${image} must be pinned to a tag or a digest`);
       continue;
     }
     if (!images.names.includes(name)) {
@@ -73,7 +81,9 @@ export function checkImages(workloads: readonly Workload[], images: ImagesFile, 
       continue;
     }
     deployed.add(name);
-    if (image !== imageRef(images, name)) report.error(w.subject, `image ${image} must be ${imageRef(images, name)} (${IMAGES_FILE})`);
+    // A digest (the production overlay's kustomize `images:` digest) replaces the tag.
+    const byDigest = DIGEST_REF.test(image) && image.replace(DIGEST_REF, '') === `${images.registry}/sluice-${name}`;
+    if (image !== imageRef(images, name) && !byDigest) report.error(w.subject, `image ${image} must be ${imageRef(images, name)} (${IMAGES_FILE}) or that image by digest`);
     if (w.owner.metadata.name !== `sluice-${name}`) report.error(w.subject, `runs image sluice-${name}, so it must be named sluice-${name}`);
   }
   for (const name of images.names) {

@@ -7,9 +7,11 @@
  * matches the queue eventing-rabbitmq creates for the Service's Trigger.
  */
 import { triggerQueueName } from './kmeta.js';
-import { at, describe, ofKind, type K8sObject, type Reporter } from './model.js';
+import type { IScaledObject } from '@kubernetes-models/keda/keda.sh/v1alpha1/ScaledObject';
+import { modelProblems } from './model-check.js';
+import { at, describe, isRecord, ofKind, type K8sObject, type Reporter } from './model.js';
 import { formatIssues } from './schema-check.js';
-import { RabbitmqScalerMetadata, ScaledObjectOverride } from './schemas/crds.js';
+import { RabbitmqScalerMetadata } from './schemas/crds.js';
 
 const OVERRIDE = 'autoscaling.knative.dev/scaled-object-override';
 const SAMPLE_UIDS = ['0b5f7a0e-9c1d-4e8a-b7d2-3f6c8e1a9b04', 'f'.repeat(8) + '-0000-4000-8000-' + '0'.repeat(12)];
@@ -108,13 +110,21 @@ function checkKeda(objects: readonly K8sObject[], report: Reporter): void {
       report.error(subject, `is not JSON: ${(err as Error).message}`);
       continue;
     }
-    const parsed = ScaledObjectOverride.safeParse(json, { reportInput: true });
-    if (!parsed.success) {
-      for (const line of formatIssues(parsed.error.issues)) report.error(subject, line);
+    // autoscaler-keda fills in the name, scaleTargetRef and maxReplicaCount: check the rest with
+    // KEDA's ScaledObject model, as the ScaledObject it will create.
+    const spec = isRecord(json) && isRecord(json.spec) ? json.spec : undefined;
+    const extra = isRecord(json) ? Object.keys(json).filter((k) => k !== 'spec') : [];
+    if (spec === undefined || extra.length > 0) {
+      report.error(subject, `must be {"spec": {...}} (a ScaledObject's spec)${extra.length > 0 ? `, not ${extra.join(', ')}` : ''}`);
       continue;
     }
+    const scaled = { apiVersion: 'keda.sh/v1alpha1', kind: 'ScaledObject', metadata: { name: service.metadata.name }, spec: { scaleTargetRef: { name: 'revision' }, ...spec } };
+    const problems = modelProblems('keda.sh/v1alpha1/ScaledObject', scaled);
+    for (const line of problems) report.error(subject, line);
+    if (problems.length > 0) continue;
+    const parsed = scaled as unknown as IScaledObject;
     const triggers = ofKind(objects, 'eventing.knative.dev', 'Trigger').filter((t) => at(t, 'spec.subscriber.ref.name') === service.metadata.name);
-    for (const trigger of parsed.data.spec.triggers) {
+    for (const trigger of parsed.spec.triggers) {
       const auth = trigger.authenticationRef?.name;
       if (auth !== undefined && !auths.has(auth)) report.error(subject, `authenticationRef ${auth} is not a TriggerAuthentication in the manifests`);
       if (trigger.type !== 'rabbitmq') continue;

@@ -6,52 +6,24 @@
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { parseAllDocuments } from 'yaml';
 import { buildRoutingTable } from '../../services/broker/routing.js';
+import { assertError, copyManifests, removeCopies, repo, validateEdited } from './fixture.js';
 import { triggerQueueName } from './kmeta.js';
 import { buildOverlays } from './kustomize.js';
 import { ProblemList, type K8sObject } from './model.js';
 import { definedMetricNames, metricNamesIn } from './monitoring-check.js';
 import { formatProblem, validateManifests, type ValidationResult } from './validate.js';
 
-const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const copies: string[] = [];
-after(async () => Promise.all(copies.map((dir) => rm(dir, { recursive: true, force: true }))));
-
-/** A temporary copy of everything the validator reads as manifests (the code stays in the repo). */
-async function copyManifests(): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'sluice-manifests-'));
-  copies.push(dir);
-  for (const sub of ['knative', 'eventing', 'deploy']) await cp(join(repo, sub), join(dir, sub), { recursive: true });
-  for (const fn of await readdir(join(repo, 'functions'))) {
-    await mkdir(join(dir, 'functions', fn), { recursive: true });
-    await cp(join(repo, 'functions', fn, 'func.yaml'), join(dir, 'functions', fn, 'func.yaml')).catch(() => undefined);
-  }
-  return dir;
-}
+after(removeCopies);
 
 /** Validates a copy in which `file` has `from` replaced by `to` (which must occur). */
 async function validateWith(file: string, from: string | RegExp, to: string): Promise<ValidationResult> {
-  const dir = await copyManifests();
-  const text = await readFile(join(dir, file), 'utf8');
-  const changed = text.replace(from, to);
-  assert.notEqual(changed, text, `fixture: ${file} should contain ${String(from)}`);
-  await writeFile(join(dir, file), changed);
-  return validateManifests({ root: dir, codeRoot: repo });
-}
-
-function assertError(result: ValidationResult, subject: RegExp, message: RegExp): void {
-  const lines = result.errors.map(formatProblem);
-  assert.ok(
-    result.errors.some((p) => subject.test(p.subject) && message.test(p.message)),
-    `expected an error on ${subject} matching ${message}; got:\n${lines.join('\n') || '(no errors)'}`,
-  );
+  return validateEdited({ file, from, to });
 }
 
 describe('manifest validation', { concurrency: 6 }, () => {

@@ -22,10 +22,14 @@ import { checkFuncYamls } from './func-check.js';
 import { checkDockerfile, checkImageEntries, checkImages, IMAGES_FILE, readImagesFile } from './images.js';
 import { checkIngress } from './ingress-checks.js';
 import { buildOverlays, parseObjects } from './kustomize.js';
+import { prepareModelChecks } from './model-check.js';
+import { checkNetworkPolicies } from './network-checks.js';
 import { checkDashboards, checkMonitors } from './monitoring-check.js';
 import { ofKind, ProblemList, type K8sObject, type Problem } from './model.js';
 import { checkOverlayPolicy } from './policies.js';
+import { checkEventPolicies } from './policy-checks.js';
 import { checkSchemas } from './schema-check.js';
+import { checkHardening } from './security-checks.js';
 import { checkSecretRefs, checkUnusedExternalSecrets, readExternalSecrets, secretCatalog } from './secrets-check.js';
 import { secretRefs, workloads } from './workloads.js';
 
@@ -49,7 +53,10 @@ export async function validateManifests(options: ValidateOptions): Promise<Valid
   const problems = new ProblemList();
   const files = problems.scope();
 
-  const [overlays, contract] = await Promise.all([buildOverlays(root, (o) => problems.scope(o)), readCodeContract(codeRoot)]);
+  const building = Promise.all([buildOverlays(root, (o) => problems.scope(o)), readCodeContract(codeRoot)]);
+  // The models' field checker is CPU work for a few seconds: do it while kustomize runs.
+  prepareModelChecks();
+  const [overlays, contract] = await building;
   const images = readImagesFile(root, files);
   const external = readExternalSecrets(root, files);
   const knativeServices = ofKind(readKnativeDir(root, files), 'serving.knative.dev', 'Service');
@@ -63,6 +70,9 @@ export async function validateManifests(options: ValidateOptions): Promise<Valid
     checkIngress(objects, report);
     checkOverlayPolicy(name, objects, report);
     checkMonitors(objects, report);
+    checkHardening(name, objects, report);
+    checkNetworkPolicies(objects, report);
+    checkEventPolicies(objects, report);
     const all = workloads(objects);
     const catalog = secretCatalog(objects, external);
     const refs = secretRefs(objects);
