@@ -16,7 +16,6 @@ import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
-import { CloudEvent } from 'cloudevents';
 import { createApiClient, type StatusRecord } from '../cli/api-client.js';
 import { loadConfig } from '../lib/config.js';
 import { normaliseEtag } from '../lib/documents/identity.js';
@@ -24,6 +23,7 @@ import { createEmbedderFromEnv, DEFAULT_BATCH_SIZE, DEFAULT_MODEL_FILE } from '.
 import type { Chunk } from '../lib/events/schemas.js';
 import { EventSource, EventType } from '../lib/events/types.js';
 import { createBrokerPublisher } from '../lib/runtime/publish.js';
+import { createEvent } from '../lib/events/create-event.js';
 import { operatorTokens } from '../lib/auth/from-config.js';
 import { createS3Client } from '../lib/storage/s3.js';
 import { createChunker } from '../functions/split/chunk.js';
@@ -228,7 +228,7 @@ async function unchangedReingest(documents: BenchDocument[]) {
   await pool(documents, 8, async (doc) => {
     const version = await putObject(doc.key, doc.bytes);
     expected.set(doc.key, { status: 'unchanged', version, notBefore });
-    await publish(new CloudEvent({ type: EventType.IngestRequested, source: EventSource.cli, subject: doc.key, datacontenttype: 'application/json', data: { bucket, key: doc.key } }));
+    await publish(createEvent(EventType.IngestRequested, EventSource.cli, doc.key, { bucket, key: doc.key }));
   });
   const records = await waitForStatuses('unchanged re-ingest', expected, 600_000);
   return { seconds: seconds(started, lastTimestamp(records, 'unchanged')), unchanged: [...records.values()].filter((r) => r.status === 'unchanged').length };

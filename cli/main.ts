@@ -6,9 +6,9 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { CloudEvent } from 'cloudevents';
 import { SingleBar } from 'cli-progress';
 import { createBrokerPublisher } from '../lib/runtime/publish.js';
+import { createEvent } from '../lib/events/create-event.js';
 import { operatorTokens } from '../lib/auth/from-config.js';
 import { brokerAudience } from '../lib/auth/identity.js';
 import { ConfigError, loadConfig } from '../lib/config.js';
@@ -139,13 +139,7 @@ program
   .option('--wait', 'wait until the current version is searchable')
   .option('--timeout <seconds>', 'how long --wait waits', positiveInt, 300)
   .action(async (key: string, options: { bucket: string; wait?: boolean; timeout: number }) => {
-    const event = new CloudEvent({
-      type: EventType.IngestRequested,
-      source: EventSource.cli,
-      subject: key,
-      datacontenttype: 'application/json',
-      data: { bucket: options.bucket, key },
-    });
+    const event = createEvent(EventType.IngestRequested, EventSource.cli, key, { bucket: options.bucket, key });
     const publish = createBrokerPublisher({ url: config.BROKER_URL, tokens: operatorTokens(config, stackDataDir()) });
     await publish(event).catch((err: Error) => {
       throw new CliError(`${err.message} (is the stack up? make up)`);

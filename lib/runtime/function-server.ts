@@ -12,6 +12,7 @@ import type { Logger } from '../log.js';
 import { EventType } from '../events/types.js';
 import { checkEventAllowed, requireEventSender, type ReceiverAuth } from '../auth/http.js';
 import { toBinaryMessage } from '../events/http.js';
+import { createEvent } from '../events/create-event.js';
 import { Drain } from './drain.js';
 import type { DeadLetterSink } from './dead-letter.js';
 import { parseRequestEvent } from './http-event.js';
@@ -179,13 +180,7 @@ async function respondToError(
     sendReply(
       res,
       stamp(
-        new CloudEvent({
-          type: EventType.IngestFailed,
-          source: options.source,
-          subject: err.document.key,
-          datacontenttype: 'application/json',
-          data: { ...err.document, stage, reason: err.reason, message: err.message },
-        }),
+        createEvent(EventType.IngestFailed, options.source, err.document.key, { ...err.document, stage, reason: err.reason, message: err.message }),
       ),
     );
     return;
