@@ -35,9 +35,8 @@ const handler = createSplitHandler({
   countIndexed: async (docId, version) => indexed.get(`${docId}@${version}`) ?? 0,
   status,
   claims,
-  buckets: ['documents'],
   splitter,
-  limits: { maxObjectBytes: 1_000_000, maxChunks: 50 },
+  limits: { buckets: ['documents'], maxObjectBytes: 1_000_000, maxChunks: 50 },
 });
 
 const created = (key: string, bucket = 'documents') =>
@@ -71,9 +70,8 @@ test('an object whose current version is fully indexed is unchanged: no download
     countIndexed: async (id, version) => indexed.get(`${id}@${version}`) ?? 0,
     status,
     claims,
-    buckets: ['documents'],
     splitter,
-    limits: { maxObjectBytes: 1_000_000, maxChunks: 50 },
+    limits: { buckets: ['documents'], maxObjectBytes: 1_000_000, maxChunks: 50 },
   });
   const later = new CloudEvent({ type: EventType.ObjectUpdated, source: '/test', time: new Date(Date.now() + 1000).toISOString(), data: { bucket: 'documents', key: 'same.md' } });
   const reply = await counting(later, silentContext);
