@@ -10,6 +10,7 @@ import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { CloudEvent, HTTP } from 'cloudevents';
 import { documentId } from '../../lib/documents/identity.js';
 import { EventSource, EventType } from '../../lib/events/types.js';
+import { claimKey } from '../../lib/storage/claim-check.js';
 import { api, bucket, config, repoRoot, s3 } from '../support/stack.js';
 
 export const POISON_KEY = 'chaos/poison-event';
@@ -27,17 +28,20 @@ export interface PoisonResult {
 }
 
 export async function sendPoisonEvent(): Promise<Poison> {
-  const claimKey = 'chaos/poison-claim.json';
-  await s3.send(new PutObjectCommand({ Bucket: config.S3_PIPELINE_BUCKET, Key: claimKey, Body: '{"this is": not json' }));
+  const docId = documentId(bucket, POISON_KEY);
+  // Where split would have put it: embed only reads the claim of the document version it is about.
+  const key = claimKey('chunks', docId, 'poison');
+  const body = '{"this is": not json';
+  await s3.send(new PutObjectCommand({ Bucket: config.S3_PIPELINE_BUCKET, Key: key, Body: body }));
   const event = new CloudEvent({
     type: EventType.ChunksReady,
     source: EventSource.split,
     subject: POISON_KEY,
     datacontenttype: 'application/json',
     data: {
-      document: { bucket, key: POISON_KEY, docId: documentId(bucket, POISON_KEY), version: 'poison', size: 1, contentType: 'text/plain' },
+      document: { bucket, key: POISON_KEY, docId, version: 'poison', size: 1, contentType: 'text/plain' },
       chunkCount: 1,
-      chunks: { claim: { bucket: config.S3_PIPELINE_BUCKET, key: claimKey, bytes: 20 } },
+      chunks: { claim: { bucket: config.S3_PIPELINE_BUCKET, key, bytes: Buffer.byteLength(body) } },
     },
   });
   const message = HTTP.binary(event);
