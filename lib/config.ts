@@ -35,6 +35,14 @@ const ConfigSchema = z.object({
   MAX_OBJECT_BYTES: positiveInt(100 * 1024 * 1024),
   MAX_CHUNKS_PER_DOCUMENT: positiveInt(20000),
   MAX_PAGES: positiveInt(2000),
+  /**
+   * Vector length of the embedding model (all-MiniLM-L6-v2: 384). index refuses vectors of any
+   * other length before it writes or creates the collection; embed refuses to run with a model
+   * that disagrees.
+   */
+  EMBED_DIMENSION: positiveInt(384),
+  /** Largest claim-check object embed and index read; unset: derived from the chunk limits (lib/documents/verify.ts). */
+  MAX_CLAIM_BYTES: z.coerce.number().int().positive().optional(),
   /** Largest CloudEvent (request body) a function accepts; larger is 413. */
   MAX_EVENT_BYTES: positiveInt(1024 * 1024),
   /** SIGTERM: how long in-flight events may run before the process exits (under Knative's 30 s). */

@@ -1,5 +1,6 @@
 /** embed as a Knative function. The model loads before the server reports ready. */
 import { loadConfig } from '../../lib/config.js';
+import { documentLimits } from '../../lib/documents/verify.js';
 import { createEmbedderFromEnv } from '../../lib/embedding/index.js';
 import { createLogger } from '../../lib/log.js';
 import { serveStage } from '../../lib/runtime/serve-stage.js';
@@ -11,6 +12,7 @@ import { createVectorStore } from '../../lib/vector-store/qdrant.js';
 import { createEmbedHandler } from './handler.js';
 
 const config = loadConfig();
+const limits = documentLimits(config);
 const log = createLogger('embed');
 const tracing = initTracing({ serviceName: 'embed', exporter: config.OTEL_TRACES_EXPORTER });
 const s3 = createS3Client(config);
@@ -24,7 +26,8 @@ const handler = createEmbedHandler({
   embedder,
   status: createStatusStore({ url: config.QDRANT_URL, apiKey: config.QDRANT_API_KEY, collection: statusCollectionName(config.QDRANT_COLLECTION) }),
   knownVectors: (hashes) => vectors.vectorsByChunkHash(hashes),
-  claims: createClaimCheckStore({ s3, bucket: config.S3_PIPELINE_BUCKET, thresholdBytes: config.CLAIM_CHECK_THRESHOLD_BYTES }),
+  claims: createClaimCheckStore({ s3, bucket: config.S3_PIPELINE_BUCKET, thresholdBytes: config.CLAIM_CHECK_THRESHOLD_BYTES, maxBytes: limits.maxClaimBytes }),
+  limits,
 });
 await serveStage(config, {
   stage: 'embed',

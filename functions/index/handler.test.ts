@@ -6,7 +6,7 @@ import { encodeVector } from '../../lib/embedding/vector-codec.js';
 import { EventType } from '../../lib/events/types.js';
 import { InvalidEventError } from '../../lib/runtime/errors.js';
 import type { VectorPoint, VectorStore } from '../../lib/vector-store/qdrant.js';
-import { createMemoryClaimStore, createMemoryStatusStore, silentContext } from '../../test/support/fakes.js';
+import { createMemoryClaimStore, createMemoryStatusStore, silentContext, testLimits } from '../../test/support/fakes.js';
 import { createIndexHandler } from './handler.js';
 
 /** An in-memory store with Qdrant's upsert-by-id semantics. */
@@ -50,8 +50,9 @@ const docId = documentId('documents', 'a.md');
 /** The bucket's truth, which the handler consults before and after writing. */
 function setup(current: { version: string | undefined }, store = createMemoryStore()) {
   const status = createMemoryStatusStore();
-  const handler = createIndexHandler({ store, status, claims: createMemoryClaimStore(), currentVersion: async () => current.version, now: () => new Date('2026-01-01T00:00:00Z') });
-  return { store, status, handler };
+  const claims = createMemoryClaimStore();
+  const handler = createIndexHandler({ store, status, claims, limits: testLimits(), currentVersion: async () => current.version });
+  return { store, status, claims, handler };
 }
 const vectorsReady = (version: string, texts: string[], dimension = 3) =>
   new CloudEvent({
@@ -150,4 +151,88 @@ test('object.deleted removes every point of the document, unless the object is b
 test('vectors whose size disagrees with the model are rejected', async () => {
   const { handler } = setup({ version: 'v1' });
   await assert.rejects(handler(vectorsReady('v1', ['one'], 384), silentContext), InvalidEventError);
+});
+
+// --- Forged events: whatever a sender claims that index can check, it checks before any write.
+
+type VectorsReadyData = { document: Record<string, unknown>; model: { name: string; dimension: number }; chunkCount: number; chunks: { items?: Record<string, unknown>[]; claim?: Record<string, unknown> } };
+
+/** A victim document indexed first, then a forged event: refused, and the victim keeps exactly its points and status. */
+async function assertRefused(forge: (data: VectorsReadyData) => void, reason: RegExp) {
+  const { store, status, handler } = setup({ version: 'v1' });
+  await handler(vectorsReady('v1', ['victim one', 'victim two']), silentContext);
+  const before = { points: structuredClone([...store.points.entries()]), dimension: store.dimension, status: structuredClone(status.records.get(docId)) };
+  const event = vectorsReady('v1', ['attacker text']);
+  const data = structuredClone(event.data) as VectorsReadyData;
+  forge(data);
+  await assert.rejects(handler(event.cloneWith({ data }), silentContext), (err: unknown) => err instanceof InvalidEventError && reason.test(err.message));
+  assert.deepEqual([...store.points.entries()], before.points, 'the victim keeps exactly its points and text');
+  assert.equal(store.dimension, before.dimension);
+  assert.deepEqual(status.records.get(docId), before.status, 'the status record is unchanged');
+}
+
+test('forged: a victim\'s docId under another key is refused', () =>
+  assertRefused((d) => Object.assign(d.document, { key: 'attacker.md' }), /is not the id of documents\/attacker\.md/));
+test('forged: a chunk hash that is not the SHA-256 of its text is refused', () =>
+  assertRefused((d) => Object.assign(d.chunks.items![0]!, { hash: sha256Hex('victim one') }), /hash is not the SHA-256/));
+test('forged: a bucket outside S3_BUCKET is refused', () =>
+  assertRefused((d) => Object.assign(d.document, { bucket: 'elsewhere', docId: documentId('elsewhere', 'a.md') }), /not a configured bucket/));
+test('forged: a version that is not an ETag is refused', () =>
+  assertRefused((d) => Object.assign(d.document, { version: '../../dead-letters/x' }), /not an object version/));
+test('forged: chunkCount that disagrees with the chunks is refused', () => assertRefused((d) => (d.chunkCount = 2), /chunkCount 2/));
+test('forged: an empty chunk list (which would drop every version) is refused', () =>
+  assertRefused((d) => ((d.chunkCount = 0), (d.chunks.items = [])), /without chunks/));
+test('forged: duplicate or missing chunk indexes are refused', () =>
+  assertRefused((d) => {
+    const item = d.chunks.items![0]!;
+    d.chunks.items = [item, { ...item }];
+    d.chunkCount = 2;
+  }, /indexes must run 0\.\.1/));
+test('forged: a vector of another length than the declared model is refused', () =>
+  assertRefused((d) => Object.assign(d.chunks.items![0]!, { vector: encodeVector(new Float32Array([1, 2])) }), /vector of 2 dimensions/));
+test('forged: a vector with NaN is refused', () =>
+  assertRefused((d) => Object.assign(d.chunks.items![0]!, { vector: encodeVector(new Float32Array([1, NaN, 0])) }), /non-finite/));
+test('forged: a chunk longer than CHUNK_SIZE is refused', () =>
+  assertRefused((d) => Object.assign(d.chunks.items![0]!, { text: 'x'.repeat(1001), hash: sha256Hex('x'.repeat(1001)) }), /over the chunk size of 1000/));
+test('forged: a page past MAX_PAGES is refused', () => assertRefused((d) => Object.assign(d.chunks.items![0]!, { page: 101 }), /past the limit of 100/));
+test('forged: a cycle time in the future (which would freeze the status record) is refused', () =>
+  assertRefused((d) => Object.assign(d.document, { requestedAt: new Date(Date.now() + 3_600_000).toISOString() }), /in the future/));
+test('forged: a claim check in another bucket is refused', () =>
+  assertRefused((d) => ((d.chunks = { claim: { bucket: 'documents', key: `claims/${docId}/v1/vectors.json`, bytes: 10 } }), d), /not this document's vectors claim/));
+test('forged: a claim check naming a dead letter is refused', () =>
+  assertRefused((d) => (d.chunks = { claim: { bucket: 'sluice-pipeline', key: 'dead-letters/abc.json', bytes: 10 } }), /not this document's vectors claim/));
+test('forged: a claim check of another document is refused', () =>
+  assertRefused(
+    (d) => (d.chunks = { claim: { bucket: 'sluice-pipeline', key: `claims/${documentId('documents', 'b.md')}/v1/vectors.json`, bytes: 10 } }),
+    /not this document's vectors claim/,
+  ));
+test('forged: a claim check over MAX_CLAIM_BYTES is refused before it is read', () =>
+  assertRefused((d) => (d.chunks = { claim: { bucket: 'sluice-pipeline', key: `claims/${docId}/v1/vectors.json`, bytes: 1_000_001 } }), /over the limit/));
+
+test('forged: a wrong dimension on a fresh collection is refused before the collection is created', async () => {
+  const { store, status, handler } = setup({ version: 'v1' });
+  await assert.rejects(handler(vectorsReady('v1', ['one'], 384), silentContext), /384 dimensions, the configured model has 3/);
+  assert.equal(store.dimension, undefined, 'ensureCollection was never called: the first forged event cannot fix the dimension');
+  assert.equal(store.points.size, 0);
+  assert.equal(status.records.size, 0);
+});
+
+test('forged: object.deleted for a bucket outside S3_BUCKET is refused', async () => {
+  const { store, handler } = setup({ version: undefined });
+  await assert.rejects(
+    handler(new CloudEvent({ type: EventType.ObjectDeleted, source: '/t', data: { bucket: 'elsewhere', key: 'a.md' } }), silentContext),
+    /not a configured bucket/,
+  );
+  assert.equal(store.points.size, 0);
+});
+
+test('a claim-checked payload of this very document version is read and indexed', async () => {
+  const { store, claims, handler } = setup({ version: 'v1' });
+  const event = vectorsReady('v1', ['one', 'two']);
+  const data = structuredClone(event.data) as VectorsReadyData;
+  const key = `claims/${docId}/v1/vectors.json`;
+  claims.objects.set(key, data.chunks.items);
+  data.chunks = { claim: { bucket: 'sluice-pipeline', key, bytes: 100 } };
+  assert.equal((await handler(event.cloneWith({ data }), silentContext))?.type, EventType.DocumentIndexed);
+  assert.equal(store.points.size, 2);
 });

@@ -11,7 +11,16 @@
 import { CloudEvent } from 'cloudevents';
 import { documentId, pointId } from '../../lib/documents/identity.js';
 import type { PointPayload } from '../../lib/documents/payload.js';
-import { decodeVector } from '../../lib/embedding/vector-codec.js';
+import {
+  verifyBucket,
+  verifyChunks,
+  verifyClaimReference,
+  verifyCycleTime,
+  verifyDocument,
+  verifyModel,
+  verifyVectors,
+  type DocumentLimits,
+} from '../../lib/documents/verify.js';
 import { EmbeddedChunk, type DocumentRef } from '../../lib/events/schemas.js';
 import { EventSource, EventType } from '../../lib/events/types.js';
 import { InvalidEventError } from '../../lib/runtime/errors.js';
@@ -27,6 +36,8 @@ export interface IndexDependencies {
   status: Pick<StatusStore, 'record'>;
   /** ETag of the object's current version, or undefined when it does not exist. */
   currentVersion(bucket: string, key: string): Promise<string | undefined>;
+  /** What an event is checked against before anything is written (see lib/documents/verify.ts). */
+  limits: DocumentLimits;
   now?: () => Date;
 }
 
@@ -39,6 +50,12 @@ export function createIndexHandler(deps: IndexDependencies): Handler {
   const indexVectors = async (event: CloudEvent<unknown>, { log }: FunctionContext) => {
     const data = parseEventData(event, EventType.VectorsReady);
     const { document, model } = data;
+    // Whatever the sender says that index can check, it checks before reading or writing
+    // anything: the collection's dimension is fixed by the first write, the points by their ids.
+    verifyDocument(deps.limits, document);
+    verifyCycleTime(document.requestedAt ?? event.time, now());
+    verifyModel(deps.limits, model);
+    verifyClaimReference(deps.limits, data.chunks.claim, document, 'vectors');
     const cycle = document.requestedAt ?? cycleOf(event, now);
     const isCurrent = async () => (await deps.currentVersion(document.bucket, document.key)) === document.version;
 
@@ -48,10 +65,12 @@ export function createIndexHandler(deps: IndexDependencies): Handler {
       log.info({ key: document.key, version: document.version }, 'stale version skipped');
       return undefined;
     }
-    await mark(document, cycle, 'indexing', { version: document.version, sequence: document.sequence, chunkCount: data.chunkCount });
     const chunks = await deps.claims.unpack(data.chunks, EmbeddedChunk);
-    await deps.store.ensureCollection(model.dimension);
-    const points = toPoints(document, chunks, model.dimension, now().toISOString());
+    verifyChunks(deps.limits, chunks, data.chunkCount);
+    const vectors = verifyVectors(deps.limits, chunks);
+    await mark(document, cycle, 'indexing', { version: document.version, sequence: document.sequence, chunkCount: data.chunkCount });
+    await deps.store.ensureCollection(deps.limits.dimension);
+    const points = toPoints(document, chunks, vectors, now().toISOString());
     // New version first, then remove the old one: a search never finds the document missing.
     await deps.store.upsert(points);
     await deps.store.deleteDocument(document.docId, { keepVersion: document.version });
@@ -81,6 +100,8 @@ export function createIndexHandler(deps: IndexDependencies): Handler {
 
   const deleteDocument = async (event: CloudEvent<unknown>, { log }: FunctionContext) => {
     const data = parseEventData(event, EventType.ObjectDeleted);
+    verifyBucket(deps.limits, data.bucket);
+    verifyCycleTime(event.time, now());
     const docId = documentId(data.bucket, data.key);
     if ((await deps.currentVersion(data.bucket, data.key)) !== undefined) {
       log.info({ key: data.key }, 'object exists again; stale deletion ignored');
@@ -124,12 +145,8 @@ function ingestRequest(bucket: string, key: string, cycle: string): CloudEvent<u
   return new CloudEvent({ type: EventType.IngestRequested, source: EventSource.index, subject: key, time: cycle, datacontenttype: 'application/json', data: { bucket, key } });
 }
 
-function toPoints(document: DocumentRef, chunks: readonly EmbeddedChunk[], dimension: number, indexedAt: string): VectorPoint[] {
-  return chunks.map((chunk) => {
-    const vector = decodeVector(chunk.vector);
-    if (vector.length !== dimension) {
-      throw new InvalidEventError(`chunk ${chunk.index} has ${vector.length} dimensions, the model declares ${dimension}`);
-    }
+function toPoints(document: DocumentRef, chunks: readonly EmbeddedChunk[], vectors: readonly Float32Array[], indexedAt: string): VectorPoint[] {
+  return chunks.map((chunk, i) => {
     const payload: PointPayload = {
       doc_id: document.docId,
       bucket: document.bucket,
@@ -145,6 +162,6 @@ function toPoints(document: DocumentRef, chunks: readonly EmbeddedChunk[], dimen
       content_type: document.contentType,
       indexed_at: indexedAt,
     };
-    return { id: pointId(document.docId, document.version, chunk.index), vector: Array.from(vector), payload };
+    return { id: pointId(document.docId, document.version, chunk.index), vector: Array.from(vectors[i]!), payload };
   });
 }

@@ -1,5 +1,6 @@
 /** index as a Knative function. */
 import { loadConfig } from '../../lib/config.js';
+import { documentLimits } from '../../lib/documents/verify.js';
 import { createLogger } from '../../lib/log.js';
 import { serveStage } from '../../lib/runtime/serve-stage.js';
 import { initTracing } from '../../lib/runtime/tracing.js';
@@ -10,6 +11,7 @@ import { createVectorStore } from '../../lib/vector-store/qdrant.js';
 import { createIndexHandler } from './handler.js';
 
 const config = loadConfig();
+const limits = documentLimits(config);
 const log = createLogger('index');
 const tracing = initTracing({ serviceName: 'index', exporter: config.OTEL_TRACES_EXPORTER });
 const s3 = createS3Client(config);
@@ -25,7 +27,8 @@ const handler = createIndexHandler({
         throw err;
       },
     ),
-  claims: createClaimCheckStore({ s3, bucket: config.S3_PIPELINE_BUCKET, thresholdBytes: config.CLAIM_CHECK_THRESHOLD_BYTES }),
+  claims: createClaimCheckStore({ s3, bucket: config.S3_PIPELINE_BUCKET, thresholdBytes: config.CLAIM_CHECK_THRESHOLD_BYTES, maxBytes: limits.maxClaimBytes }),
+  limits,
 });
 await serveStage(config, {
   stage: 'index',

@@ -4,6 +4,7 @@
  */
 import { RecursiveCharacterTextSplitter } from '@langchain/textsplitters';
 import { sha256Hex } from '../../lib/documents/identity.js';
+import { MAX_HEADING_CHARS } from '../../lib/documents/payload.js';
 import type { Chunk } from '../../lib/events/schemas.js';
 import type { Section } from './extract/index.js';
 
@@ -24,6 +25,9 @@ export function createChunker({ size, overlap }: ChunkerOptions): Chunker {
     async chunk(sections) {
       const chunks: Chunk[] = [];
       for (const section of sections) {
+        // A heading path is metadata, not content: cut, so that a chunk's size stays bounded
+        // (the later stages refuse longer ones; see lib/documents/verify.ts).
+        const heading = section.heading?.slice(0, MAX_HEADING_CHARS);
         for (const piece of await splitter.splitText(section.text)) {
           const text = piece.trim();
           if (!text) continue;
@@ -32,7 +36,7 @@ export function createChunker({ size, overlap }: ChunkerOptions): Chunker {
             text,
             hash: sha256Hex(text),
             ...(section.page !== undefined ? { page: section.page } : {}),
-            ...(section.heading !== undefined ? { heading: section.heading } : {}),
+            ...(heading !== undefined ? { heading } : {}),
           });
         }
       }

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { CloudEvent } from 'cloudevents';
 import { documentId } from '../../lib/documents/identity.js';
-import { ChunksReadyData } from '../../lib/events/schemas.js';
+import { Chunk, ChunksReadyData } from '../../lib/events/schemas.js';
 import { EventType } from '../../lib/events/types.js';
 import { DocumentError, InvalidEventError } from '../../lib/runtime/errors.js';
 import { ObjectNotFoundError, type StoredObject } from '../../lib/storage/s3.js';
@@ -35,9 +35,8 @@ const handler = createSplitHandler({
   countIndexed: async (docId, version) => indexed.get(`${docId}@${version}`) ?? 0,
   status,
   claims,
-  buckets: ['documents'],
   splitter,
-  limits: { maxObjectBytes: 1_000_000, maxChunks: 50 },
+  limits: { buckets: ['documents'], maxObjectBytes: 1_000_000, maxChunks: 50 },
 });
 
 const created = (key: string, bucket = 'documents') =>
@@ -71,9 +70,8 @@ test('an object whose current version is fully indexed is unchanged: no download
     countIndexed: async (id, version) => indexed.get(`${id}@${version}`) ?? 0,
     status,
     claims,
-    buckets: ['documents'],
     splitter,
-    limits: { maxObjectBytes: 1_000_000, maxChunks: 50 },
+    limits: { buckets: ['documents'], maxObjectBytes: 1_000_000, maxChunks: 50 },
   });
   const later = new CloudEvent({ type: EventType.ObjectUpdated, source: '/test', time: new Date(Date.now() + 1000).toISOString(), data: { bucket: 'documents', key: 'same.md' } });
   const reply = await counting(later, silentContext);
@@ -120,4 +118,26 @@ test('events for other buckets and malformed events are rejected as invalid', as
   await assert.rejects(handler(created('a.txt', 'secrets'), silentContext), InvalidEventError);
   await assert.rejects(handler(new CloudEvent({ type: EventType.ObjectCreated, source: '/t', data: { key: 'a' } }), silentContext), InvalidEventError);
   await assert.rejects(handler(new CloudEvent({ type: 'com.example.other', source: '/t', data: {} }), silentContext), InvalidEventError);
+});
+
+test('an object event dated in the future (it would freeze the status record) is refused, nothing recorded', async () => {
+  put('future.md', '# Future\n\ntext');
+  const future = new CloudEvent({ type: EventType.ObjectCreated, source: '/t', time: new Date(Date.now() + 3_600_000).toISOString(), data: { bucket: 'documents', key: 'future.md' } });
+  await assert.rejects(handler(future, silentContext), /in the future/);
+  assert.equal(status.records.get(documentId('documents', 'future.md')), undefined);
+});
+
+test('ingest.requested for a bucket outside S3_BUCKET is refused', async () => {
+  await assert.rejects(
+    handler(new CloudEvent({ type: EventType.IngestRequested, source: '/t', data: { bucket: 'sluice-pipeline', key: 'dead-letters/x.json' } }), silentContext),
+    /not a configured bucket/,
+  );
+});
+
+test('a heading path longer than MAX_HEADING_CHARS is cut, so later stages accept the chunk', async () => {
+  put('long-heading.md', `# ${'h'.repeat(3000)}\n\nbody text`);
+  const reply = await handler(created('long-heading.md'), silentContext);
+  const data = ChunksReadyData.parse(reply?.data);
+  const [chunk] = await claims.unpack(data.chunks, Chunk);
+  assert.equal(chunk?.heading, 'h'.repeat(1024));
 });

@@ -4,6 +4,7 @@
  */
 import { CloudEvent } from 'cloudevents';
 import { documentId, sha256Hex } from '../../lib/documents/identity.js';
+import { verifyBucket, verifyCycleTime, type DocumentLimits } from '../../lib/documents/verify.js';
 import type { DocumentRef } from '../../lib/events/schemas.js';
 import { EventSource, EventType } from '../../lib/events/types.js';
 import { DocumentError, InvalidEventError } from '../../lib/runtime/errors.js';
@@ -15,10 +16,8 @@ import { cycleOf, type StatusStore, type StatusTransition } from '../../lib/stat
 import { ExtractError } from './extract/index.js';
 import type { SplitDocument, Splitter } from './worker/isolated.js';
 
-export interface SplitLimits {
-  maxObjectBytes: number;
-  maxChunks: number;
-}
+/** The configured buckets (the first is the default) and the size limits split enforces. */
+export type SplitLimits = Pick<DocumentLimits, 'buckets' | 'maxObjectBytes' | 'maxChunks'>;
 
 export interface SplitDependencies {
   readObject(bucket: string, key: string, maxBytes: number): Promise<StoredObject>;
@@ -31,8 +30,7 @@ export interface SplitDependencies {
   claims: ClaimCheckStore;
   /** Extraction and chunking of untrusted bytes (isolated, with its own limits). */
   splitter: Splitter;
-  /** Buckets the pipeline may read; an event naming any other bucket is rejected. */
-  buckets: readonly string[];
+  /** An event naming a bucket outside `limits.buckets` is rejected. */
   limits: SplitLimits;
 }
 
@@ -49,16 +47,16 @@ interface ObjectRequest {
 }
 
 export function createSplitHandler(deps: SplitDependencies): Handler {
-  const defaultBucket = deps.buckets[0];
+  const defaultBucket = deps.limits.buckets[0];
   if (!defaultBucket) throw new Error('split needs at least one bucket');
 
   const now = deps.now ?? (() => new Date());
 
   return async (event, { log }) => {
     const request = readRequest(event, defaultBucket);
-    if (!deps.buckets.includes(request.bucket)) {
-      throw new InvalidEventError(`bucket ${request.bucket} is not a configured bucket`);
-    }
+    // split derives the docId itself; what it is told is only which object, and when.
+    verifyBucket(deps.limits, request.bucket);
+    verifyCycleTime(event.time, now());
     const cycle = cycleOf(event, now);
     const docId = documentId(request.bucket, request.key);
     const failure = (reason: string, message: string, version?: string) =>

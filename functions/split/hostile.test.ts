@@ -35,8 +35,7 @@ const handler = createSplitHandler({
     { size: config.CHUNK_SIZE, overlap: config.CHUNK_OVERLAP },
     { deadlineMs: config.SPLIT_DEADLINE_MS, maxMemoryMb: config.SPLIT_WORKER_MAX_MB, size: config.SPLIT_WORKERS },
   ),
-  buckets: ['documents'],
-  limits: { maxObjectBytes: config.MAX_OBJECT_BYTES, maxChunks: config.MAX_CHUNKS_PER_DOCUMENT },
+  limits: { buckets: ['documents'], maxObjectBytes: config.MAX_OBJECT_BYTES, maxChunks: config.MAX_CHUNKS_PER_DOCUMENT },
 });
 
 for (const file of files) {

@@ -1,5 +1,6 @@
 /** split as a Knative function: HTTP shell around the handler, configured from the environment. */
 import { loadConfig } from '../../lib/config.js';
+import { documentLimits } from '../../lib/documents/verify.js';
 import { createLogger } from '../../lib/log.js';
 import { serveStage } from '../../lib/runtime/serve-stage.js';
 import { initTracing } from '../../lib/runtime/tracing.js';
@@ -12,6 +13,7 @@ import { createSplitHandler } from './handler.js';
 import { createIsolatedSplitter } from './worker/isolated.js';
 
 const config = loadConfig();
+const limits = documentLimits(config);
 const log = createLogger('split');
 const tracing = initTracing({ serviceName: 'split', exporter: config.OTEL_TRACES_EXPORTER });
 const s3 = createS3Client(config);
@@ -29,10 +31,9 @@ const handler = createSplitHandler({
   headObject: (bucket, key) => headObject(s3, bucket, key),
   countIndexed: (docId, version) => vectors.countDocumentPoints(docId, version),
   status: createStatusStore({ url: config.QDRANT_URL, apiKey: config.QDRANT_API_KEY, collection: statusCollectionName(config.QDRANT_COLLECTION) }),
-  claims: createClaimCheckStore({ s3, bucket: config.S3_PIPELINE_BUCKET, thresholdBytes: config.CLAIM_CHECK_THRESHOLD_BYTES }),
+  claims: createClaimCheckStore({ s3, bucket: config.S3_PIPELINE_BUCKET, thresholdBytes: config.CLAIM_CHECK_THRESHOLD_BYTES, maxBytes: limits.maxClaimBytes }),
   splitter,
-  buckets: config.S3_BUCKET.split(',').map((b) => b.trim()).filter(Boolean),
-  limits: { maxObjectBytes: config.MAX_OBJECT_BYTES, maxChunks: config.MAX_CHUNKS_PER_DOCUMENT },
+  limits,
 });
 
 await serveStage(config, {

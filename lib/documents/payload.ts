@@ -23,3 +23,6 @@ export interface PointPayload {
 
 /** Payload fields with a keyword index: everything we filter or delete by. */
 export const KEYWORD_INDEXED_FIELDS = ['doc_id', 'bucket', 'key', 'version', 'chunk_hash'] as const;
+
+/** Headings (paths) longer than this are cut by the chunker; the later stages refuse longer ones. */
+export const MAX_HEADING_CHARS = 1024;

@@ -7,7 +7,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { z } from 'zod';
 import type { ClaimCheck } from '../events/schemas.js';
 import { InvalidEventError } from '../runtime/errors.js';
-import { getJson, ObjectNotFoundError, putJson } from './s3.js';
+import { getObject, ObjectNotFoundError, ObjectTooLargeError, putJson, type StoredObject } from './s3.js';
 
 export interface ClaimCheckStore {
   /** Inline when the serialised items fit under the threshold, else stored under `key`. */
@@ -19,9 +19,14 @@ export interface ClaimCheckOptions {
   s3: S3Client;
   bucket: string;
   thresholdBytes: number;
+  /**
+   * Largest claim object read back (MAX_CLAIM_BYTES): checked against the claim's declared size
+   * and the object's length before reading, and counted while reading.
+   */
+  maxBytes?: number;
 }
 
-export function createClaimCheckStore({ s3, bucket, thresholdBytes }: ClaimCheckOptions): ClaimCheckStore {
+export function createClaimCheckStore({ s3, bucket, thresholdBytes, maxBytes = Number.MAX_SAFE_INTEGER }: ClaimCheckOptions): ClaimCheckStore {
   return {
     async pack(items, key) {
       const size = Buffer.byteLength(JSON.stringify(items));
@@ -31,20 +36,31 @@ export function createClaimCheckStore({ s3, bucket, thresholdBytes }: ClaimCheck
     },
     async unpack(ref, itemSchema) {
       let raw: unknown = ref.items;
-      if (ref.claim) {
-        try {
-          raw = await getJson(s3, ref.claim.bucket, ref.claim.key);
-        } catch (err) {
-          // A claim that is gone cannot appear later: replaying the event will not help.
-          if (err instanceof ObjectNotFoundError) throw new InvalidEventError(`claim check s3://${ref.claim.bucket}/${ref.claim.key} is gone`);
-          throw err;
-        }
-      }
+      if (ref.claim) raw = await readClaim(ref.claim);
       const parsed = z.array(itemSchema).safeParse(raw);
       if (!parsed.success) throw new InvalidEventError('claim-checked payload does not match its schema', parsed.error.issues.map((i) => i.message));
       return parsed.data;
     },
   };
+
+  async function readClaim(claim: ClaimCheck): Promise<unknown> {
+    const where = `s3://${claim.bucket}/${claim.key}`;
+    // Claims are only ever written to the pipeline bucket; which key is the handler's to check.
+    if (claim.bucket !== bucket) throw new InvalidEventError(`claim check ${where} is outside the pipeline bucket ${bucket}`);
+    if (claim.bytes > maxBytes) throw new InvalidEventError(`claim check ${where} declares ${claim.bytes} bytes, over the limit of ${maxBytes}`);
+    let object: StoredObject;
+    try {
+      object = await getObject(s3, claim.bucket, claim.key, Math.min(maxBytes, claim.bytes));
+    } catch (err) {
+      // A claim that is gone cannot appear later: replaying the event will not help.
+      if (err instanceof ObjectNotFoundError) throw new InvalidEventError(`claim check ${where} is gone`);
+      if (err instanceof ObjectTooLargeError) throw new InvalidEventError(`claim check ${where} is larger than it declares (${claim.bytes} bytes) or than ${maxBytes} bytes`);
+      throw err;
+    }
+    if (object.size !== claim.bytes) throw new InvalidEventError(`claim check ${where} holds ${object.size} bytes, it declares ${claim.bytes}`);
+    // Not JSON: a corrupt write of our own; the broker retries it and then dead-letters it.
+    return JSON.parse(Buffer.from(object.bytes).toString('utf8'));
+  }
 }
 
 /** Where the stages put claim-checked payloads: one object per document version and stage. */

@@ -62,7 +62,10 @@ export async function headObject(s3: S3Client, bucket: string, key: string): Pro
   }
 }
 
-/** Reads a whole object, refusing (before downloading) anything over `maxBytes`. */
+/**
+ * Reads a whole object, refusing anything over `maxBytes`: before downloading when the length
+ * says so, and while reading whatever the length said (a header is not a promise).
+ */
 export async function getObject(s3: S3Client, bucket: string, key: string, maxBytes: number): Promise<StoredObject> {
   try {
     const res = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
@@ -71,7 +74,7 @@ export async function getObject(s3: S3Client, bucket: string, key: string, maxBy
       res.Body?.transformToWebStream().cancel().catch(() => undefined);
       throw new ObjectTooLargeError(size, maxBytes);
     }
-    const bytes = (await res.Body?.transformToByteArray()) ?? new Uint8Array();
+    const bytes = res.Body ? await readCapped(res.Body.transformToWebStream(), maxBytes) : new Uint8Array();
     return {
       bytes,
       etag: normaliseEtag(res.ETag) ?? '',
@@ -93,9 +96,28 @@ export async function putJson(s3: S3Client, bucket: string, key: string, value: 
   }
 }
 
-export async function getJson(s3: S3Client, bucket: string, key: string): Promise<unknown> {
-  const object = await getObject(s3, bucket, key, Number.MAX_SAFE_INTEGER);
+/** Reads and parses a JSON object, of at most `maxBytes` when given (see getObject). */
+export async function getJson(s3: S3Client, bucket: string, key: string, maxBytes = Number.MAX_SAFE_INTEGER): Promise<unknown> {
+  const object = await getObject(s3, bucket, key, maxBytes);
   return JSON.parse(Buffer.from(object.bytes).toString('utf8'));
+}
+
+/** Collects a body, stopping (and cancelling the download) as soon as it passes `maxBytes`. */
+async function readCapped(stream: ReadableStream<Uint8Array>, maxBytes: number): Promise<Uint8Array> {
+  const parts: Uint8Array[] = [];
+  let total = 0;
+  const reader = stream.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > maxBytes) {
+      await reader.cancel().catch(() => undefined);
+      throw new ObjectTooLargeError(total, maxBytes);
+    }
+    parts.push(value);
+  }
+  return Buffer.concat(parts, total);
 }
 
 /** Not found and too large are facts about the object; everything else may pass, so retry. */

@@ -3,6 +3,7 @@
  * locally) through the official REST client. Only the operations Sluice needs, each idempotent.
  */
 import { QdrantClient } from '@qdrant/js-client-rest';
+import { sha256Hex } from '../documents/identity.js';
 import { KEYWORD_INDEXED_FIELDS, type PointPayload } from '../documents/payload.js';
 import { TransientError } from '../runtime/errors.js';
 
@@ -171,14 +172,18 @@ async function findVectorsByHash(client: QdrantClient, collection: string, hashe
         .scroll(collection, {
           filter: { must: [{ key: 'chunk_hash', match: { any: slice } }] },
           limit: 256,
-          with_payload: ['chunk_hash'],
+          with_payload: ['chunk_hash', 'text'],
           with_vector: true,
           ...(offset !== undefined ? { offset } : {}),
         })
         .catch(notFoundAs({ points: [], next_page_offset: null }));
       for (const point of page.points) {
-        const hash = (point.payload as { chunk_hash?: string } | null | undefined)?.chunk_hash;
-        if (hash && wanted.has(hash) && !found.has(hash) && Array.isArray(point.vector)) found.set(hash, point.vector as number[]);
+        const { chunk_hash: hash, text } = (point.payload ?? {}) as { chunk_hash?: unknown; text?: unknown };
+        if (typeof hash !== 'string' || !wanted.has(hash) || found.has(hash) || !Array.isArray(point.vector)) continue;
+        // A point whose hash is not that of its own text was written by something that did not
+        // verify it (an older version, a forged event): its vector is not reused for other chunks.
+        if (typeof text !== 'string' || sha256Hex(text) !== hash) continue;
+        found.set(hash, point.vector as number[]);
       }
       offset = (page.next_page_offset ?? undefined) as string | number | undefined;
     } while (offset !== undefined && slice.some((h) => !found.has(h)));

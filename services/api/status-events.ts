@@ -55,9 +55,12 @@ export async function handleStatusEvent(event: CloudEvent<unknown>, deps: Status
 
 /**
  * A dead letter (the broker gave up after its retries) is a failure of the document it is
- * about, when it names one: recorded so `sluice status` shows it.
+ * about, when it names one: recorded so `sluice status` shows it. Not so an event a function
+ * refused as invalid (400): it failed verification, so what it says about a document is not
+ * believed (a forged event must not mark its victim failed); it is kept in the list only.
  */
 export async function recordDeadLetter(event: CloudEvent<unknown>, deps: Pick<StatusEventDependencies, 'status' | 'defaultBucket' | 'now'>): Promise<boolean> {
+  if (String(event.knativeerrorcode) === '400') return false;
   const data = (typeof event.data === 'string' ? safeJson(event.data) : event.data) as Record<string, unknown> | undefined;
   const document = (data?.document ?? data) as { bucket?: unknown; key?: unknown; version?: unknown; requestedAt?: unknown } | undefined;
   if (!document || typeof document.key !== 'string') return false;

@@ -11,6 +11,7 @@ import { CloudEvent } from 'cloudevents';
 import { sendToBroker } from '../support/events.js';
 import { documentId } from '../../lib/documents/identity.js';
 import { EventSource, EventType } from '../../lib/events/types.js';
+import { claimKey } from '../../lib/storage/claim-check.js';
 import { api, bucket, config, repoRoot, s3 } from '../support/stack.js';
 
 export const POISON_KEY = 'chaos/poison-event';
@@ -28,17 +29,20 @@ export interface PoisonResult {
 }
 
 export async function sendPoisonEvent(): Promise<Poison> {
-  const claimKey = 'chaos/poison-claim.json';
-  await s3.send(new PutObjectCommand({ Bucket: config.S3_PIPELINE_BUCKET, Key: claimKey, Body: '{"this is": not json' }));
+  const docId = documentId(bucket, POISON_KEY);
+  // Where split would have put it: embed only reads the claim of the document version it is about.
+  const key = claimKey('chunks', docId, 'poison');
+  const body = '{"this is": not json';
+  await s3.send(new PutObjectCommand({ Bucket: config.S3_PIPELINE_BUCKET, Key: key, Body: body }));
   const event = new CloudEvent({
     type: EventType.ChunksReady,
     source: EventSource.split,
     subject: POISON_KEY,
     datacontenttype: 'application/json',
     data: {
-      document: { bucket, key: POISON_KEY, docId: documentId(bucket, POISON_KEY), version: 'poison', size: 1, contentType: 'text/plain' },
+      document: { bucket, key: POISON_KEY, docId, version: 'poison', size: 1, contentType: 'text/plain' },
       chunkCount: 1,
-      chunks: { claim: { bucket: config.S3_PIPELINE_BUCKET, key: claimKey, bytes: 20 } },
+      chunks: { claim: { bucket: config.S3_PIPELINE_BUCKET, key, bytes: Buffer.byteLength(body) } },
     },
   });
   // A pipeline event: only the Broker's own dispatchers (as replies) may publish one.

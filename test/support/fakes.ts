@@ -3,6 +3,23 @@ import { z } from 'zod';
 import type { ClaimCheck } from '../../lib/events/schemas.js';
 import type { ClaimCheckStore } from '../../lib/storage/claim-check.js';
 import { createLogger } from '../../lib/log.js';
+import type { DocumentLimits } from '../../lib/documents/verify.js';
+import { InvalidEventError } from '../../lib/runtime/errors.js';
+
+/** The limits stages verify events against, small enough for unit tests (3-dimensional vectors). */
+export function testLimits(overrides: Partial<DocumentLimits> = {}): DocumentLimits {
+  return {
+    buckets: ['documents'],
+    pipelineBucket: 'sluice-pipeline',
+    maxObjectBytes: 1_000_000,
+    maxChunks: 50,
+    maxChunkChars: 1000,
+    maxPages: 100,
+    dimension: 3,
+    maxClaimBytes: 1_000_000,
+    ...overrides,
+  };
+}
 
 /** Claim checks kept in a Map, with the same threshold rule as the S3-backed store. */
 export function createMemoryClaimStore(thresholdBytes = 65536): ClaimCheckStore & { objects: Map<string, unknown> } {
@@ -17,6 +34,10 @@ export function createMemoryClaimStore(thresholdBytes = 65536): ClaimCheckStore 
       return { claim };
     },
     async unpack(ref, itemSchema) {
+      // Like the S3-backed store: only its own bucket, and a claim that is gone is invalid.
+      if (ref.claim && (ref.claim.bucket !== 'sluice-pipeline' || !objects.has(ref.claim.key))) {
+        throw new InvalidEventError(`claim check s3://${ref.claim.bucket}/${ref.claim.key} is not readable`);
+      }
       const raw = ref.claim ? objects.get(ref.claim.key) : ref.items;
       return z.array(itemSchema).parse(raw);
     },
