@@ -191,6 +191,12 @@ export function createApiApp(options: ApiOptions): express.Express {
   });
 
   app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
+    // The body parsers' own refusals (413 over the size cap, 400 unreadable) are the client's fault.
+    const { status: code, expose } = err as { status?: number; expose?: boolean };
+    if (expose && typeof code === 'number' && code >= 400 && code < 500) {
+      log.warn({ status: code }, err instanceof Error ? err.message : String(err));
+      return void res.status(code).json({ error: err instanceof Error ? err.message : String(err) });
+    }
     log.error({ err }, 'request failed');
     res.status(500).json({ error: err instanceof Error ? err.message : String(err) });
   });

@@ -17,7 +17,7 @@ test('claim-check objects are deleted once the version is indexed, and the delet
   const key = `claim-cleanup/large-${Date.now()}.txt`;
   const docId = documentId(bucket, key);
   // Well over CLAIM_CHECK_THRESHOLD_BYTES of chunk text, so split and embed claim-check it.
-  const paragraphs = Array.from({ length: 160 }, (_, i) => `Paragraph ${i}: the claim check keeps RabbitMQ messages small by parking large batches in S3, number ${i * 7919}.`);
+  const paragraphs = Array.from({ length: 400 }, (_, i) => `Paragraph ${i}: the claim check keeps RabbitMQ messages small by parking large batches in S3, number ${i * 7919}.`);
   const text = paragraphs.join('\n\n').repeat(2);
   assert.ok(Buffer.byteLength(text) > config.CLAIM_CHECK_THRESHOLD_BYTES * 1.2);
 
