@@ -85,6 +85,50 @@ const ConfigSchema = z.object({
   SPLIT_WORKERS: positiveInt(2),
   /** embed: how long a lone chunk batch may wait for others to share one model run (ms). */
   EMBED_LINGER_MS: z.coerce.number().int().nonnegative().default(10),
+  /** Largest CloudEvent the broker ingress accepts (read by the broker; cross-checked here). */
+  BROKER_MAX_EVENT_BYTES: positiveInt(1024 * 1024),
+  /** How far ahead of our clock a status cycle time may be before it is refused. */
+  STATUS_MAX_CLOCK_SKEW_S: z.coerce.number().int().nonnegative().default(300),
+  /** Largest dead letter the API's sink stores; larger is 413. */
+  DEAD_LETTER_MAX_BYTES: positiveInt(256 * 1024),
+  /** Dead letters older than this are deleted. */
+  DEAD_LETTER_TTL_HOURS: positiveInt(7 * 24),
+  /** At most this many dead letters are kept; the oldest are evicted. */
+  DEAD_LETTER_MAX_COUNT: positiveInt(10_000),
+  /** The API runs reconcile every this many seconds (0 = never; the cluster uses a PingSource). */
+  RECONCILE_INTERVAL_S: z.coerce.number().int().nonnegative().default(300),
+  /** Self-healing: first wait before reconcile re-requests a dead-lettered document; doubles each attempt. */
+  HEAL_BACKOFF_BASE_S: z.coerce.number().int().nonnegative().default(60),
+  /** Self-healing: the longest wait between two re-requests of one document. */
+  HEAL_BACKOFF_MAX_S: positiveInt(6 * 3600),
+  /** Claim-check objects older than this are deleted by reconcile (any left behind). */
+  CLAIM_MAX_AGE_HOURS: positiveInt(24),
+});
+
+/**
+ * Room a claim-checked-sized payload needs beyond its JSON: the event's attributes and the
+ * document reference around it, and a base64 re-encoding (4/3) when a hop carries the data as
+ * `data_base64` (structured mode with a non-JSON content type, or a dead letter).
+ */
+export const EVENT_ENVELOPE_BYTES = 16 * 1024;
+
+export function largestInlinePayload(eventLimitBytes: number): number {
+  return Math.floor(((eventLimitBytes - EVENT_ENVELOPE_BYTES) * 3) / 4);
+}
+
+/** Cross-field rules: a payload kept inline must fit every event limit it travels under. */
+const CheckedConfigSchema = ConfigSchema.superRefine((c, ctx) => {
+  const limit = Math.min(c.MAX_EVENT_BYTES, c.BROKER_MAX_EVENT_BYTES);
+  const largest = largestInlinePayload(limit);
+  if (c.CLAIM_CHECK_THRESHOLD_BYTES > largest) {
+    ctx.addIssue({
+      code: z.ZodIssueCode.custom,
+      path: ['CLAIM_CHECK_THRESHOLD_BYTES'],
+      message:
+        `${c.CLAIM_CHECK_THRESHOLD_BYTES} cannot fit the event limit of ${limit} bytes (min of MAX_EVENT_BYTES and BROKER_MAX_EVENT_BYTES): ` +
+        `with base64 and ${EVENT_ENVELOPE_BYTES} bytes of envelope it must be at most ${largest}, or every larger batch is refused by the broker`,
+    });
+  }
 });
 
 export type Config = z.infer<typeof ConfigSchema>;
@@ -96,7 +140,7 @@ export class ConfigError extends Error {
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   // Empty strings in .env mean "not set": treat them as absent so defaults apply.
   const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
-  const parsed = ConfigSchema.safeParse(cleaned);
+  const parsed = CheckedConfigSchema.safeParse(cleaned);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
     throw new ConfigError(`invalid configuration: ${problems}`);

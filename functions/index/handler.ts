@@ -26,13 +26,13 @@ import { EventSource, EventType } from '../../lib/events/types.js';
 import { InvalidEventError } from '../../lib/runtime/errors.js';
 import { parseEventData } from '../../lib/runtime/event-data.js';
 import type { FunctionContext, Handler } from '../../lib/runtime/function-server.js';
-import type { ClaimCheckStore } from '../../lib/storage/claim-check.js';
+import type { ClaimCheckStore, ClaimCleanup } from '../../lib/storage/claim-check.js';
 import { cycleOf, type StatusStore, type StatusTransition } from '../../lib/status/index.js';
 import type { VectorPoint, VectorStore } from '../../lib/vector-store/qdrant.js';
 
 export interface IndexDependencies {
   store: VectorStore;
-  claims: ClaimCheckStore;
+  claims: ClaimCheckStore & ClaimCleanup;
   status: Pick<StatusStore, 'record'>;
   /** ETag of the object's current version, or undefined when it does not exist. */
   currentVersion(bucket: string, key: string): Promise<string | undefined>;
@@ -88,6 +88,8 @@ export function createIndexHandler(deps: IndexDependencies): Handler {
       return ingestRequest(document.bucket, document.key, cycle);
     }
     await mark(document, cycle, 'indexed', { version: document.version, sequence: document.sequence, chunkCount: points.length });
+    // Bounded state: the version's claims are done with. Best effort; reconcile sweeps leftovers by age.
+    await deps.claims.deleteClaims(document).catch((err: unknown) => log.warn({ err, key: document.key }, 'claim cleanup failed'));
     log.info({ key: document.key, version: document.version, points: points.length }, 'indexed');
     return new CloudEvent({
       type: EventType.DocumentIndexed,
@@ -114,6 +116,8 @@ export function createIndexHandler(deps: IndexDependencies): Handler {
       return ingestRequest(data.bucket, data.key, cycleOf(event, now));
     }
     await mark({ docId, bucket: data.bucket, key: data.key }, cycleOf(event, now), 'deleted', { sequence: data.sequence });
+    // The deleted object's text must not live on in its claims.
+    await deps.claims.deleteClaims({ docId }).catch((err: unknown) => log.warn({ err, key: data.key }, 'claim cleanup failed'));
     log.info({ key: data.key }, 'deleted');
     return new CloudEvent({
       type: EventType.DocumentDeleted,

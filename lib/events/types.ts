@@ -49,3 +49,12 @@ export const TERMINAL_EVENT_TYPES: readonly EventTypeName[] = Object.freeze([
   EventType.DocumentUnchanged,
   EventType.IngestFailed,
 ]);
+
+/**
+ * Event types Sluice consumes but never produces, sent by Knative components. Not in the
+ * catalogue above (no Trigger routes them, no stage emits them).
+ */
+export const ExternalEventType = Object.freeze({
+  /** A PingSource tick (eventing/reconcile-schedule.yaml): the API runs reconcile. */
+  Ping: 'dev.knative.sources.ping',
+} as const);

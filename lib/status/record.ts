@@ -43,6 +43,12 @@ export interface StatusRecord {
    */
   indexed_version?: string;
   indexed_chunks?: number;
+  /**
+   * Self-healing: how many times reconcile has re-requested this document after a dead-lettered
+   * failure (1 for the first re-request). Carried through the cycle it started, and read by the
+   * next reconcile to back off (lib/status/heal.ts); a cycle started by anything else drops it.
+   */
+  heal_attempts?: number;
   /** ISO time each status was last entered. */
   timestamps: Partial<Record<DocumentStatus, string>>;
   updated_at: string;
@@ -60,6 +66,8 @@ export interface StatusTransition {
   chunkCount?: number | undefined;
   reason?: string | undefined;
   error?: string | undefined;
+  /** Set by reconcile on the `queued` it records when it re-requests a dead-lettered document. */
+  healAttempt?: number | undefined;
 }
 
 /** The record after `transition`, or undefined when the transition is stale and changes nothing. */
@@ -92,6 +100,7 @@ export function applyTransition(previous: StatusRecord | undefined, t: StatusTra
     ...(failed && t.reason ? { reason: t.reason } : {}),
     ...(failed && t.error ? { error: t.error } : {}),
     ...indexed,
+    ...(t.healAttempt !== undefined ? { heal_attempts: t.healAttempt } : sameCycle && previous?.heal_attempts !== undefined ? { heal_attempts: previous.heal_attempts } : {}),
     timestamps: { ...(sameCycle ? previous?.timestamps : {}), [t.status]: t.at },
     updated_at: t.at,
   };

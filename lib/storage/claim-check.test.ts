@@ -1,64 +1,33 @@
-import assert from 'node:assert/strict';
+/** Claims are deleted once their version is done with, and swept by age; never outside claims/. */
 import { test } from 'node:test';
-import type { S3Client } from '@aws-sdk/client-s3';
-import { z } from 'zod';
-import { InvalidEventError } from '../runtime/errors.js';
-import { createClaimCheckStore } from './claim-check.js';
+import assert from 'node:assert/strict';
+import { createMemoryS3 } from '../../test/support/memory-s3.js';
+import { claimKey, createClaimCheckStore, deleteClaims, sweepClaims } from './claim-check.js';
 
-/** An S3 whose GetObject answers `body` in 1 KiB pieces with whatever length header it is told to. */
-function fakeS3(body: Buffer, contentLength: number | undefined) {
-  const reads = { pieces: 0, cancelled: false };
-  const client = {
-    send: async () => ({
-      ContentLength: contentLength,
-      ETag: '"e"',
-      Body: {
-        transformToWebStream: () =>
-          new ReadableStream<Uint8Array>({
-            pull(controller) {
-              const start = reads.pieces++ * 1024;
-              if (start >= body.length) controller.close();
-              else controller.enqueue(body.subarray(start, start + 1024));
-            },
-            cancel() {
-              reads.cancelled = true;
-            },
-          }),
-      },
-    }),
-  } as unknown as S3Client;
-  return { client, reads };
-}
+const docA = '11111111-1111-5111-8111-111111111111';
+const docB = '22222222-2222-5222-8222-222222222222';
 
-const items = (n: number) => JSON.stringify(Array.from({ length: n }, (_, i) => `item ${i} `.padEnd(100, 'x')));
-const claim = (bytes: number) => ({ claim: { bucket: 'sluice-pipeline', key: 'claims/d/v/chunks.json', bytes } });
-
-test('a claim within the cap is read and validated', async () => {
-  const body = Buffer.from(items(10));
-  const store = createClaimCheckStore({ s3: fakeS3(body, body.length).client, bucket: 'sluice-pipeline', thresholdBytes: 10, maxBytes: 10_000 });
-  assert.equal((await store.unpack(claim(body.length), z.string())).length, 10);
+test('deleteClaims removes one version\'s claims, or all of a document\'s, and nothing of other documents', async () => {
+  const s3 = createMemoryS3();
+  const claims = createClaimCheckStore({ s3, bucket: 'pipeline', thresholdBytes: 1 });
+  await claims.pack(['x'.repeat(10)], claimKey('chunks', docA, 'v1'));
+  await claims.pack(['x'.repeat(10)], claimKey('vectors', docA, 'v1'));
+  await claims.pack(['x'.repeat(10)], claimKey('chunks', docA, 'v2'));
+  await claims.pack(['x'.repeat(10)], claimKey('chunks', docB, 'v1'));
+  s3.put('pipeline', 'dead-letters/x.json', '{}');
+  assert.equal(await claims.deleteClaims({ docId: docA, version: 'v1' }), 2);
+  assert.deepEqual([...s3.objects.keys()].sort(), [`pipeline/claims/${docA}/v2/chunks.json`, `pipeline/claims/${docB}/v1/chunks.json`, 'pipeline/dead-letters/x.json']);
+  assert.equal(await claims.deleteClaims({ docId: docA }), 1);
+  assert.deepEqual([...s3.objects.keys()].sort(), [`pipeline/claims/${docB}/v1/chunks.json`, 'pipeline/dead-letters/x.json']);
+  await assert.rejects(deleteClaims(s3, 'pipeline', 'dead-letters/'), /not a claim prefix/);
 });
 
-test('a claim larger than the cap is refused from its declared size, without reading', async () => {
-  const body = Buffer.from(items(200));
-  const { client, reads } = fakeS3(body, body.length);
-  const store = createClaimCheckStore({ s3: client, bucket: 'sluice-pipeline', thresholdBytes: 10, maxBytes: 10_000 });
-  await assert.rejects(store.unpack(claim(body.length), z.string()), /over the limit of 10000/);
-  assert.equal(reads.pieces, 0);
-});
-
-test('a body longer than its length header and its claim say is cut off while reading', async () => {
-  const body = Buffer.from(items(200)); // ~20 KB behind a header that says 1000 bytes
-  const { client, reads } = fakeS3(body, 1000);
-  const store = createClaimCheckStore({ s3: client, bucket: 'sluice-pipeline', thresholdBytes: 10, maxBytes: 10_000 });
-  await assert.rejects(store.unpack(claim(1000), z.string()), (err: unknown) => err instanceof InvalidEventError && /larger than it declares/.test(err.message));
-  assert.ok(reads.pieces <= 2, `stopped after ${reads.pieces} KiB, not at the end of the body`);
-  assert.equal(reads.cancelled, true, 'the download was cancelled');
-});
-
-test('a claim whose size differs from what it declares, or in another bucket, is refused', async () => {
-  const body = Buffer.from(items(3));
-  const store = createClaimCheckStore({ s3: fakeS3(body, body.length).client, bucket: 'sluice-pipeline', thresholdBytes: 10, maxBytes: 10_000 });
-  await assert.rejects(store.unpack(claim(body.length + 5), z.string()), /holds \d+ bytes, it declares/);
-  await assert.rejects(store.unpack({ claim: { bucket: 'documents', key: 'a', bytes: 3 } }, z.string()), /outside the pipeline bucket/);
+test('the sweep deletes claims older than the age limit only', async () => {
+  const now = new Date('2026-06-02T00:00:00.000Z');
+  const s3 = createMemoryS3();
+  s3.put('pipeline', `claims/${docA}/v1/chunks.json`, '[]', new Date('2026-06-01T00:00:00.000Z'));
+  s3.put('pipeline', `claims/${docB}/v1/chunks.json`, '[]', new Date('2026-06-01T23:00:00.000Z'));
+  s3.put('pipeline', 'dead-letters/old.json', '{}', new Date('2020-01-01T00:00:00.000Z'));
+  assert.equal(await sweepClaims(s3, 'pipeline', 12 * 3_600_000, now), 1);
+  assert.deepEqual([...s3.objects.keys()].sort(), [`pipeline/claims/${docB}/v1/chunks.json`, 'pipeline/dead-letters/old.json']);
 });

@@ -3,7 +3,7 @@
  * and the event carries only its reference. Keeps RabbitMQ messages small whatever the
  * document size.
  */
-import type { S3Client } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { z } from 'zod';
 import type { ClaimCheck } from '../events/schemas.js';
 import { InvalidEventError } from '../runtime/errors.js';
@@ -13,6 +13,15 @@ export interface ClaimCheckStore {
   /** Inline when the serialised items fit under the threshold, else stored under `key`. */
   pack<T>(items: readonly T[], key: string): Promise<{ items: T[] } | { claim: ClaimCheck }>;
   unpack<T extends z.ZodTypeAny>(ref: { items?: unknown[]; claim?: ClaimCheck }, itemSchema: T): Promise<z.infer<T>[]>;
+}
+
+/** Bounded state: claims go once their version is done with (index). */
+export interface ClaimCleanup {
+  /**
+   * Deletes the document's claims once they are no longer needed: those of `version` (indexed
+   * or superseded), or all of them (the object was deleted). Returns how many were deleted.
+   */
+  deleteClaims(document: { docId: string; version?: string | undefined }): Promise<number>;
 }
 
 export interface ClaimCheckOptions {
@@ -26,7 +35,7 @@ export interface ClaimCheckOptions {
   maxBytes?: number;
 }
 
-export function createClaimCheckStore({ s3, bucket, thresholdBytes, maxBytes = Number.MAX_SAFE_INTEGER }: ClaimCheckOptions): ClaimCheckStore {
+export function createClaimCheckStore({ s3, bucket, thresholdBytes, maxBytes = Number.MAX_SAFE_INTEGER }: ClaimCheckOptions): ClaimCheckStore & ClaimCleanup {
   return {
     async pack(items, key) {
       const size = Buffer.byteLength(JSON.stringify(items));
@@ -41,6 +50,7 @@ export function createClaimCheckStore({ s3, bucket, thresholdBytes, maxBytes = N
       if (!parsed.success) throw new InvalidEventError('claim-checked payload does not match its schema', parsed.error.issues.map((i) => i.message));
       return parsed.data;
     },
+    deleteClaims: (document) => deleteClaims(s3, bucket, claimPrefix(document.docId, document.version)),
   };
 
   async function readClaim(claim: ClaimCheck): Promise<unknown> {
@@ -63,7 +73,39 @@ export function createClaimCheckStore({ s3, bucket, thresholdBytes, maxBytes = N
   }
 }
 
+/** The prefix of a document's claims (every version), or of one version's. */
+export function claimPrefix(docId: string, version?: string): string {
+  return version === undefined ? `claims/${docId}/` : `claims/${docId}/${version}/`;
+}
+
+/** Deletes every object under `prefix` whose last modification is before `olderThan` (all when absent). */
+export async function deleteClaims(s3: S3Client, bucket: string, prefix: string, olderThan?: Date): Promise<number> {
+  // Never outside the claims area, whatever a caller passes.
+  if (!prefix.startsWith('claims/')) throw new Error(`not a claim prefix: ${prefix}`);
+  let deleted = 0;
+  let token: string | undefined;
+  do {
+    const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ...(token ? { ContinuationToken: token } : {}) }));
+    for (const object of page.Contents ?? []) {
+      if (!object.Key || (olderThan && object.LastModified && object.LastModified >= olderThan)) continue;
+      // One DeleteObject per key: multi-object delete needs Content-MD5, which not every S3 server checks alike.
+      await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: object.Key }));
+      deleted++;
+    }
+    token = page.IsTruncated ? page.NextContinuationToken : undefined;
+  } while (token);
+  return deleted;
+}
+
+/**
+ * The age sweep: claims of versions that never completed (a dead-lettered or abandoned cycle)
+ * are deleted once older than `maxAgeMs`. Run by reconcile.
+ */
+export function sweepClaims(s3: S3Client, bucket: string, maxAgeMs: number, now: Date = new Date()): Promise<number> {
+  return deleteClaims(s3, bucket, 'claims/', new Date(now.getTime() - maxAgeMs));
+}
+
 /** Where the stages put claim-checked payloads: one object per document version and stage. */
 export function claimKey(stage: 'chunks' | 'vectors', docId: string, version: string): string {
-  return `claims/${docId}/${version}/${stage}.json`;
+  return `${claimPrefix(docId, version)}${stage}.json`;
 }

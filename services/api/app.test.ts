@@ -84,20 +84,22 @@ describe('API access control', () => {
     assert.match(metrics, /^sluice_documents\{status="indexed"\} 1$/m);
     assert.match(metrics, /^sluice_documents\{status="failed"\} 0$/m);
 
-    const dead = HTTP.binary(new CloudEvent({ id: 'dead-1', type: 'io.sluice.object.created', source: '/x', datacontenttype: 'application/json', data: { key: 'z.txt' }, knativeerrorcode: '503', knativeerrordest: 'http://split/' }));
+    const dead = HTTP.binary(new CloudEvent({ id: 'dead-1', type: 'io.sluice.object.created', source: '/x', datacontenttype: 'application/json', data: { bucket: 'documents', key: 'z.txt' }, knativeerrorcode: '503', knativeerrordest: 'http://split/' }));
     const res = await fetch(`${base}/dead-letters`, { method: 'POST', headers: dead.headers as Record<string, string>, body: dead.body as string });
     assert.equal(res.status, 202);
     assert.equal([...letters.values()].at(-1)?.event.id, 'dead-1');
   });
 
-  it('lists and replays dead letters without the error extensions', async () => {
+  it('lists dead letters, and replays one as a new ingest request for its document', async () => {
     const list = (await (await fetch(`${base}/dead-letters`, { headers: auth })).json()) as { id: string; eventId: string; errorCode: string }[];
     const letter = list.find((l) => l.eventId === 'dead-1')!;
     assert.equal(letter.errorCode, '503');
     const replay = await fetch(`${base}/dead-letters/${letter.id}/replay`, { method: 'POST', headers: auth });
     assert.equal(replay.status, 200);
-    assert.deepEqual(await replay.json(), { replayed: [letter.id], failed: [] });
-    assert.equal(published.at(-1)?.id, 'dead-1');
+    assert.deepEqual(await replay.json(), { replayed: [letter.id], discarded: [], failed: [] });
+    assert.equal(published.at(-1)?.type, 'io.sluice.ingest.requested');
+    assert.deepEqual(published.at(-1)?.data, { bucket: 'documents', key: 'z.txt' });
+    assert.notEqual(published.at(-1)?.id, 'dead-1');
     assert.equal(published.at(-1)?.knativeerrorcode, undefined);
     assert.equal(letters.has(letter.id), false);
   });

@@ -13,9 +13,11 @@ import type { CloudEvent } from 'cloudevents';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { receiveCloudEvent } from '../../lib/runtime/http-event.js';
 import { InvalidEventError } from '../../lib/runtime/errors.js';
-import { STATUSES, type StatusStore } from '../../lib/status/index.js';
-import { reconcileBucket } from './reconcile.js';
+import type { StatusStore } from '../../lib/status/index.js';
+import { createReconciler, type Reconciler } from './reconciler.js';
 import { handleStatusEvent, recordDeadLetter } from './status-events.js';
+import { checkDeadLetter } from './dead-letter-check.js';
+import { parseStatusPage } from './status-page.js';
 import { z } from 'zod';
 import { documentId } from '../../lib/documents/identity.js';
 import type { Embedder } from '../../lib/embedding/types.js';
@@ -26,7 +28,7 @@ import { search } from './search.js';
 import { createBasicAuth, type Credentials } from '../../lib/http/basic-auth.js';
 import { checkEventAllowed, requireEventSender, type ReceiverAuth } from '../../lib/auth/http.js';
 import { DeadLetterNotFoundError, replayDeadLetters, summarise, type DeadLetterStore } from './dead-letters.js';
-import { registerDocumentStatusGauge } from './metrics.js';
+import { registerDeadLetterGauge, registerDocumentStatusGauge } from './metrics.js';
 import { PAGE_CSP, PAGE_CSS, PAGE_SCRIPT, renderPage } from './web-page.js';
 
 export interface ApiOptions {
@@ -42,6 +44,12 @@ export interface ApiOptions {
   /** Who may deliver to `/events` and `/dead-letters` (OIDC + eventing/policies.yaml); undefined = anyone. */
   eventAuth?: ReceiverAuth | undefined;
   log: Logger;
+  /** Reconcile with its sweeps and schedule (main.ts); default: reconcile of `buckets` only. */
+  reconciler?: Reconciler;
+  /** Largest dead letter stored (DEAD_LETTER_MAX_BYTES); default 256 KiB. */
+  deadLetterMaxBytes?: number;
+  /** How far ahead of our clock a status cycle time may be (STATUS_MAX_CLOCK_SKEW_S). */
+  maxClockSkewMs?: number;
 }
 
 const SearchQuery = z.object({
@@ -50,21 +58,16 @@ const SearchQuery = z.object({
   key: z.string().optional(),
 });
 
-export function createApiApp({ embedder, store, status, s3, buckets, publish, deadLetters, users, eventAuth, log }: ApiOptions): express.Express {
+export function createApiApp(options: ApiOptions): express.Express {
+  const { embedder, store, status, s3, buckets, publish, deadLetters, users, eventAuth, log } = options;
   const defaultBucket = buckets[0]!;
-  const reconcile = async (bucket?: string) => {
-    const reports = [];
-    for (const b of bucket ? [bucket] : buckets) {
-      if (!buckets.includes(b)) throw new InvalidEventError(`bucket ${b} is not a configured bucket`);
-      const report = await reconcileBucket({ s3, status, index: store, publish }, b);
-      log.info({ bucket: b, requested: report.requested.length, deleted: report.deleted.length, inSync: report.inSync }, 'reconciled');
-      reports.push(report);
-    }
-    return reports;
-  };
+  const reconciler = options.reconciler ?? createReconciler({ s3, status, index: store, publish, buckets, log });
+  const reconcile = (bucket?: string) => reconciler.run(bucket);
+  const sinkOptions = { status, defaultBucket, buckets, ...(options.maxClockSkewMs !== undefined ? { maxClockSkewMs: options.maxClockSkewMs } : {}) };
   const app = express();
   app.disable('x-powered-by');
   registerDocumentStatusGauge(status);
+  registerDeadLetterGauge(() => deadLetters.stored?.());
 
   // --- Open: probes, metrics and the broker's deliveries (see the header comment).
   app.get('/health/liveness', (_req, res) => void res.send('ok'));
@@ -79,7 +82,7 @@ export function createApiApp({ embedder, store, status, s3, buckets, publish, de
     const event = res.locals.event as CloudEvent<unknown>;
     if (!checkEventAllowed(eventAuth, res, event)) return;
     try {
-      await handleStatusEvent(event, { status, defaultBucket, reconcile });
+      await handleStatusEvent(event, { ...sinkOptions, reconcile });
       res.status(202).end();
     } catch (err) {
       if (err instanceof InvalidEventError) {
@@ -95,10 +98,21 @@ export function createApiApp({ embedder, store, status, s3, buckets, publish, de
   // before the 202, so a letter the broker saw accepted is never lost (a failed store is a
   // 5xx and the broker retries the sink). The status is recorded first: recording it again on
   // such a retry changes nothing, while storing the letter twice would list it twice.
-  app.post('/dead-letters', requireEventSender(eventAuth, refused), ...receiveCloudEvent('8mb'), async (_req, res) => {
+  // A letter is checked first (dead-letter-check.ts): a refused one is a 400 and changes nothing.
+  app.post('/dead-letters', requireEventSender(eventAuth, refused), ...receiveCloudEvent(options.deadLetterMaxBytes ?? 256 * 1024), async (_req, res) => {
     const event = res.locals.event as CloudEvent<unknown>;
     if (!checkEventAllowed(eventAuth, res, event)) return;
-    await recordDeadLetter(event, { status, defaultBucket });
+    try {
+      const verdict = checkDeadLetter(event as unknown as Parameters<typeof checkDeadLetter>[0], buckets);
+      if (verdict.dataValid) await recordDeadLetter(event, sinkOptions);
+    } catch (err) {
+      if (err instanceof InvalidEventError) {
+        log.warn({ eventId: event.id, eventType: event.type, problems: err.problems }, `dead letter refused: ${err.message}`);
+        res.status(400).json({ error: err.message, ...(err.problems.length > 0 ? { problems: err.problems } : {}) });
+        return;
+      }
+      throw err;
+    }
     const letter = await deadLetters.add(event);
     log.warn(
       { deadLetter: letter.id, eventId: event.id, eventType: event.type, subject: event.subject, errorDest: event.knativeerrordest, errorCode: event.knativeerrorcode },
@@ -112,7 +126,9 @@ export function createApiApp({ embedder, store, status, s3, buckets, publish, de
 
   app.get('/', (_req, res) => res.redirect(302, '/ui'));
   app.get('/ui', async (_req, res) => {
-    res.set({ 'content-security-policy': PAGE_CSP, 'cache-control': 'no-store' }).type('html').send(renderPage(await status.list()));
+    // One page of records (no scan of the status collection on every refresh).
+    const { records } = await status.page({ limit: 1000 });
+    res.set({ 'content-security-policy': PAGE_CSP, 'cache-control': 'no-store' }).type('html').send(renderPage(records.sort((a, b) => a.key.localeCompare(b.key))));
   });
   app.get('/ui/app.js', (_req, res) => void res.set('content-security-policy', PAGE_CSP).type('text/javascript').send(PAGE_SCRIPT));
   app.get('/ui/app.css', (_req, res) => void res.type('text/css').send(PAGE_CSS));
@@ -120,13 +136,13 @@ export function createApiApp({ embedder, store, status, s3, buckets, publish, de
   app.get('/dead-letters', async (_req, res) => {
     res.json((await deadLetters.list()).map(summarise));
   });
-  // Replays one letter (`:id`) or every letter (`all`): publishes the original event to the
-  // broker again without the error extensions, then removes the letter.
+  // Replays one letter (`:id`) or every letter (`all`): asks for the letter's document again
+  // (never the stored event itself, see dead-letters.ts), then removes the letter.
   app.post('/dead-letters/:id/replay', async (req, res) => {
     const id = req.params.id;
     const ids = id === 'all' ? (await deadLetters.list()).map((l) => l.id) : [id];
     try {
-      const result = await replayDeadLetters(deadLetters, publish, ids);
+      const result = await replayDeadLetters(deadLetters, publish, ids, buckets);
       log.info({ replayed: result.replayed.length, failed: result.failed.length }, 'dead letters replayed');
       res.status(result.failed.length > 0 ? 502 : 200).json(result);
     } catch (err) {
@@ -160,14 +176,13 @@ export function createApiApp({ embedder, store, status, s3, buckets, publish, de
     res.json({ bucket, key, docId, points, ...(version ? { version } : {}) });
   });
 
-  // Per-document status.
+  // Per-document status. With `limit` (and `cursor`), one page: `{ records, next }`; without,
+  // every record (the CLI's list), read page by page.
   app.get('/status', async (req, res) => {
-    const wanted = typeof req.query.status === 'string' ? req.query.status : undefined;
-    if (wanted && !(STATUSES as readonly string[]).includes(wanted)) {
-      res.status(400).json({ error: `status must be one of ${STATUSES.join(', ')}` });
-      return;
-    }
-    res.json(await status.list(wanted ? { status: wanted as (typeof STATUSES)[number] } : {}));
+    const query = parseStatusPage(req.query);
+    if ('error' in query) return void res.status(400).json({ error: query.error });
+    if (query.limit === undefined) return void res.json(await status.list(query.status ? { status: query.status } : {}));
+    res.json(await status.page(query));
   });
   app.get('/status/*key', async (req, res) => {
     const key = (req.params as { key: string[] }).key.join('/');
@@ -182,6 +197,12 @@ export function createApiApp({ embedder, store, status, s3, buckets, publish, de
   });
 
   app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
+    // The body parsers' own refusals (413 over the size cap, 400 unreadable) are the client's fault.
+    const { status: code, expose } = err as { status?: number; expose?: boolean };
+    if (expose && typeof code === 'number' && code >= 400 && code < 500) {
+      log.warn({ status: code }, err instanceof Error ? err.message : String(err));
+      return void res.status(code).json({ error: err instanceof Error ? err.message : String(err) });
+    }
     log.error({ err }, 'request failed');
     res.status(500).json({ error: err instanceof Error ? err.message : String(err) });
   });

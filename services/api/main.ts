@@ -12,6 +12,7 @@ import { createS3Client } from '../../lib/storage/s3.js';
 import { parseBasicAuthUsers } from '../../lib/http/basic-auth.js';
 import { createApiApp } from './app.js';
 import { createDeadLetterStore } from './dead-letters.js';
+import { createReconciler } from './reconciler.js';
 
 const config = loadConfig();
 const log = createLogger('api');
@@ -20,23 +21,54 @@ const tracing = initTracing({ serviceName: 'api', exporter: config.OTEL_TRACES_E
 const embedder = await createEmbedderFromEnv();
 const store = createVectorStore({ url: config.QDRANT_URL, apiKey: config.QDRANT_API_KEY, collection: config.QDRANT_COLLECTION });
 const s3 = createS3Client(config);
+const status = createStatusStore({
+  url: config.QDRANT_URL,
+  apiKey: config.QDRANT_API_KEY,
+  collection: statusCollectionName(config.QDRANT_COLLECTION),
+  maxClockSkewMs: config.STATUS_MAX_CLOCK_SKEW_S * 1000,
+});
+const buckets = config.S3_BUCKET.split(',').map((b) => b.trim()).filter(Boolean);
+const publish = createBrokerPublisher({ url: config.BROKER_URL, tokens: senderTokens(config) });
+const deadLetters = createDeadLetterStore(s3, config.S3_PIPELINE_BUCKET, { maxCount: config.DEAD_LETTER_MAX_COUNT, ttlMs: config.DEAD_LETTER_TTL_HOURS * 3_600_000 });
+const reconciler = createReconciler({
+  s3,
+  status,
+  index: store,
+  publish,
+  buckets,
+  log,
+  pipelineBucket: config.S3_PIPELINE_BUCKET,
+  claimMaxAgeMs: config.CLAIM_MAX_AGE_HOURS * 3_600_000,
+  deadLetters,
+  heal: { baseMs: config.HEAL_BACKOFF_BASE_S * 1000, maxMs: config.HEAL_BACKOFF_MAX_S * 1000 },
+});
 const app = createApiApp({
   embedder,
   store,
-  status: createStatusStore({ url: config.QDRANT_URL, apiKey: config.QDRANT_API_KEY, collection: statusCollectionName(config.QDRANT_COLLECTION) }),
+  status,
   s3,
-  buckets: config.S3_BUCKET.split(',').map((b) => b.trim()).filter(Boolean),
-  publish: createBrokerPublisher({ url: config.BROKER_URL, tokens: senderTokens(config) }),
-  deadLetters: createDeadLetterStore(s3, config.S3_PIPELINE_BUCKET),
+  buckets,
+  publish,
+  deadLetters,
   users: parseBasicAuthUsers(config.SLUICE_BASIC_AUTH),
   eventAuth: receiverAuth(config, { kind: 'Service', name: config.K_SERVICE ?? 'sluice-api' }, log),
   log,
+  reconciler,
+  deadLetterMaxBytes: config.DEAD_LETTER_MAX_BYTES,
+  maxClockSkewMs: config.STATUS_MAX_CLOCK_SKEW_S * 1000,
 });
+// Self-healing and bounded state without anyone asking (in the cluster a PingSource asks instead).
+const stopSchedule = reconciler.schedule(config.RECONCILE_INTERVAL_S * 1000);
+// The dead-letter gauge has a count from the start; a failure here only delays it to the first add.
+void deadLetters.prune?.().catch((err: unknown) => log.warn({ err }, 'counting dead letters failed'));
 await serveFunction(app, {
   port: listenPort(config, config.API_PORT),
   host: config.SLUICE_BIND,
   log,
   shutdownGraceMs: config.SHUTDOWN_GRACE_MS,
   tracing,
-  onShutdown: () => embedder.close(),
+  onShutdown: async () => {
+    stopSchedule();
+    await embedder.close();
+  },
 });

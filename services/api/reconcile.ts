@@ -5,12 +5,18 @@
  * version get an ingest request; documents whose object is gone get a deletion event, including
  * orphan points that no status record knows about (written before status records existed, or
  * whose record was lost).
+ *
+ * It also heals: a document whose cycle was dead-lettered (an outage longer than the broker's
+ * retry budget) is re-requested once its per-document backoff has passed (lib/status/heal.ts),
+ * so nobody has to run `sluice dlq replay` after an outage. A document failed for a reason of
+ * its own stays failed at that version: trying again cannot help.
  */
 import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { CloudEvent } from 'cloudevents';
 import { normaliseEtag } from '../../lib/documents/identity.js';
 import { EventSource, EventType } from '../../lib/events/types.js';
-import type { StatusRecord, StatusStore } from '../../lib/status/index.js';
+import { DEFAULT_HEAL_POLICY, needsHealing, nextHealAt, type HealPolicy, type StatusRecord, type StatusStore } from '../../lib/status/index.js';
+import { documentId } from '../../lib/documents/identity.js';
 import type { VectorStore } from '../../lib/vector-store/qdrant.js';
 
 export interface ReconcileReport {
@@ -19,15 +25,20 @@ export interface ReconcileReport {
   requested: string[];
   deleted: string[];
   inSync: number;
+  /** Of `requested`: dead-lettered documents re-requested by self-healing. */
+  healed: string[];
+  /** Dead-lettered documents whose next re-request is not due yet (counted in inSync). */
+  healWaiting: number;
 }
 
 export interface ReconcileDependencies {
   s3: S3Client;
-  status: Pick<StatusStore, 'list'>;
+  status: Pick<StatusStore, 'list' | 'record'>;
   index: Pick<VectorStore, 'documentKeys'>;
   publish(event: CloudEvent<unknown>): Promise<void>;
   /** In-progress records younger than this are left alone: their events are still flowing. */
   graceMs?: number;
+  heal?: HealPolicy;
   now?: () => Date;
 }
 
@@ -35,14 +46,26 @@ export async function reconcileBucket(deps: ReconcileDependencies, bucket: strin
   const now = deps.now ?? (() => new Date());
   const grace = deps.graceMs ?? 10 * 60_000;
   const objects = await listObjects(deps.s3, bucket);
+  const heal = deps.heal ?? DEFAULT_HEAL_POLICY;
   const records = new Map<string, StatusRecord>();
-  for (const record of await deps.status.list()) if (record.bucket === bucket) records.set(record.key, record);
+  for (const record of await deps.status.list({ bucket })) records.set(record.key, record);
 
   const indexedKeys = await deps.index.documentKeys(bucket);
 
-  const report: ReconcileReport = { bucket, objects: objects.size, requested: [], deleted: [], inSync: 0 };
+  const report: ReconcileReport = { bucket, objects: objects.size, requested: [], deleted: [], inSync: 0, healed: [], healWaiting: 0 };
   for (const [key, etag] of objects) {
     const record = records.get(key);
+    if (needsHealing(record) && (record.version === undefined || record.version === etag)) {
+      if (now() < nextHealAt(record, heal)!) {
+        report.healWaiting++;
+        report.inSync++;
+        continue;
+      }
+      await healDocument(deps, bucket, key, (record.heal_attempts ?? 0) + 1, now());
+      report.requested.push(key);
+      report.healed.push(key);
+      continue;
+    }
     // A record that says indexed is only believed if the index holds points of the object.
     const settled =
       record && (record.status === 'indexed' || record.status === 'unchanged') && record.version === etag && (record.chunk_count === 0 || indexedKeys.has(key));
@@ -65,6 +88,18 @@ export async function reconcileBucket(deps: ReconcileDependencies, bucket: strin
     report.deleted.push(key);
   }
   return report;
+}
+
+/**
+ * Re-requests a dead-lettered document: first records the new cycle as `queued` with its heal
+ * attempt (so the count survives however the cycle ends), then publishes the ingest request
+ * whose time is that cycle. A publish that fails leaves a `queued` record, which the next
+ * reconcile re-requests once it is past the grace period.
+ */
+async function healDocument(deps: ReconcileDependencies, bucket: string, key: string, attempt: number, at: Date): Promise<void> {
+  const cycle = at.toISOString();
+  await deps.status.record({ docId: documentId(bucket, key), bucket, key, status: 'queued', cycle, at: cycle, healAttempt: attempt });
+  await deps.publish(new CloudEvent({ type: EventType.IngestRequested, source: EventSource.api, subject: key, time: cycle, datacontenttype: 'application/json', data: { bucket, key } }));
 }
 
 async function listObjects(s3: S3Client, bucket: string): Promise<Map<string, string>> {

@@ -4,16 +4,38 @@
  */
 import type { CloudEvent } from 'cloudevents';
 import { documentId } from '../../lib/documents/identity.js';
-import { EventType } from '../../lib/events/types.js';
+import { EventType, ExternalEventType } from '../../lib/events/types.js';
 import { InvalidEventError } from '../../lib/runtime/errors.js';
 import { parseEventData } from '../../lib/runtime/event-data.js';
-import { cycleOf, type StatusStore } from '../../lib/status/index.js';
+import { cycleOf, DEAD_LETTERED, DEFAULT_MAX_CLOCK_SKEW_MS, parseCycleTime, type StatusStore } from '../../lib/status/index.js';
 
 export interface StatusEventDependencies {
   status: Pick<StatusStore, 'record'>;
   defaultBucket: string;
+  /** The configured buckets: a status is only ever recorded for one of them. */
+  buckets?: readonly string[];
   reconcile(bucket?: string): Promise<unknown>;
   now?: () => Date;
+  /** How far ahead of our clock a cycle time may be (STATUS_MAX_CLOCK_SKEW_S). */
+  maxClockSkewMs?: number;
+}
+
+/** Refuses (400, nothing written) a bucket that is not one of ours. */
+function checkBucket(bucket: string, deps: Pick<StatusEventDependencies, 'buckets'>): void {
+  if (deps.buckets && !deps.buckets.includes(bucket)) throw new InvalidEventError(`bucket ${JSON.stringify(bucket.slice(0, 80))} is not a configured bucket`);
+}
+
+/**
+ * The cycle a transition belongs to: `requestedAt` when the event carries one, else the event's
+ * time. Either must be a real time no later than now + skew (else 400): a cycle in the future
+ * would make every later real transition stale and freeze the record.
+ */
+function cycleFor(event: CloudEvent<unknown>, requestedAt: unknown, deps: Pick<StatusEventDependencies, 'now' | 'maxClockSkewMs'>): string {
+  const now = deps.now ?? (() => new Date());
+  const skew = deps.maxClockSkewMs ?? DEFAULT_MAX_CLOCK_SKEW_MS;
+  return requestedAt === undefined
+    ? parseCycleTime(cycleOf(event, now), 'time', { now, maxSkewMs: skew })
+    : parseCycleTime(requestedAt, 'requestedAt', { now, maxSkewMs: skew });
 }
 
 export async function handleStatusEvent(event: CloudEvent<unknown>, deps: StatusEventDependencies): Promise<void> {
@@ -25,17 +47,21 @@ export async function handleStatusEvent(event: CloudEvent<unknown>, deps: Status
     case EventType.IngestRequested: {
       const data = parseEventData(event, event.type as typeof EventType.ObjectCreated | typeof EventType.IngestRequested);
       const bucket = data.bucket ?? deps.defaultBucket;
-      await deps.status.record({ docId: documentId(bucket, data.key), bucket, key: data.key, status: 'queued', cycle: cycleOf(event, now), at, sequence: 'sequence' in data ? data.sequence : undefined });
+      checkBucket(bucket, deps);
+      const cycle = cycleFor(event, undefined, deps);
+      await deps.status.record({ docId: documentId(bucket, data.key), bucket, key: data.key, status: 'queued', cycle, at, sequence: 'sequence' in data ? data.sequence : undefined });
       return;
     }
     case EventType.IngestFailed: {
       const data = parseEventData(event, EventType.IngestFailed);
+      checkBucket(data.bucket, deps);
+      const cycle = cycleFor(event, data.requestedAt, deps);
       await deps.status.record({
         docId: documentId(data.bucket, data.key),
         bucket: data.bucket,
         key: data.key,
         status: 'failed',
-        cycle: data.requestedAt ?? cycleOf(event, now),
+        cycle,
         at,
         version: data.version,
         reason: data.reason,
@@ -48,6 +74,10 @@ export async function handleStatusEvent(event: CloudEvent<unknown>, deps: Status
       await deps.reconcile(data.bucket);
       return;
     }
+    case ExternalEventType.Ping:
+      // The cluster's schedule (eventing/reconcile-schedule.yaml): every bucket, whatever the data says.
+      await deps.reconcile();
+      return;
     default:
       throw new InvalidEventError(`the API does not handle events of type ${event.type}`);
   }
@@ -59,22 +89,27 @@ export async function handleStatusEvent(event: CloudEvent<unknown>, deps: Status
  * refused as invalid (400): it failed verification, so what it says about a document is not
  * believed (a forged event must not mark its victim failed); it is kept in the list only.
  */
-export async function recordDeadLetter(event: CloudEvent<unknown>, deps: Pick<StatusEventDependencies, 'status' | 'defaultBucket' | 'now'>): Promise<boolean> {
+export async function recordDeadLetter(
+  event: CloudEvent<unknown>,
+  deps: Pick<StatusEventDependencies, 'status' | 'defaultBucket' | 'buckets' | 'now' | 'maxClockSkewMs'>,
+): Promise<boolean> {
   if (String(event.knativeerrorcode) === '400') return false;
   const data = (typeof event.data === 'string' ? safeJson(event.data) : event.data) as Record<string, unknown> | undefined;
   const document = (data?.document ?? data) as { bucket?: unknown; key?: unknown; version?: unknown; requestedAt?: unknown } | undefined;
   if (!document || typeof document.key !== 'string') return false;
   const bucket = typeof document.bucket === 'string' ? document.bucket : deps.defaultBucket;
+  checkBucket(bucket, deps);
+  const cycle = cycleFor(event, document.requestedAt, deps);
   const now = deps.now ?? (() => new Date());
   await deps.status.record({
     docId: documentId(bucket, document.key),
     bucket,
     key: document.key,
     status: 'failed',
-    cycle: typeof document.requestedAt === 'string' ? document.requestedAt : cycleOf(event, now),
+    cycle,
     at: now().toISOString(),
     version: typeof document.version === 'string' ? document.version : undefined,
-    reason: 'dead_lettered',
+    reason: DEAD_LETTERED,
     error: `${event.type} was dead-lettered after the broker's retries (last response ${String(event.knativeerrorcode ?? 'unknown')} from ${String(event.knativeerrordest ?? 'unknown')})`,
   });
   return true;

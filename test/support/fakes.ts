@@ -1,7 +1,7 @@
 /** Fakes for pure unit tests of stage logic. Integration tests use the real components. */
 import { z } from 'zod';
 import type { ClaimCheck } from '../../lib/events/schemas.js';
-import type { ClaimCheckStore } from '../../lib/storage/claim-check.js';
+import type { ClaimCheckStore, ClaimCleanup } from '../../lib/storage/claim-check.js';
 import { createLogger } from '../../lib/log.js';
 import type { DocumentLimits } from '../../lib/documents/verify.js';
 import { InvalidEventError } from '../../lib/runtime/errors.js';
@@ -22,7 +22,7 @@ export function testLimits(overrides: Partial<DocumentLimits> = {}): DocumentLim
 }
 
 /** Claim checks kept in a Map, with the same threshold rule as the S3-backed store. */
-export function createMemoryClaimStore(thresholdBytes = 65536): ClaimCheckStore & { objects: Map<string, unknown> } {
+export function createMemoryClaimStore(thresholdBytes = 65536): ClaimCheckStore & ClaimCleanup & { objects: Map<string, unknown> } {
   const objects = new Map<string, unknown>();
   return {
     objects,
@@ -41,12 +41,18 @@ export function createMemoryClaimStore(thresholdBytes = 65536): ClaimCheckStore 
       const raw = ref.claim ? objects.get(ref.claim.key) : ref.items;
       return z.array(itemSchema).parse(raw);
     },
+    async deleteClaims({ docId, version }) {
+      const prefix = version === undefined ? `claims/${docId}/` : `claims/${docId}/${version}/`;
+      const keys = [...objects.keys()].filter((k) => k.startsWith(prefix));
+      for (const k of keys) objects.delete(k);
+      return keys.length;
+    },
   };
 }
 
 export const silentContext = { log: createLogger('test').child({}, { level: 'silent' }) };
 
-import { applyTransition, type StatusRecord, type StatusStore } from '../../lib/status/index.js';
+import { applyTransition, STATUSES, type DocumentStatus, type StatusRecord, type StatusStore } from '../../lib/status/index.js';
 
 /** Status records in a Map, with the real transition rule. */
 export function createMemoryStatusStore(): StatusStore & { records: Map<string, StatusRecord> } {
@@ -61,8 +67,20 @@ export function createMemoryStatusStore(): StatusStore & { records: Map<string, 
       if (next) records.set(transition.docId, next);
       return next;
     },
-    async list() {
-      return [...records.values()];
+    async list(options = {}) {
+      return [...records.values()].filter((r) => (!options.status || r.status === options.status) && (!options.bucket || r.bucket === options.bucket));
+    },
+    async page(options = {}) {
+      const all = (await this.list(options)).sort((a, b) => a.doc_id.localeCompare(b.doc_id));
+      const from = options.cursor ? all.findIndex((r) => r.doc_id === options.cursor) : 0;
+      const limit = options.limit ?? 100;
+      const next = all[from + limit]?.doc_id;
+      return { records: all.slice(from, from + limit), ...(next ? { next } : {}) };
+    },
+    async counts() {
+      const counts = Object.fromEntries(STATUSES.map((s) => [s, 0])) as Record<DocumentStatus, number>;
+      for (const r of records.values()) counts[r.status]++;
+      return counts;
     },
   };
 }
