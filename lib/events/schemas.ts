@@ -162,6 +162,8 @@ export const DATA_SCHEMAS = {
   [EventType.DocumentDeleted]: DocumentDeletedData,
   [EventType.DocumentUnchanged]: DocumentUnchangedData,
   [EventType.ReconcileRequested]: ReconcileRequestedData,
+  // The PingSource's data is `{}`: every bucket (see eventing/reconcile-schedule.yaml).
+  [EventType.ReconcileScheduled]: ReconcileRequestedData,
   [EventType.IngestFailed]: IngestFailedData,
 } as const satisfies Record<EventTypeName, z.ZodTypeAny>;
 

@@ -22,6 +22,11 @@ export const EventType = Object.freeze({
   DocumentUnchanged: 'io.sluice.document.unchanged',
   /** Ask the API to compare the bucket with the index and repair both directions. */
   ReconcileRequested: 'io.sluice.reconcile.requested',
+  /**
+   * The cluster's reconcile schedule (eventing/reconcile-schedule.yaml): a PingSource always sends
+   * this Knative type (ceOverrides cannot change it); the API reconciles every bucket.
+   */
+  ReconcileScheduled: 'dev.knative.sources.ping',
   /** index: every point of a deleted object was removed. Terminal. */
   DocumentDeleted: 'io.sluice.document.deleted',
   /** Any stage: the document cannot be processed (bad input, limits). Terminal. */
@@ -50,11 +55,3 @@ export const TERMINAL_EVENT_TYPES: readonly EventTypeName[] = Object.freeze([
   EventType.IngestFailed,
 ]);
 
-/**
- * Event types Sluice consumes but never produces, sent by Knative components. Not in the
- * catalogue above (no Trigger routes them, no stage emits them).
- */
-export const ExternalEventType = Object.freeze({
-  /** A PingSource tick (eventing/reconcile-schedule.yaml): the API runs reconcile. */
-  Ping: 'dev.knative.sources.ping',
-} as const);

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { CloudEvent } from 'cloudevents';
 import { documentId } from '../../lib/documents/identity.js';
-import { EventType, ExternalEventType } from '../../lib/events/types.js';
+import { EventType } from '../../lib/events/types.js';
 import { InvalidEventError } from '../../lib/runtime/errors.js';
 import { createMemoryStatusStore } from '../../test/support/fakes.js';
 import { handleStatusEvent, recordDeadLetter } from './status-events.js';
@@ -67,6 +67,6 @@ test('a dead letter with a forged requestedAt records nothing', async () => {
 
 test('a PingSource tick reconciles every bucket', async () => {
   const { reconciled, deps } = setup();
-  await handleStatusEvent(new CloudEvent({ type: ExternalEventType.Ping, source: '/apis/v1/namespaces/sluice/pingsources/sluice-reconcile-schedule', data: {} }), deps);
+  await handleStatusEvent(new CloudEvent({ type: EventType.ReconcileScheduled, source: '/apis/v1/namespaces/sluice/pingsources/sluice-reconcile-schedule', data: {} }), deps);
   assert.deepEqual(reconciled, [undefined]);
 });

@@ -4,7 +4,7 @@
  */
 import type { CloudEvent } from 'cloudevents';
 import { documentId } from '../../lib/documents/identity.js';
-import { EventType, ExternalEventType } from '../../lib/events/types.js';
+import { EventType } from '../../lib/events/types.js';
 import { InvalidEventError } from '../../lib/runtime/errors.js';
 import { parseEventData } from '../../lib/runtime/event-data.js';
 import { cycleOf, DEAD_LETTERED, DEFAULT_MAX_CLOCK_SKEW_MS, parseCycleTime, type StatusStore } from '../../lib/status/index.js';
@@ -74,7 +74,7 @@ export async function handleStatusEvent(event: CloudEvent<unknown>, deps: Status
       await deps.reconcile(data.bucket);
       return;
     }
-    case ExternalEventType.Ping:
+    case EventType.ReconcileScheduled:
       // The cluster's schedule (eventing/reconcile-schedule.yaml): every bucket, whatever the data says.
       await deps.reconcile();
       return;
