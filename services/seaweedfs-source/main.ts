@@ -72,7 +72,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): SourceConfig {
     clientName: env.SOURCE_CLIENT_NAME || 'sluice-seaweedfs-source',
     startFromNs,
     ...(env.SOURCE_CHECKPOINT_FILE ? { checkpointFile: env.SOURCE_CHECKPOINT_FILE } : {}),
-    tokens: senderTokens(loadSluiceConfig(env)),
   };
 }
 
@@ -205,7 +204,7 @@ async function main(): Promise<void> {
   const log = createLogger('seaweedfs-source');
   let cfg: SourceConfig;
   try {
-    cfg = loadConfig();
+    cfg = { ...loadConfig(), tokens: senderTokens(loadSluiceConfig()) };
   } catch (err) {
     log.fatal({ err: (err as Error).message }, 'invalid configuration');
     process.exit(2);
