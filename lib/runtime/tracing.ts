@@ -3,7 +3,9 @@
  * CloudEvents Distributed Tracing extension (`traceparent`, `tracestate`): the SeaweedFS source
  * starts a trace per object event, every stage continues it in a span of its own and stamps its
  * reply event with that span's context, so one document's path from upload to index is one
- * trace. The broker carries the extension through unchanged.
+ * trace. The broker, like eventing-rabbitmq, turns the extension into the W3C `traceparent`/
+ * `tracestate` headers of each delivery (no `ce-traceparent`), which {@link extractEventContext}
+ * continues.
  *
  * `OTEL_TRACES_EXPORTER` picks where spans go: `none` (default) records nothing and exports
  * nothing — spans only mint the span ids passed on in `traceparent` — while `console` prints

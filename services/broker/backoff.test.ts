@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { backoffDelayMs, backoffSchedule, isDelivered, isRetryableStatus, NO_RESPONSE_STATUS } from './backoff.js';
+import { backoffDelayMs, backoffSchedule, isDelivered, isRetryableStatus, JITTER_RATIO, NO_RESPONSE_STATUS, withJitter } from './backoff.js';
 
 describe('backoff schedule (CloudEvents Go SDK BackoffFor, retries numbered from 1)', () => {
   it('exponential waits delay * 2^n before retry n, so the first retry waits twice the delay', () => {
@@ -14,6 +14,32 @@ describe('backoff schedule (CloudEvents Go SDK BackoffFor, retries numbered from
 
   it('retry 0 means a single attempt and no waits', () => {
     assert.deepEqual(backoffSchedule('exponential', 500, 0), []);
+  });
+});
+
+describe('upstream formula (sdk-go v2/context/retry.go RetryParams.BackoffFor, called by v2/protocol/http/protocol_retry.go doWithRetry as Backoff(ctx, retry+1))', () => {
+  // Exponential: `r.Period * time.Duration(math.Exp2(float64(tries)))`; linear: `r.Period *
+  // time.Duration(tries)`. eventing-rabbitmq's dispatcher (pkg/dispatcher/dispatcher.go) picks
+  // ContextWithRetriesExponentialBackoff unless the policy is linear. No jitter upstream.
+  it('is exactly delay x 2^n and delay x n, for every delay and retry number', () => {
+    for (const delay of [1, 7, 100, 250, 1000, 1234]) {
+      for (let n = 1; n <= 12; n++) {
+        assert.equal(backoffDelayMs('exponential', delay, n), delay * 2 ** n, `exponential ${delay} ms, retry ${n}`);
+        assert.equal(backoffDelayMs('linear', delay, n), delay * n, `linear ${delay} ms, retry ${n}`);
+      }
+    }
+  });
+
+  it('our jitter (a documented difference) only adds, at most 20 %, and is 0 for random() = 0', () => {
+    assert.equal(JITTER_RATIO, 0.2);
+    assert.equal(withJitter(2000, () => 0), 2000, 'the upstream wait exactly');
+    assert.equal(withJitter(2000, () => 0.5), 2200);
+    assert.equal(withJitter(2000, () => 0.999999), 2400);
+    for (let i = 0; i < 200; i++) {
+      const base = backoffDelayMs('exponential', 100, 1 + (i % 6));
+      const wait = withJitter(base);
+      assert.ok(wait >= base && wait <= base * 1.2, `${wait} not in [${base}, ${base * 1.2}]`);
+    }
   });
 });
 

@@ -12,6 +12,11 @@
  *   opt-in of other dispatchers).
  * - any response that is not retryable counts as delivered, including 400 and other 4xx: the
  *   dispatcher acks it and never dead-letters it (`getStatus` returns `!retry` as success).
+ *
+ * One difference, on purpose: upstream waits exactly `BackoffFor(n)`; we wait up to 20 % longer
+ * ({@link withJitter}), so that deliveries that failed together (a dependency went down) do not
+ * all come back in the same instant. {@link backoffDelayMs} is the upstream value; the jitter
+ * only ever adds to it, so no retry comes sooner than eventing-rabbitmq's would.
  */
 import type { BackoffPolicy } from './manifests.js';
 
@@ -21,6 +26,14 @@ export const NO_RESPONSE_STATUS = -1;
 /** Milliseconds to wait before retry number `retry` (1-based). */
 export function backoffDelayMs(policy: BackoffPolicy, delayMs: number, retry: number): number {
   return policy === 'linear' ? delayMs * retry : delayMs * 2 ** retry;
+}
+
+/** The largest share of the backoff {@link withJitter} adds (not in eventing-rabbitmq). */
+export const JITTER_RATIO = 0.2;
+
+/** `delayMs` plus up to {@link JITTER_RATIO} of it; `random` in [0, 1) (default Math.random). */
+export function withJitter(delayMs: number, random: () => number = Math.random): number {
+  return Math.round(delayMs * (1 + random() * JITTER_RATIO));
 }
 
 /** The waits before retries 1..`retries`, in order. */

@@ -20,7 +20,7 @@ import type { Logger } from '../../lib/log.js';
 import { contextOf, inSpan, SpanKind } from '../../lib/runtime/tracing.js';
 import { recycle } from './connection.js';
 import { ConsumerSession } from './consumer.js';
-import { eventLogFields, fromAmqpMessage, looksLikeCloudEvent, parseHttpEvent, toAmqpMessage, toHttpBinary, withExtensions, type BrokerEvent } from './event-codec.js';
+import { eventLogFields, fromAmqpMessage, looksLikeCloudEvent, parseHttpEvent, toAmqpMessage, toHttpBinary, withExtensions, withSendTime, type BrokerEvent } from './event-codec.js';
 import { deadLetters, deliveries, deliveryDuration, deliveryRetries, redeliveries } from './metrics.js';
 import { brokerDeadLetterQueue, deadLetterExchangeFor, triggerDeadLetterQueue, triggerQueue } from './naming.js';
 import { publishConfirmed } from './publisher.js';
@@ -145,8 +145,9 @@ export class Dispatcher {
     if (message.fields.redelivered) redeliveries.inc({ trigger });
     const stopTimer = deliveryDuration.startTimer({ trigger });
     // A span per delivery in the event's trace: it shows the time an event waited in its queue
-    // (the gap before it) and the retries. The event's traceparent is passed on unchanged.
-    const parent = contextOf(event.attributes.traceparent, event.attributes.tracestate);
+    // (the gap before it) and the retries. The trace context read from the message's
+    // traceparent/tracestate headers is passed on unchanged, as W3C headers (event-codec.ts).
+    const parent = contextOf(event.traceContext?.traceparent, event.traceContext?.tracestate);
     const attributes = { 'messaging.system': 'rabbitmq', 'messaging.destination.name': this.spec.queue, 'sluice.trigger': trigger, 'cloudevents.event_id': event.attributes.id ?? '', 'cloudevents.event_type': type };
     const outcome = await inSpan(`broker ${trigger}`, { kind: SpanKind.CONSUMER, parent, attributes }, async (span) => {
       const result = await this.deliver(message, channel, event, log, signal);
@@ -161,7 +162,9 @@ export class Dispatcher {
   private async deliver(message: ConsumeMessage, channel: ConfirmChannel, event: BrokerEvent, log: Logger, signal: AbortSignal): Promise<DeliveryOutcome> {
     const { spec } = this;
     const type = event.attributes.type ?? 'unknown';
-    const outcome = await sendWithRetries(spec.targetUrl, toHttpBinary(event), spec.delivery, {
+    // The send time stands in for a missing time on this request only (event-codec.ts
+    // withSendTime); a dead letter keeps the event as it was queued.
+    const outcome = await sendWithRetries(spec.targetUrl, toHttpBinary(withSendTime(event)), spec.delivery, {
       signal,
       ...this.authorizationFor(spec.targetAudience),
       onRetry: ({ attempt, status, error, waitMs }) => {
@@ -190,7 +193,7 @@ export class Dispatcher {
 
     const { response } = outcome;
     if (looksLikeCloudEvent(response.headers)) {
-      const replied = await this.reply(response.headers, response.body, log, signal);
+      const replied = await this.reply(response.headers, response.body, event, log, signal);
       if (replied === 'aborted') return 'aborted';
       if (replied === 'failed') return this.settleFailed(channel, message, event, outcome.status, log);
     }
@@ -205,11 +208,16 @@ export class Dispatcher {
     return result === 'requeue' ? 'requeued' : result;
   }
 
-  /** POSTs the subscriber's reply event to the ingress. */
-  private async reply(headers: Record<string, string>, body: Buffer, log: Logger, signal: AbortSignal): Promise<'sent' | 'failed' | 'aborted'> {
+  /**
+   * POSTs the subscriber's reply event to the ingress, as the Go dispatcher's `ceClient.Send`
+   * does: binary mode, a missing time set to now, and the delivery's trace context (not the
+   * response's headers) as the W3C headers.
+   */
+  private async reply(headers: Record<string, string>, body: Buffer, delivered: BrokerEvent, log: Logger, signal: AbortSignal): Promise<'sent' | 'failed' | 'aborted'> {
     let reply: BrokerEvent;
     try {
-      reply = parseHttpEvent(headers, body);
+      const { traceContext: _fromResponse, ...parsed } = parseHttpEvent(headers, body);
+      reply = withSendTime(delivered.traceContext === undefined ? parsed : { ...parsed, traceContext: delivered.traceContext });
     } catch (err) {
       log.warn({ err: (err as Error).message }, 'subscriber replied with an invalid CloudEvent');
       return 'failed';

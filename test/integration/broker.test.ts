@@ -5,8 +5,6 @@
  */
 import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -16,61 +14,10 @@ import { createLogger } from '../../lib/log.js';
 import { startBroker, type RunningBroker } from '../../services/broker/broker.js';
 import { triggerQueue } from '../../services/broker/naming.js';
 import { deleteTopology } from '../../services/broker/topology.js';
+import { Subscribers, waitFor, type Received } from '../support/subscribers.js';
 
 const RABBITMQ_URL = process.env.RABBITMQ_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 const log = createLogger('broker-test').child({}, { level: process.env.BROKER_TEST_LOG ?? 'silent' });
-
-interface Received {
-  readonly path: string;
-  readonly headers: IncomingMessage['headers'];
-  readonly body: string;
-  readonly at: number;
-}
-
-/** One HTTP server standing in for every subscriber; the path says which. */
-class Subscribers {
-  readonly received: Received[] = [];
-  private readonly behaviour = new Map<string, (req: Received, res: ServerResponse, nth: number) => void>();
-  private server: Server | undefined;
-  url = '';
-
-  on(path: string, behaviour: (req: Received, res: ServerResponse, nth: number) => void): void {
-    this.behaviour.set(path, behaviour);
-  }
-
-  at(path: string): Received[] {
-    return this.received.filter((r) => r.path === path);
-  }
-
-  async start(): Promise<void> {
-    this.server = createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => {
-        const r: Received = { path: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString(), at: Date.now() };
-        this.received.push(r);
-        const nth = this.at(r.path).length;
-        const behave = this.behaviour.get(r.path) ?? ((_r, s) => s.writeHead(200).end());
-        behave(r, res, nth);
-      });
-    });
-    await new Promise<void>((resolve) => this.server?.listen(0, '127.0.0.1', resolve));
-    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
-  }
-
-  async stop(): Promise<void> {
-    this.server?.closeAllConnections();
-    await new Promise<void>((resolve) => this.server?.close(() => resolve()));
-  }
-}
-
-async function waitFor(what: string, predicate: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(25);
-  }
-}
 
 const suffix = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
 const NS = `it-${suffix}`;

@@ -1,6 +1,6 @@
 /**
  * One document's trace through the real stack: the SeaweedFS source starts a trace per object
- * event, the broker carries the `traceparent` extension through, and split → embed → index each
+ * event, the broker carries its trace context through (as W3C headers), and split → embed → index each
  * continue it and stamp their reply. Checked two ways: the broker's log line for every event it
  * accepted (object.created up to document.indexed) names the same trace id, and — with the
  * components restarted to export over OTLP to a collector this test runs — the exported spans
