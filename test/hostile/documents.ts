@@ -73,6 +73,7 @@ export function lzwRunBomb(mebibytes: number): Uint8Array {
     writer.write(256);
     writer.cleared();
     writer.write(0x20);
+    writer.added();
     produced += 1;
     for (let code = 258, length = 2; code < 4094 && produced < mebibytes * MiB; code++, length++) {
       writer.write(code);
