@@ -50,4 +50,7 @@ if [ -n "$only_files" ]; then
   node --import tsx --test --test-concurrency=1 --test-reporter=spec $only_files
 else
   npm run -s test:integration
+  # The attack suite (issue 11), against the same stack.
+  echo "==> Security tests"
+  npm run -s test:security
 fi
