@@ -7,7 +7,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { documentId } from '../../lib/documents/identity.js';
@@ -15,7 +15,8 @@ import { createVectorStore } from '../../lib/vector-store/qdrant.js';
 import { hostileDocuments, type HostileDocument } from '../hostile/documents.js';
 import { api, bucket, config, corpus, putObject, s3, waitFor, waitIndexed } from '../support/stack.js';
 
-const splitPid = () => Number(readFileSync(join(process.env.SLUICE_RUN_DIR!, 'split.pid'), 'utf8').trim());
+const pidFile = () => join(process.env.SLUICE_RUN_DIR!, 'split.pid');
+const splitPid = () => Number(readFileSync(pidFile(), 'utf8').trim());
 const vectors = createVectorStore({ url: config.QDRANT_URL, apiKey: config.QDRANT_API_KEY, collection: config.QDRANT_COLLECTION });
 
 async function claimObjects(docId: string): Promise<number> {
@@ -24,7 +25,7 @@ async function claimObjects(docId: string): Promise<number> {
 }
 
 test('hostile documents end failed with their reason, quickly, leave nothing behind; a normal document beside them is indexed', async () => {
-  const pid = splitPid();
+  const pid = await waitFor('split to have written its pid file', async () => (existsSync(pidFile()) ? splitPid() : undefined), 60_000);
   const documents = hostileDocuments();
   const normal = corpus().documents.find((d) => d.key.endsWith('.md'))!;
   const normalKey = `hostile-11/normal/${normal.key}`;

@@ -118,3 +118,20 @@ test('the corpus PDFs pass the guard and read as before', async () => {
   const pdfs = files.length ? files.map((f) => new Uint8Array(readFileSync(join(dir, f)))) : [buildPdf(textPdfObjects('a generated stand-in'))];
   for (const pdf of pdfs) await checkPdfInflation(pdf, 100);
 });
+
+test('pdf.js text extraction never decodes image filters: a page with a 65000×65000 JPEG reads without allocating it', async () => {
+  // Why image filters may end what the guard counts: decoding this image would take ~12 GB.
+  const sof = Buffer.from([0xff, 0xd8, 0xff, 0xc0, 0, 17, 8, 0xfd, 0xe8, 0xfd, 0xe8, 3, 1, 0x11, 0, 2, 0x11, 0, 3, 0x11, 0]);
+  const jpeg = Buffer.concat([sof, Buffer.alloc(1000, 0x55), Buffer.from([0xff, 0xd9])]);
+  const pdf = buildPdf([
+    '<< /Type /Catalog /Pages 2 0 R >>',
+    '<< /Type /Pages /Kids [3 0 R] /Count 1 >>',
+    '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 5 0 R >> /XObject << /Im1 6 0 R >> >> /Contents 4 0 R >>',
+    { dict: '<< >>', stream: Buffer.from('q 100 0 0 100 0 0 cm /Im1 Do Q BT /F1 12 Tf 72 720 Td (Text beside a huge image) Tj ET') },
+    '<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>',
+    { dict: '<< /Type /XObject /Subtype /Image /Width 65000 /Height 65000 /ColorSpace /DeviceRGB /BitsPerComponent 8 /Filter /DCTDecode >>', stream: jpeg },
+  ]);
+  const { sections } = await extractText(pdf, 'a.pdf', '', limits);
+  assert.equal(sections[0]?.text, 'Text beside a huge image');
+  assert.ok(process.memoryUsage().arrayBuffers < 256 * MiB, `${process.memoryUsage().arrayBuffers} bytes of ArrayBuffers`);
+});
