@@ -221,27 +221,31 @@ function parseValue(lexer: Lexer): PdfValue | undefined {
   }
 }
 
+const OBJ = Buffer.from('obj', 'latin1');
+const ENDSTREAM = Buffer.from('endstream', 'latin1');
+
 /** Offsets just past every `N G obj` header, by object number (the last one wins). */
 function objectHeaders(bytes: Uint8Array): Array<{ num: number; at: number }> {
   const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const headers: Array<{ num: number; at: number }> = [];
-  for (let at = text.indexOf('obj', 0, 'latin1'); at !== -1; at = text.indexOf('obj', at + 3, 'latin1')) {
+  for (let at = text.indexOf(OBJ); at !== -1; at = text.indexOf(OBJ, at + 3)) {
     if (isRegular(bytes[at + 3])) continue; // `objx`
-    // Walk back over `<space> G <space> N`, a bounded number of bytes.
+    // Walk back over `<space> G <space> N`, a bounded number of bytes (plain loops: this runs
+    // once per `obj` in the file).
     let p = at - 1;
-    const spaces = () => {
-      const from = p;
-      while (p >= 0 && from - p < 32 && WHITESPACE.has(bytes[p]!)) p--;
-      return p < from;
-    };
-    const digits = () => {
-      const end = p;
-      while (p >= 0 && end - p < 10 && isDigit(bytes[p])) p--;
-      return end > p ? Number(text.toString('latin1', p + 1, end + 1)) : undefined;
-    };
-    if (!spaces() || digits() === undefined || !spaces()) continue;
-    const num = digits();
-    if (num === undefined || isRegular(bytes[p])) continue;
+    let from = p;
+    while (p >= 0 && from - p < 32 && WHITESPACE.has(bytes[p]!)) p--;
+    if (p === from) continue;
+    from = p;
+    while (p >= 0 && from - p < 10 && isDigit(bytes[p])) p--;
+    if (p === from) continue;
+    from = p;
+    while (p >= 0 && from - p < 32 && WHITESPACE.has(bytes[p]!)) p--;
+    if (p === from) continue;
+    from = p;
+    let num = 0;
+    for (let scale = 1; p >= 0 && from - p < 10 && isDigit(bytes[p]); p--, scale *= 10) num += (bytes[p]! - 0x30) * scale;
+    if (p === from || isRegular(bytes[p])) continue;
     headers.push({ num, at: at + 3 });
   }
   return headers;
@@ -251,7 +255,7 @@ function objectHeaders(bytes: Uint8Array): Array<{ num: number; at: number }> {
 function endstreamIndex(bytes: Uint8Array): (from: number) => number {
   const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const offsets: number[] = [];
-  for (let at = text.indexOf('endstream', 0, 'latin1'); at !== -1; at = text.indexOf('endstream', at + 9, 'latin1')) offsets.push(at);
+  for (let at = text.indexOf(ENDSTREAM); at !== -1; at = text.indexOf(ENDSTREAM, at + 9)) offsets.push(at);
   return (from) => {
     let lo = 0;
     let hi = offsets.length;
