@@ -82,6 +82,8 @@ const ConfigSchema = z.object({
   MAX_NESTING_DEPTH: positiveInt(1000),
   SPLIT_DEADLINE_MS: positiveInt(60_000),
   SPLIT_WORKER_MAX_MB: positiveInt(256),
+  /** All writable memory of one parser process (RLIMIT_DATA), in MiB; default heap cap + 1024. */
+  SPLIT_WORKER_MAX_DATA_MB: z.coerce.number().int().positive().optional(),
   SPLIT_WORKERS: positiveInt(2),
   /** embed: how long a lone chunk batch may wait for others to share one model run (ms). */
   EMBED_LINGER_MS: z.coerce.number().int().nonnegative().default(10),

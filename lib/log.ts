@@ -17,8 +17,12 @@ const CENSOR = '[redacted]';
 const SECRET_FIELD = /(password|passwd|secret|api[-_]?key|authorization|auth[-_]?token|access[-_]?token|bearer|cookie|credential|private[-_]?key)/i;
 /** Environment variables whose values are secrets: a whole `_`-separated word says so. */
 const SECRET_ENV = /(^|_)(SECRET|PASSWORD|PASSWD|PASS|API_KEY|TOKEN|CREDENTIALS?|PRIVATE_KEY)(_|$)/;
-/** `scheme://user:password@` in any URL. */
-const URL_CREDENTIALS = /\b([a-z][a-z0-9+.-]*:\/\/[^\s:/@]*):([^\s@/]+)@/gi;
+/**
+ * `://user:password@` in any URL. Anchored on the literal `://`, not on the scheme before it: a
+ * leading `[a-z][a-z0-9+.-]*` made redaction quadratic on long runs such as `a.a.a.…` (log
+ * lines can carry document text); masking credentials after any `://` is the same or safer.
+ */
+const URL_CREDENTIALS = /:\/\/([^\s:/@]*):([^\s@/]+)@/g;
 const MAX_DEPTH = 8;
 
 /** The secret values of an environment: secret-named variables and passwords in URL variables. */
@@ -35,7 +39,7 @@ export function secretValuesOf(env: NodeJS.ProcessEnv): string[] {
 
 /** A string with URL credentials masked and every known secret value replaced. */
 export function redactText(text: string, secrets: readonly string[]): string {
-  let out = text.replace(URL_CREDENTIALS, (_m, prefix: string) => `${prefix}:${CENSOR}@`);
+  let out = text.replace(URL_CREDENTIALS, (_m, user: string) => `://${user}:${CENSOR}@`);
   for (const secret of secrets) {
     // As written, and as it appears inside a JSON string (quotes and backslashes escaped).
     for (const form of new Set([secret, JSON.stringify(secret).slice(1, -1)])) {

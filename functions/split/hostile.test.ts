@@ -33,7 +33,7 @@ const handler = createSplitHandler({
   splitter: createIsolatedSplitter(
     extractLimits(config),
     { size: config.CHUNK_SIZE, overlap: config.CHUNK_OVERLAP },
-    { deadlineMs: config.SPLIT_DEADLINE_MS, maxMemoryMb: config.SPLIT_WORKER_MAX_MB, size: config.SPLIT_WORKERS },
+    { deadlineMs: config.SPLIT_DEADLINE_MS, maxMemoryMb: config.SPLIT_WORKER_MAX_MB, ...(config.SPLIT_WORKER_MAX_DATA_MB ? { maxDataMb: config.SPLIT_WORKER_MAX_DATA_MB } : {}), size: config.SPLIT_WORKERS },
   ),
   limits: { buckets: ['documents'], maxObjectBytes: config.MAX_OBJECT_BYTES, maxChunks: config.MAX_CHUNKS_PER_DOCUMENT },
 });

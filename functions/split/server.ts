@@ -23,7 +23,7 @@ const vectors = createVectorStore({ url: config.QDRANT_URL, apiKey: config.QDRAN
 const splitter = createIsolatedSplitter(
   extractLimits(config),
   { size: config.CHUNK_SIZE, overlap: config.CHUNK_OVERLAP },
-  { deadlineMs: config.SPLIT_DEADLINE_MS, maxMemoryMb: config.SPLIT_WORKER_MAX_MB, size: config.SPLIT_WORKERS },
+  { deadlineMs: config.SPLIT_DEADLINE_MS, maxMemoryMb: config.SPLIT_WORKER_MAX_MB, ...(config.SPLIT_WORKER_MAX_DATA_MB ? { maxDataMb: config.SPLIT_WORKER_MAX_DATA_MB } : {}), size: config.SPLIT_WORKERS },
 );
 
 const handler = createSplitHandler({

@@ -5,7 +5,16 @@
  */
 import { createHash } from 'node:crypto';
 
-export type PdfObject = string | { dict: string; stream: Uint8Array };
+export type PdfObject = string | PdfStreamObject;
+
+export interface PdfStreamObject {
+  dict: string;
+  stream: Uint8Array;
+  /** What follows the `stream` keyword before the data (default a line feed). */
+  afterKeyword?: string;
+  /** The `/Length` entry's value as written (default the true length); null leaves it out. */
+  length?: string | null;
+}
 
 export interface PdfOptions {
   /** Extra trailer entries, e.g. `/Encrypt 9 0 R`. */
@@ -25,7 +34,7 @@ export function buildPdf(objects: readonly PdfObject[], options: PdfOptions = {}
       typeof object === 'string'
         ? Buffer.from(`${i + 1} 0 obj\n${object}\nendobj\n`, 'latin1')
         : Buffer.concat([
-            Buffer.from(`${i + 1} 0 obj\n${object.dict.replace(/>>\s*$/, ` /Length ${object.stream.byteLength} >>`)}\nstream\n`, 'latin1'),
+            Buffer.from(`${i + 1} 0 obj\n${withLength(object)}\nstream${object.afterKeyword ?? '\n'}`, 'latin1'),
             Buffer.from(object.stream),
             Buffer.from('\nendstream\nendobj\n', 'latin1'),
           ]);
@@ -40,6 +49,11 @@ export function buildPdf(objects: readonly PdfObject[], options: PdfOptions = {}
     ),
   );
   return new Uint8Array(Buffer.concat(parts));
+}
+
+function withLength(object: PdfStreamObject): string {
+  const length = object.length === undefined ? String(object.stream.byteLength) : object.length;
+  return length === null ? object.dict : object.dict.replace(/>>\s*$/, ` /Length ${length} >>`);
 }
 
 /** A one-page PDF whose page shows `text` in Helvetica. */

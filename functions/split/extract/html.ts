@@ -26,7 +26,8 @@ export function extractHtml(html: string, options: HtmlOptions): Section[] {
   let buffer: string[] = [];
 
   const flush = () => {
-    const text = buffer.join('').replace(/[ \t\f\v\u00a0]+/g, ' ').replace(/ *\n[ \n]*/g, '\n').trim();
+    const text = buffer.join('').replace(/[ \t\f\v\u00a0]+/g, ' ').replace(/ ?\n[ \n]*/g, '\n').trim();
+    // (Both linear: after the first, no two spaces remain in a row, so ` ?` never rescans a run.)
     if (text) sections.push(path.length ? { text, heading: path.join(' › ') } : { text });
     buffer = [];
   };
@@ -81,14 +82,46 @@ function tooDeep(maxDepth: number): ExtractError {
 /**
  * A linear scan of the tags before parsing: building and querying a DOM of 100 000 nested
  * elements takes the parser and selector engine tens of seconds, so such input is refused first.
+ * Written as a single forward walk with indexOf, not regexes: the lazy patterns it replaces
+ * (`<!--[\s\S]*?-->`, `<tag[^>]*?>`) rescanned to the end for every unclosed `<!--` or `<tag`,
+ * quadratic in the number of them.
  */
 function assertNestingWithin(html: string, maxDepth: number): void {
-  const markup = html.replace(/<!--[\s\S]*?-->|<(script|style)\b[\s\S]*?<\/\1\s*>/gi, '');
+  const lower = html.toLowerCase();
   let depth = 0;
-  for (const [, close, name, selfClosing] of markup.matchAll(/<(\/?)([a-zA-Z][a-zA-Z0-9-]*)[^>]*?(\/?)>/g)) {
-    const tag = name!.toLowerCase();
+  let at = 0;
+  while ((at = lower.indexOf('<', at)) !== -1) {
+    if (lower.startsWith('<!--', at)) {
+      const end = lower.indexOf('-->', at + 4);
+      if (end === -1) return; // an unclosed comment runs to the end of the document
+      at = end + 3;
+      continue;
+    }
+    const close = lower[at + 1] === '/';
+    const nameStart = at + (close ? 2 : 1);
+    let nameEnd = nameStart;
+    if (!isAsciiLetter(lower.charCodeAt(nameEnd))) {
+      at++;
+      continue;
+    }
+    while (isNameChar(lower.charCodeAt(nameEnd))) nameEnd++;
+    const gt = lower.indexOf('>', nameEnd);
+    if (gt === -1) return; // no tag can end after this point
+    const tag = lower.slice(nameStart, nameEnd);
+    if (!close && (tag === 'script' || tag === 'style')) {
+      // Raw text up to the matching end tag, which is not markup.
+      const end = lower.indexOf(`</${tag}`, gt + 1);
+      if (end === -1) return;
+      at = end + 2 + tag.length;
+      continue;
+    }
+    const selfClosing = lower[gt - 1] === '/';
+    at = gt + 1;
     if (OPTIONAL_END.has(tag) || VOID.has(tag) || selfClosing) continue;
     depth = close ? Math.max(0, depth - 1) : depth + 1;
     if (depth > maxDepth) throw tooDeep(maxDepth);
   }
 }
+
+const isAsciiLetter = (c: number) => (c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a);
+const isNameChar = (c: number) => isAsciiLetter(c) || (c >= 0x30 && c <= 0x39) || c === 0x2d;

@@ -6,6 +6,8 @@
 import { constants, createInflate, inflateSync } from 'node:zlib';
 import JSZip from 'jszip';
 import { ExtractError } from './errors.js';
+import { countDecoded, filterChain } from './filters.js';
+import { pdfStreams } from './pdf-syntax.js';
 
 /** Small documents may always inflate to this much, whatever their ratio. */
 const INFLATE_FLOOR_BYTES = 16 * 1024 * 1024;
@@ -36,9 +38,10 @@ export async function zlibInflatedSize(compressed: Uint8Array, limit: number): P
       const size = inflateSync(compressed, { maxOutputLength: cap, finishFlush: constants.Z_SYNC_FLUSH }).byteLength;
       return size;
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ERR_BUFFER_TOO_LARGE') return 0;
-      if (limit + 1 <= SYNC_INFLATE_OUTPUT_BYTES) return limit + 1;
-      // Over the synchronous cap but maybe within the limit: count it as a stream.
+      const tooLarge = (err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE';
+      if (tooLarge && limit + 1 <= SYNC_INFLATE_OUTPUT_BYTES) return limit + 1;
+      // Over the synchronous cap but maybe within the limit, or damaged (readers keep what
+      // inflated before the damage, so it counts): count it as a stream.
     }
   }
   return new Promise((resolve) => {
@@ -57,34 +60,28 @@ export async function zlibInflatedSize(compressed: Uint8Array, limit: number): P
   });
 }
 
-/** A zlib header: CM = 8 (deflate), and the two bytes form a multiple of 31. */
-function isZlibHeader(bytes: Uint8Array, at: number): boolean {
-  const cmf = bytes[at];
-  const flg = bytes[at + 1];
-  return cmf !== undefined && flg !== undefined && (cmf & 0x0f) === 8 && (cmf * 256 + flg) % 31 === 0;
-}
-
-/** Every zlib-compressed (FlateDecode) stream of a PDF, inflated within the document's budget. */
+/**
+ * Every stream of a PDF decoded through its whole `/Filter` chain (see filters.ts), each stage's
+ * output and each stream's raw bytes counted against the document's budget. Streams are found
+ * by parsing their dictionaries (pdf-syntax.ts), delimited the way pdf.js delimits them.
+ */
 export async function checkPdfInflation(bytes: Uint8Array, maxRatio: number): Promise<void> {
-  const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  let remaining = inflateBudget(bytes.byteLength, maxRatio);
-  let from = 0;
-  for (;;) {
-    const keyword = text.indexOf('stream', from, 'latin1');
-    if (keyword === -1) return;
-    from = keyword + 6;
-    // `endstream` contains `stream`; only the keyword that opens a stream is followed by EOL.
-    if (keyword >= 3 && text.toString('latin1', keyword - 3, keyword) === 'end') continue;
-    let start = from;
-    if (text[start] === 0x0d) start++;
-    if (text[start] !== 0x0a) continue;
-    start++;
-    if (!isZlibHeader(bytes, start)) continue;
-    const end = text.indexOf('endstream', start, 'latin1');
-    const data = bytes.subarray(start, end === -1 ? bytes.byteLength : end);
-    remaining -= await zlibInflatedSize(data, remaining);
-    if (remaining < 0) throw overBudget('a compressed PDF stream', bytes.byteLength, maxRatio);
-    from = end === -1 ? bytes.byteLength : end + 9;
+  const budget = { left: inflateBudget(bytes.byteLength, maxRatio) };
+  const charge = (used: number) => {
+    budget.left -= used;
+    if (budget.left < 0) throw overBudget('the compressed PDF streams', bytes.byteLength, maxRatio);
+  };
+  for (const stream of pdfStreams(bytes)) {
+    const data = bytes.subarray(stream.start, stream.end);
+    // Raw bytes count too: streams that overlap (hostile files) cannot be decoded for free.
+    charge(data.byteLength);
+    const stages = filterChain(stream.dict, stream.resolve);
+    if (stages.length === 1 && stages[0]!.filter === 'FlateDecode') {
+      // The common case, on node's zlib (several times faster than pako for large streams).
+      charge(await zlibInflatedSize(data, budget.left));
+    } else {
+      countDecoded(data, stages, charge);
+    }
   }
 }
 

@@ -5,12 +5,29 @@
  */
 import { ExtractError } from './errors.js';
 
-const DTD_SUBSET = /<!DOCTYPE[^>[]*\[/i;
 const ENTITY_DECLARATION = /<!ENTITY/i;
+
+/**
+ * Where the first `<!DOCTYPE` with an internal subset (`[` before `>`) starts, or -1. A forward
+ * walk: the regex /<!DOCTYPE[^>[]*\[/ rescanned to the end for every unclosed `<!DOCTYPE`.
+ */
+function dtdSubsetStart(markup: string): number {
+  const lower = markup.toLowerCase();
+  let gt = -2;
+  let bracket = -2;
+  for (let at = lower.indexOf('<!doctype'); at !== -1; at = lower.indexOf('<!doctype', at + 9)) {
+    // Each of these only moves forward (and -1, "none left", is final): linear overall.
+    if (gt !== -1 && gt < at) gt = lower.indexOf('>', at);
+    if (bracket !== -1 && bracket < at) bracket = lower.indexOf('[', at);
+    if (bracket === -1) return -1;
+    if (gt === -1 || bracket < gt) return at;
+  }
+  return -1;
+}
 
 /** Throws when `markup` declares entities in a DOCTYPE internal subset. */
 export function assertNoEntityDeclarations(markup: string, what: string): void {
-  const doctype = markup.search(DTD_SUBSET);
+  const doctype = dtdSubsetStart(markup);
   if (doctype !== -1 && ENTITY_DECLARATION.test(markup.slice(doctype))) {
     throw new ExtractError('xml_entities', `${what} declares XML entities (<!ENTITY> in a DTD): refused to prevent entity expansion`);
   }

@@ -1,12 +1,13 @@
 /**
- * Worker thread entry: extracts and chunks the documents it is sent, one at a time, one reply
- * each. Runs untrusted parsing away from the event loop that serves HTTP, so that the parent
- * can kill it on a deadline and V8 can stop it at its heap cap without taking split down.
+ * Extraction child process entry: extracts and chunks the documents it is sent, one at a time,
+ * one reply each. Runs untrusted parsing in a process of its own, under an OS limit on its
+ * memory (pool.ts), so that the parent can kill it on a deadline and an allocation that is
+ * too big fails the document, not split.
  */
-import { parentPort } from 'node:worker_threads';
 import { createChunker } from '../chunk.js';
 import { ExtractError, extractText } from '../extract/index.js';
-import type { ExtractJob, ExtractReply, WorkerLoaded } from './protocol.js';
+import { isAllocationFailure, outOfMemory, serveJobs } from './child.js';
+import type { ExtractJob, ExtractReply } from './protocol.js';
 
 async function run(job: ExtractJob): Promise<ExtractReply> {
   try {
@@ -15,6 +16,7 @@ async function run(job: ExtractJob): Promise<ExtractReply> {
     return { ok: true, document: { kind, chunks: await createChunker(job.chunking).chunk(sections) } };
   } catch (err) {
     if (err instanceof ExtractError) return { ok: false, reason: err.reason, message: err.message };
+    if (isAllocationFailure(err)) return outOfMemory((err as Error).message);
     const message = err instanceof Error ? err.message : String(err);
     if (/maximum call stack/i.test(message)) {
       return { ok: false, reason: 'too_deep', message: 'the document is nested too deeply to parse' };
@@ -24,7 +26,4 @@ async function run(job: ExtractJob): Promise<ExtractReply> {
   }
 }
 
-parentPort!.postMessage({ loaded: true } satisfies WorkerLoaded);
-parentPort!.on('message', (job: ExtractJob) => {
-  void run(job).then((reply) => parentPort!.postMessage(reply));
-});
+serveJobs(run);

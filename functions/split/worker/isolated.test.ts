@@ -15,7 +15,7 @@ const failsWith = (reason: string) => (err: unknown) => {
   return true;
 };
 
-test('extracts and chunks in a worker; failures cross the thread boundary with their reason', async () => {
+test('extracts and chunks in a child process; failures cross the process boundary with their reason', async () => {
   const splitter = createIsolatedSplitter(limits, chunking, { deadlineMs: 30_000, maxMemoryMb: 256, size: 1 });
   const { kind, chunks } = await splitter.split(Buffer.from('# Title\nbody text'), 'a.md', '');
   assert.equal(kind, 'markdown');
@@ -51,6 +51,23 @@ test('a parser that exhausts its heap fails the document, not the process', asyn
   const splitter = createIsolatedSplitter(limits, chunking, { deadlineMs: 30_000, maxMemoryMb: 256, size: 1 });
   assert.equal((await splitter.split(Buffer.from('still alive'), 'b.txt', '')).chunks[0]?.text, 'still alive');
   await splitter.close();
+});
+
+test('a parser that allocates ArrayBuffers without end fails that document out_of_memory; the others are served', async () => {
+  // The V8 heap cap never sees ArrayBuffers; the OS limit on the process (RLIMIT_DATA) does.
+  const pool = createWorkerPool(fixture('buffers'), { deadlineMs: 60_000, maxMemoryMb: 64, maxDataMb: 768, size: 2 });
+  const started = Date.now();
+  const [huge, normal] = await Promise.allSettled([pool.run({ ...job, key: 'huge.pdf' }), pool.run({ ...job, key: 'normal.txt' })]);
+  assert.equal(huge.status, 'rejected');
+  failsWith('out_of_memory')((huge as PromiseRejectedResult).reason);
+  assert.match(((huge as PromiseRejectedResult).reason as Error).message, /SPLIT_WORKER_MAX_DATA_MB/);
+  assert.equal(normal.status === 'fulfilled' && normal.value.chunks[0]?.text, 'normal.txt');
+  // The pool replaced the process and goes on; this process never came near the limit.
+  assert.equal((await pool.run({ ...job, key: 'after.txt' })).chunks[0]?.text, 'after.txt');
+  const rssMb = process.memoryUsage.rss() / 1024 / 1024;
+  console.log(`ArrayBuffer hog stopped in ${Date.now() - started} ms; this process's RSS ${Math.round(rssMb)} MiB`);
+  assert.ok(rssMb < 768, `${rssMb} MiB`);
+  await pool.close();
 });
 
 test('an uncaught parser exception fails the document', async () => {

@@ -1,4 +1,4 @@
-/** Extraction and chunking of untrusted documents in worker threads (see pool.ts). */
+/** Extraction and chunking of untrusted documents in child processes under a memory limit (see pool.ts). */
 import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ChunkerOptions } from '../chunk.js';

@@ -1,23 +1,36 @@
 /**
- * A small pool of extraction worker threads. Each job gets a deadline (on expiry the worker is
- * terminated, which stops even a parser that never yields, and replaced) and runs under the
- * worker's V8 heap cap. Workers are reused while documents succeed: a fresh worker per document cost
- * 0.3-0.8 s of module loading (pdf.js, the splitter) on a 2-core machine, more than parsing a
- * typical document. Idle workers exit after a while so an idle split gives the memory back.
+ * A small pool of extraction child processes. Each job gets a deadline (on expiry the process
+ * is killed, which stops even a parser that never yields, and replaced) and runs under two
+ * memory caps: V8's heap limit, and an OS limit on the process's data segment (RLIMIT_DATA, set
+ * by util-linux's `prlimit` as it execs node). The second is the one that matters for parsers:
+ * pdf.js decodes streams into ArrayBuffers, which live outside the V8 heap, so a worker thread's
+ * heap cap never saw them and one huge allocation could take all of split down. In a process of
+ * its own, such an allocation fails (a RangeError, or an abort), the document ends
+ * `out_of_memory`, and split carries on. RLIMIT_AS would not do: V8 reserves tens of GiB of
+ * address space up front; RLIMIT_DATA counts only memory that is writable, i.e. really usable.
+ *
+ * Processes are reused while documents succeed: starting node and loading pdf.js costs far more
+ * than parsing a typical document. Idle processes exit after a while to give the memory back.
  */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { extname } from 'node:path';
-import { Worker, type WorkerOptions } from 'node:worker_threads';
+import { fileURLToPath } from 'node:url';
 import { ExtractError } from '../extract/index.js';
 import type { ExtractJob, SplitDocument, WorkerMessage } from './protocol.js';
 
 export interface PoolOptions {
   /** Wall-clock time one document may take (SPLIT_DEADLINE_MS). */
   deadlineMs: number;
-  /** V8 old-generation heap of each worker, in MiB (SPLIT_WORKER_MAX_MB). */
+  /** V8 old-generation heap of each parser process, in MiB (SPLIT_WORKER_MAX_MB). */
   maxMemoryMb: number;
+  /**
+   * All writable memory of each parser process (heap, ArrayBuffers, native), in MiB
+   * (SPLIT_WORKER_MAX_DATA_MB); by default the heap cap plus 1 GiB for buffers and node itself.
+   */
+  maxDataMb?: number;
   /** Documents parsed at once; more wait their turn (SPLIT_WORKERS). */
   size: number;
-  /** An idle worker exits after this long. */
+  /** An idle process exits after this long. */
   idleMs?: number;
 }
 
@@ -33,35 +46,69 @@ interface Pending {
 }
 
 interface Slot {
-  worker: Worker;
+  child: ChildProcess;
   started: boolean;
-  current?: Pending & { deadline: NodeJS.Timeout };
+  current?: Pending & { deadline?: NodeJS.Timeout };
   idle?: NodeJS.Timeout;
+  /** Until the process has loaded: how long it may take to come up. */
+  startup?: NodeJS.Timeout;
+}
+
+/** A process that has not loaded its parsers by then never will (a missing build, a bad flag). */
+const STARTUP_TIMEOUT_MS = 120_000;
+
+/** Whether `prlimit` is there to set the OS limit (it is part of util-linux, on every Debian). */
+let prlimitAvailable: boolean | undefined;
+function hasPrlimit(): boolean {
+  prlimitAvailable ??= spawnSync('prlimit', ['--version'], { stdio: 'ignore' }).status === 0;
+  return prlimitAvailable;
 }
 
 export function createWorkerPool(entry: URL, options: PoolOptions): WorkerPool {
   const idleMs = options.idleMs ?? 60_000;
+  const maxDataMb = options.maxDataMb ?? options.maxMemoryMb + 1024;
   const slots = new Set<Slot>();
   const queue: Pending[] = [];
 
   const dispatch = () => {
     while (queue.length) {
-      const slot = [...slots].find((s) => !s.current) ?? (slots.size < options.size ? spawn() : undefined);
+      const slot = [...slots].find((s) => !s.current) ?? (slots.size < options.size ? spawnSlot() : undefined);
       if (!slot) return;
       assign(slot, queue.shift()!);
     }
   };
 
+  const hold = (slot: Slot, held: boolean) => {
+    // A busy process keeps split's event loop alive; an idle one must not.
+    const channel = slot.child.channel as { ref?(): void; unref?(): void } | undefined;
+    if (held) {
+      slot.child.ref();
+      channel?.ref?.();
+    } else {
+      slot.child.unref();
+      channel?.unref?.();
+    }
+  };
+
   const assign = (slot: Slot, pending: Pending) => {
     clearTimeout(slot.idle);
-    slot.worker.ref();
-    const deadline = setTimeout(() => {
+    hold(slot, true);
+    slot.current = { ...pending };
+    // The deadline is the document's: it starts once the parsers are loaded, not before
+    // (starting node and loading pdf.js is our cost, seconds on a busy machine).
+    if (slot.started) armDeadline(slot);
+    // A copy of just the document's bytes: the caller's may be a view into a pooled buffer, and
+    // serializing a view sends the whole buffer behind it.
+    slot.child.send({ ...pending.job, bytes: new Uint8Array(pending.job.bytes) }, (err) => {
+      if (err) fail(slot, new Error(`could not hand the document to the parser process: ${err.message}`, { cause: err }));
+    });
+  };
+
+  const armDeadline = (slot: Slot) => {
+    if (!slot.current || slot.current.deadline) return;
+    slot.current.deadline = setTimeout(() => {
       fail(slot, new ExtractError('deadline', `parsing did not finish within ${options.deadlineMs} ms (SPLIT_DEADLINE_MS)`));
     }, options.deadlineMs);
-    slot.current = { ...pending, deadline };
-    // The worker gets its own copy of the bytes: the caller's may be a view into a pooled buffer.
-    const bytes = new Uint8Array(pending.job.bytes);
-    slot.worker.postMessage({ ...pending.job, bytes }, [bytes.buffer]);
   };
 
   const finish = (slot: Slot, outcome: (pending: Pending) => void) => {
@@ -72,7 +119,7 @@ export function createWorkerPool(entry: URL, options: PoolOptions): WorkerPool {
     outcome(current);
   };
 
-  /** The job failed and the worker is not trusted again. */
+  /** The job failed and the process is not trusted again. */
   const fail = (slot: Slot, err: Error) => {
     finish(slot, (pending) => pending.reject(err));
     discard(slot);
@@ -81,35 +128,36 @@ export function createWorkerPool(entry: URL, options: PoolOptions): WorkerPool {
   const discard = (slot: Slot) => {
     if (!slots.delete(slot)) return;
     clearTimeout(slot.idle);
-    void slot.worker.terminate();
+    clearTimeout(slot.startup);
+    slot.child.kill('SIGKILL');
     dispatch();
   };
 
-  const spawn = (): Slot => {
-    const worker = startWorker(entry, {
-      resourceLimits: { maxOldGenerationSizeMb: options.maxMemoryMb, maxYoungGenerationSizeMb: Math.min(32, options.maxMemoryMb), stackSizeMb: 4 },
-    });
-    const slot: Slot = { worker, started: false };
+  const spawnSlot = (): Slot => {
+    const child = startChild(entry, options.maxMemoryMb, maxDataMb);
+    const slot: Slot = { child, started: false };
+    slot.startup = setTimeout(() => fail(slot, notStarted(`not ready within ${STARTUP_TIMEOUT_MS} ms`)), STARTUP_TIMEOUT_MS);
     slots.add(slot);
-    worker.on('message', (message: WorkerMessage) => {
+    child.on('message', (message: WorkerMessage) => {
       if ('loaded' in message) {
         slot.started = true;
+        clearTimeout(slot.startup);
+        armDeadline(slot);
         return;
       }
       finish(slot, (pending) => (message.ok ? pending.resolve(message.document) : pending.reject(new ExtractError(message.reason, message.message))));
-      // A worker that just choked on a document keeps whatever heap that took (V8 seldom gives
-      // it back) and whatever state the parser was left in: retire it; failures are rare.
+      // A process that just choked on a document keeps whatever memory that took and whatever
+      // state the parser was left in: retire it; failures are rare.
       if (!message.ok) {
         discard(slot);
         return;
       }
-      // An idle worker neither keeps the process alive nor stays forever.
-      slot.worker.unref();
+      hold(slot, false);
       slot.idle = setTimeout(() => discard(slot), idleMs).unref();
       dispatch();
     });
-    worker.on('error', (err: Error & { code?: string }) => fail(slot, workerFailure(err, slot.started, options.maxMemoryMb)));
-    worker.on('exit', (code) => fail(slot, new ExtractError('corrupt', `the parser exited unexpectedly (exit code ${code})`)));
+    child.on('error', (err) => fail(slot, slot.started ? new ExtractError('corrupt', `the parser process failed: ${err.message}`) : notStarted(err.message, err)));
+    child.on('exit', (code, signal) => fail(slot, exitFailure(code, signal, slot.started, maxDataMb)));
     return slot;
   };
 
@@ -122,31 +170,46 @@ export function createWorkerPool(entry: URL, options: PoolOptions): WorkerPool {
     },
     async close() {
       queue.splice(0).forEach((pending) => pending.reject(new Error('split is shutting down')));
-      await Promise.all([...slots].map(async (slot) => {
-        slots.delete(slot);
-        clearTimeout(slot.idle);
-        finish(slot, (pending) => pending.reject(new Error('split is shutting down')));
-        await slot.worker.terminate();
-      }));
+      await Promise.all(
+        [...slots].map(async (slot) => {
+          slots.delete(slot);
+          clearTimeout(slot.idle);
+          clearTimeout(slot.startup);
+          finish(slot, (pending) => pending.reject(new Error('split is shutting down')));
+          if (slot.child.exitCode !== null || slot.child.signalCode !== null) return;
+          const exited = new Promise((resolve) => slot.child.once('exit', resolve));
+          // An idle (unreferenced) process would not keep the loop alive until its exit event.
+          slot.child.ref();
+          slot.child.kill('SIGKILL');
+          await exited;
+        }),
+      );
     },
   };
 }
 
-// Built code runs dist/…/entry.js. Tests run the TypeScript source under tsx, whose loader
-// `--import tsx` does not reach an ESM worker's entry on Node 20: there the worker starts with
-// a one-line bootstrap that registers tsx first.
-function startWorker(entry: URL, options: WorkerOptions): Worker {
-  if (extname(entry.pathname) !== '.ts') return new Worker(entry, options);
-  const tsx = JSON.stringify(import.meta.resolve('tsx/esm/api'));
-  return new Worker(`import(${tsx}).then((tsx) => { tsx.register(); return import(${JSON.stringify(entry.href)}); });`, { ...options, eval: true });
+/**
+ * node (under prlimit when it is there) with an IPC channel; the structured-clone
+ * serialization carries Uint8Arrays as such. Tests run the TypeScript source: there the child
+ * loads tsx first.
+ */
+function startChild(entry: URL, maxMemoryMb: number, maxDataMb: number): ChildProcess {
+  const node = [...(extname(entry.pathname) === '.ts' ? ['--import', 'tsx'] : []), `--max-old-space-size=${maxMemoryMb}`, fileURLToPath(entry)];
+  const [command, args] = hasPrlimit() ? ['prlimit', [`--data=${maxDataMb * 1024 * 1024}`, '--', process.execPath, ...node]] : [process.execPath, node];
+  return spawn(command as string, args as string[], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'advanced', env: process.env });
 }
 
-function workerFailure(err: Error & { code?: string }, started: boolean, maxMemoryMb: number): Error {
-  if (err.code === 'ERR_WORKER_OUT_OF_MEMORY') {
-    return new ExtractError('out_of_memory', `parsing needed more than ${maxMemoryMb} MiB of memory (SPLIT_WORKER_MAX_MB)`);
-  }
-  // A worker that never came up is our fault (missing build, bad flags), not the document's:
+function notStarted(detail: string, cause?: Error): Error {
+  // A process that never came up is our fault (missing build, bad flags), not the document's:
   // a plain error, so the event is retried and the failure is loud in the logs.
-  if (!started) return new Error(`the extraction worker did not start: ${err.message}`, { cause: err });
-  return new ExtractError('corrupt', `the parser crashed: ${err.message}`);
+  return new Error(`the extraction worker did not start: ${detail}`, { cause });
+}
+
+function exitFailure(code: number | null, signal: NodeJS.Signals | null, started: boolean, maxDataMb: number): Error {
+  // V8 aborts when its heap cannot grow (at its own cap or at the OS limit): SIGABRT or SIGTRAP.
+  if (signal === 'SIGABRT' || signal === 'SIGTRAP' || code === 134 || code === 133) {
+    return new ExtractError('out_of_memory', `parsing needed more than ${maxDataMb} MiB of memory (SPLIT_WORKER_MAX_MB, SPLIT_WORKER_MAX_DATA_MB)`);
+  }
+  if (!started) return notStarted(`the process exited (${signal ?? `exit code ${code}`}) before it was ready`);
+  return new ExtractError('corrupt', `the parser exited unexpectedly (${signal ?? `exit code ${code}`})`);
 }
