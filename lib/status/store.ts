@@ -12,7 +12,7 @@
  * of cycles older than the current one are pruned, except the one saying which version the
  * index fully holds.
  */
-import { QdrantClient } from '@qdrant/js-client-rest';
+import { createQdrantClient } from '../vector-store/client.js';
 import { v5 as uuidv5 } from 'uuid';
 import { TransientError } from '../runtime/errors.js';
 import { applyTransition, foldTransitions, type DocumentStatus, type StatusRecord, type StatusTransition } from './record.js';
@@ -109,7 +109,7 @@ export function obsoleteTransitions(points: readonly TransitionPoint[], record: 
 }
 
 export function createStatusStore({ url, apiKey, collection }: StatusStoreOptions): StatusStore {
-  const client = new QdrantClient({ url, ...(apiKey ? { apiKey } : {}), checkCompatibility: false });
+  const client = createQdrantClient({ url, apiKey });
   let ensured: Promise<void> | undefined;
 
   const ensure = () =>
