@@ -1,0 +1,68 @@
+/**
+ * The one tokenizer of lexical (sparse) retrieval, shared by indexing and querying: a term
+ * that the index and the query spell differently can never match, so both call this.
+ *
+ * Word boundaries come from Unicode's word segmentation (UAX #29, `Intl.Segmenter`, with ICU's
+ * dictionaries for Chinese, Japanese, Thai…), stems from the Snowball stemmers. What we add is
+ * only what identifiers in technical documents need:
+ * - `pg_waldump`, `fs.readFile`, `node.js` stay one term (the exact identifier) and also give
+ *   their parts (`pg`, `waldump`; `fs`, `read`, `file`), so either spelling of a query finds them;
+ * - camelCase is split into its words (`readFile` → `read`, `file`), the whole kept as well;
+ * - a TeX/LaTeX command keeps its backslash (`\chapter`) besides the plain word;
+ * - numbers and versions (`3.11`, `v20.1.0`, `404`) are kept verbatim, never stemmed.
+ * Deterministic: the same text gives the same terms in every process and version of Node that
+ * ships the same ICU; no state, no corpus statistics (those live in Qdrant's `idf` modifier).
+ */
+import snowball from 'snowball-stemmers';
+
+export interface TokenizerOptions {
+  /** Longer terms (base64 blobs, hashes, run-on URLs) say nothing a shorter one would not. */
+  maxTermLength?: number;
+}
+
+const DEFAULT_MAX_TERM_LENGTH = 64;
+
+const segmenter = new Intl.Segmenter('und', { granularity: 'word' });
+const englishStemmer = snowball.newStemmer('english');
+const russianStemmer = snowball.newStemmer('russian');
+
+const LATIN_WORD = /^[a-z\u00c0-\u024f]+$/u;
+const CYRILLIC_WORD = /^[\u0400-\u04ff]+$/u;
+const HAS_LETTER = /\p{L}/u;
+const JOINERS = /[._]/;
+const CAMEL_BOUNDARY = /(?<=\p{Ll})(?=\p{Lu})|(?<=\p{Lu})(?=\p{Lu}\p{Ll})/u;
+
+/** The terms of `text`, in order, repeated as often as they occur (term frequency matters). */
+export function tokenize(text: string, options: TokenizerOptions = {}): string[] {
+  const maxLength = options.maxTermLength ?? DEFAULT_MAX_TERM_LENGTH;
+  const normalized = text.normalize('NFKC');
+  const terms: string[] = [];
+  const emit = (term: string) => {
+    if (term.length > 0 && term.length <= maxLength) terms.push(term);
+  };
+  for (const { segment, index, isWordLike } of segmenter.segment(normalized)) {
+    if (!isWordLike) continue;
+    const lower = segment.toLowerCase();
+    if (!HAS_LETTER.test(lower)) {
+      emit(lower); // a number or version: verbatim
+      continue;
+    }
+    if (index > 0 && normalized[index - 1] === '\\') emit(`\\${lower}`);
+    const parts = segment.split(JOINERS).filter((part) => part.length > 0);
+    const words = parts.flatMap((part) => part.split(CAMEL_BOUNDARY));
+    if (words.length > 1) {
+      emit(lower); // the identifier as written, unstemmed: an exact match outranks its parts
+      for (const word of words) emit(stem(word.toLowerCase()));
+    } else {
+      emit(stem(lower));
+    }
+  }
+  return terms;
+}
+
+/** Snowball stem for Latin (English rules) and Cyrillic (Russian) words; others unchanged. */
+function stem(word: string): string {
+  if (LATIN_WORD.test(word)) return englishStemmer.stem(word);
+  if (CYRILLIC_WORD.test(word)) return russianStemmer.stem(word);
+  return word;
+}
