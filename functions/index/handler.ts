@@ -19,6 +19,7 @@ import { parseEventData } from '../../lib/runtime/event-data.js';
 import type { FunctionContext, Handler } from '../../lib/runtime/function-server.js';
 import type { ClaimCheckStore } from '../../lib/storage/claim-check.js';
 import { cycleOf, type StatusStore, type StatusTransition } from '../../lib/status/index.js';
+import { chunkSparseVector } from '../../lib/text/sparse-vector.js';
 import type { VectorPoint, VectorStore } from '../../lib/vector-store/qdrant.js';
 
 export interface IndexDependencies {
@@ -145,6 +146,6 @@ function toPoints(document: DocumentRef, chunks: readonly EmbeddedChunk[], dimen
       content_type: document.contentType,
       indexed_at: indexedAt,
     };
-    return { id: pointId(document.docId, document.version, chunk.index), vector: Array.from(vector), payload };
+    return { id: pointId(document.docId, document.version, chunk.index), vector: Array.from(vector), sparse: chunkSparseVector(chunk), payload };
   });
 }

@@ -63,3 +63,12 @@ function toSparse(frequencies: Map<number, number>, weight: (tf: number) => numb
   const indices = [...frequencies.keys()].sort((x, y) => x - y);
   return { indices, values: indices.map((index) => weight(frequencies.get(index) ?? 0)) };
 }
+
+/**
+ * The sparse vector of a stored chunk: its heading path and text, so that a query naming the
+ * section (`json — JSON encoder › Basic Usage`) meets the chunks under it. Index and the
+ * upgrade of an old collection both build it from these two payload fields only.
+ */
+export function chunkSparseVector(chunk: { text: string; heading?: string | undefined }): SparseVector {
+  return documentSparseVector(chunk.heading ? `${chunk.heading}\n${chunk.text}` : chunk.text);
+}
