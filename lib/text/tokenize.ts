@@ -62,7 +62,15 @@ export function tokenize(text: string, options: TokenizerOptions = {}): string[]
 
 /** Snowball stem for Latin (English rules) and Cyrillic (Russian) words; others unchanged. */
 function stem(word: string): string {
-  if (LATIN_WORD.test(word)) return englishStemmer.stem(word);
-  if (CYRILLIC_WORD.test(word)) return russianStemmer.stem(word);
-  return word;
+  const known = stems.get(word);
+  if (known !== undefined) return known;
+  const stemmed = LATIN_WORD.test(word) ? englishStemmer.stem(word) : CYRILLIC_WORD.test(word) ? russianStemmer.stem(word) : word;
+  // The JS Snowball port costs ~0.1 ms a word, and a corpus repeats its words: remember them,
+  // boundedly (a flood of distinct words only costs the stemming again).
+  if (stems.size >= STEM_CACHE_SIZE) stems.clear();
+  stems.set(word, stemmed);
+  return stemmed;
 }
+
+const STEM_CACHE_SIZE = 100_000;
+const stems = new Map<string, string>();
