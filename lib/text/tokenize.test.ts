@@ -60,3 +60,12 @@ test('sparse vectors: stable hashed indices, BM25 tf weights, query weight 1', (
   assert.deepEqual(query, { indices: [termIndex('error')], values: [1] });
   assert.deepEqual(querySparseVector('   '), { indices: [], values: [] });
 });
+
+test('a word\'s terms do not depend on the text around it, and long inputs stay linear', () => {
+  assert.deepEqual(tokenize('東京 node.js'), [...tokenize('東京'), ...tokenize('node.js')]);
+  assert.deepEqual(tokenize("can't e.g. c:func"), ["can't", 'e.g', 'e', 'g', 'c', 'func']);
+  const started = performance.now();
+  assert.ok(tokenize('漢字'.repeat(50_000)).length > 0);
+  assert.ok(tokenize('word '.repeat(100_000)).length === 100_000);
+  assert.ok(performance.now() - started < 10_000, 'linear in the input');
+});
