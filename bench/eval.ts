@@ -25,6 +25,7 @@ import { parseArgs } from 'node:util';
 import { Embeddings } from '@langchain/core/embeddings';
 import { QdrantVectorStore } from '@langchain/qdrant';
 import { createEmbedderFromEnv, type Embedder } from '../lib/embedding/index.js';
+import { chunkSparseVector } from '../lib/text/sparse-vector.js';
 import { createQdrantClient } from '../lib/vector-store/client.js';
 import { createVectorStore, type Fusion, type SearchMode } from '../lib/vector-store/qdrant.js';
 import { search } from '../services/api/search.js';
@@ -116,6 +117,17 @@ const peer = await langchainRetriever().catch((err: unknown) => {
 if (peer) retrievers.push(['LangChain.js QdrantVectorStore (dense)', peer]);
 
 await retrievers[0]![1]('warm-up'); // model and connections warm, as a serving API is
+
+// Index-time cost of the sparse vectors against the model's, on the same chunks, in this process
+// (so under the same load): what index adds per chunk, next to what embed spends on it.
+const sample = points.slice(0, 400).map((p) => ({ text: p.payload.text, heading: p.payload.heading }));
+let started = performance.now();
+for (const chunk of sample) chunkSparseVector(chunk);
+const sparseMsPerChunk = (performance.now() - started) / sample.length;
+started = performance.now();
+for (let i = 0; i < sample.length; i += 8) await embedder.embed(sample.slice(i, i + 8).map((c) => c.text));
+const embedMsPerChunk = (performance.now() - started) / sample.length;
+progress(`sparse vectors ${sparseMsPerChunk.toFixed(2)} ms/chunk, model ${embedMsPerChunk.toFixed(1)} ms/chunk`);
 const results: Record<string, Record<string, RetrievalScores>> = {};
 for (const [name, retrieve] of retrievers) {
   results[name] = {};
@@ -134,7 +146,11 @@ for (const [name, retrieve] of retrievers) {
 // --- report ------------------------------------------------------------------------------------
 
 const f = (x: number, digits = 3) => x.toFixed(digits);
-const lines = [`Retrieval on ${documents.length} documents, ${points.length} chunks (${config.CHUNK_SIZE}/${config.CHUNK_OVERLAP} chars), k=10`, ''];
+const lines = [
+  `Retrieval on ${documents.length} documents, ${points.length} chunks (${config.CHUNK_SIZE}/${config.CHUNK_OVERLAP} chars), k=10; ingest ${ingestSeconds.toFixed(0)} s`,
+  `Sparse vectors at index time: ${sparseMsPerChunk.toFixed(2)} ms a chunk, ${((100 * sparseMsPerChunk) / embedMsPerChunk).toFixed(1)} % of the model's ${embedMsPerChunk.toFixed(1)} ms`,
+  '',
+];
 for (const set of sets) {
   const n = results[retrievers[0]![0]]![set]!.queries;
   lines.push(`${set} queries (${n})`.padEnd(42) + 'hit@1  hit@5  MRR    nDCG@10  p50 ms  p95 ms');
@@ -152,6 +168,7 @@ const report = {
   chunk_size: config.CHUNK_SIZE,
   chunk_overlap: config.CHUNK_OVERLAP,
   ingest_s: ingestSeconds,
+  sparse_cost: { sparse_ms_per_chunk: sparseMsPerChunk, embed_ms_per_chunk: embedMsPerChunk, ratio_to_embedding: sparseMsPerChunk / embedMsPerChunk },
   queries: Object.fromEntries(sets.map((s) => [s, queries.filter((q) => q.set === s).length])),
   results,
 };
