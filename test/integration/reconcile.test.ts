@@ -17,7 +17,7 @@ const prefix = `reconcile-index-${Date.now().toString(36)}/`;
 /** Writes points for `key` straight into Qdrant, with the payload index writes, behind the pipeline's back. */
 async function writeOrphanPoints(key: string, texts: string[]): Promise<void> {
   const info = await qdrant.getCollection(config.QDRANT_COLLECTION);
-  const dimension = (info.config.params.vectors as { dense: { size: number } }).dense.size;
+  const dimension = (info.config.params.vectors as unknown as { dense: { size: number } }).dense.size;
   const docId = documentId(bucket, key);
   const points = texts.map((text, index) => {
     const payload: PointPayload = {
