@@ -110,7 +110,8 @@ const retrievers: [string, Retriever][] = [
   ['Sluice hybrid (RRF)', sluice('hybrid', 'rrf')],
   ['Sluice hybrid (DBSF)', sluice('hybrid', 'dbsf')],
 ];
-const peer = await langchainRetriever().catch((err: unknown) => {
+// EVAL_PEER=0 skips the peer's own ingestion (minutes on a busy machine).
+const peer = process.env.EVAL_PEER === '0' ? undefined : await langchainRetriever().catch((err: unknown) => {
   progress(`LangChain.js peer skipped: ${String(err)}`);
   return undefined;
 });
