@@ -58,7 +58,8 @@ const add = (doc: EvalDocument) => {
 };
 for (const doc of testCorpus().documents) add({ key: `test/${doc.key}`, path: join(testDir, doc.key), probe: doc.probe });
 const benchManifest = JSON.parse(readFileSync(join(benchDir, 'corpus.json'), 'utf8')) as { documents: { key: string }[] };
-for (const doc of benchManifest.documents) add({ key: `bench/${doc.key}`, path: join(benchDir, doc.key) });
+// EVAL_CORPUS=test: the test corpus alone (9 documents), for a quick run on a busy machine.
+if (process.env.EVAL_CORPUS !== 'test') for (const doc of benchManifest.documents) add({ key: `bench/${doc.key}`, path: join(benchDir, doc.key) });
 progress(`${documents.length} documents`);
 
 const ingestStarted = performance.now();
@@ -79,7 +80,7 @@ interface Query {
   key: string;
 }
 const chunks = points.map((p) => ({ key: p.payload.key, text: p.payload.text }));
-const queries: Query[] = exactSentenceQueries(chunks, 3).map((q) => ({ set: 'exact' as const, ...q }));
+const queries: Query[] = exactSentenceQueries(chunks, process.env.EVAL_CORPUS === 'test' ? 12 : 3).map((q) => ({ set: 'exact' as const, ...q }));
 const headingOwners = new Map<string, Set<string>>();
 for (const p of points) {
   const title = p.payload.heading?.split(' › ').pop()?.trim();
