@@ -5,7 +5,7 @@ SHELL := /bin/bash
 include deploy/images.env
 OVERLAY ?= edge
 
-.PHONY: help install up down demo test test-unit soak chaos bench build status logs validate deploy images
+.PHONY: help install up down demo test test-unit soak chaos bench eval build status logs validate deploy images
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(firstword $(MAKEFILE_LIST)) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -31,6 +31,9 @@ test: install ## type-check, unit tests, integration tests and the short chaos r
 
 bench: install ## benchmark on an isolated stack: table + bench/results/latest.json (SIZE=small|large)
 	@bash bench/run.sh $(or $(SIZE),small)
+
+eval: install ## retrieval quality on an isolated stack: dense / sparse / hybrid / LangChain.js, bench/results/eval-latest.json
+	@bash bench/eval.sh
 
 test-unit: ## unit tests only (no services needed)
 	@npm run -s test:unit

@@ -20,6 +20,7 @@ import { findRepoRoot, loadProjectEnv, stackDataDir } from './env.js';
 import { formatDeadLetters, formatHits, formatStatusTable } from './format.js';
 import { listFiles, uploadFiles, type UploadedObject } from './upload.js';
 import { countStatuses, finishedOf, formatProgress, pendingOf, RateTracker } from './watch.js';
+import { SEARCH_MODES, type SearchMode } from '../lib/vector-store/search-mode.js';
 
 const EXIT_FAILURE = 1;
 const EXIT_USAGE = 2;
@@ -80,9 +81,10 @@ program
   .argument('<query>', 'the question')
   .option('-k, --k <n>', 'number of hits', positiveInt, 5)
   .option('--key <key>', 'only search this object')
+  .addOption(new Option('--mode <mode>', 'hybrid: dense + sparse fused; dense or sparse alone').choices(SEARCH_MODES).default('hybrid'))
   .option('--json', 'print a JSON array of hits')
-  .action(async (query: string, options: { k: number; key?: string; json?: boolean }) => {
-    const { hits } = await api.search(query, options.k, options.key);
+  .action(async (query: string, options: { k: number; key?: string; mode: SearchMode; json?: boolean }) => {
+    const { hits } = await api.search(query, options.k, options.key, options.mode);
     console.log(options.json ? JSON.stringify(hits, null, 2) : formatHits(query, hits));
   });
 

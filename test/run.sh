@@ -19,6 +19,8 @@ npx tsc -p tsconfig.json --noEmit
 
 echo "==> Unit tests"
 npm run -s test:unit
+echo "==> Qdrant gateway unit tests (pytest)"
+.venv/bin/python -m pytest -q -p no:cacheprovider services/qdrant-edge-gateway/tests
 
 echo "==> Manifests (make validate)"
 make -s validate

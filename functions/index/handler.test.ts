@@ -7,6 +7,7 @@ import { EventType } from '../../lib/events/types.js';
 import { InvalidEventError } from '../../lib/runtime/errors.js';
 import type { VectorPoint, VectorStore } from '../../lib/vector-store/qdrant.js';
 import { createMemoryClaimStore, createMemoryStatusStore, silentContext, testLimits } from '../../test/support/fakes.js';
+import { chunkSparseVector, termIndex } from '../../lib/text/sparse-vector.js';
 import { createIndexHandler } from './handler.js';
 
 /** An in-memory store with Qdrant's upsert-by-id semantics. */
@@ -37,6 +38,9 @@ function createMemoryStore(): VectorStore & { points: Map<string, VectorPoint>; 
     },
     async vectorsByChunkHash() {
       return new Map<string, number[]>();
+    },
+    async upgradeLegacyCollection() {
+      return false;
     },
     async documentKeys(bucket: string) {
       return new Set([...points.values()].filter((p) => p.payload.bucket === bucket).map((p) => p.payload.key));
@@ -235,4 +239,13 @@ test('a claim-checked payload of this very document version is read and indexed'
   data.chunks = { claim: { bucket: 'sluice-pipeline', key, bytes: 100 } };
   assert.equal((await handler(event.cloneWith({ data }), silentContext))?.type, EventType.DocumentIndexed);
   assert.equal(store.points.size, 2);
+});
+
+test('every point carries the sparse vector of its heading and text', async () => {
+  const { store, handler } = setup({ version: 'v1' });
+  await handler(vectorsReady('v1', ['pg_waldump decodes the WAL']), silentContext);
+  const [point] = [...store.points.values()];
+  assert.ok(point);
+  assert.deepEqual(point.sparse, chunkSparseVector({ text: 'pg_waldump decodes the WAL', heading: 'H' }));
+  assert.ok(point.sparse.indices.includes(termIndex('pg_waldump')));
 });

@@ -28,6 +28,7 @@ import { parseEventData } from '../../lib/runtime/event-data.js';
 import type { FunctionContext, Handler } from '../../lib/runtime/function-server.js';
 import type { ClaimCheckStore, ClaimCleanup } from '../../lib/storage/claim-check.js';
 import { cycleOf, type StatusStore, type StatusTransition } from '../../lib/status/index.js';
+import { chunkSparseVector } from '../../lib/text/sparse-vector.js';
 import type { VectorPoint, VectorStore } from '../../lib/vector-store/qdrant.js';
 
 export interface IndexDependencies {
@@ -166,6 +167,6 @@ function toPoints(document: DocumentRef, chunks: readonly EmbeddedChunk[], vecto
       content_type: document.contentType,
       indexed_at: indexedAt,
     };
-    return { id: pointId(document.docId, document.version, chunk.index), vector: Array.from(vectors[i]!), payload };
+    return { id: pointId(document.docId, document.version, chunk.index), vector: Array.from(vectors[i]!), sparse: chunkSparseVector(chunk), payload };
   });
 }

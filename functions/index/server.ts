@@ -16,8 +16,15 @@ const log = createLogger('index');
 const tracing = initTracing({ serviceName: 'index', exporter: config.OTEL_TRACES_EXPORTER });
 const s3 = createS3Client(config);
 
+const store = createVectorStore({ url: config.QDRANT_URL, apiKey: config.QDRANT_API_KEY, collection: config.QDRANT_COLLECTION });
+// A collection from before sparse vectors is rebuilt at start, without waiting for the first
+// event (which would also do it); a failure here is retried by that event.
+store.upgradeLegacyCollection().then(
+  (upgraded) => upgraded && log.info({ collection: store.collection }, 'collection upgraded to dense + sparse vectors'),
+  (err: unknown) => log.warn({ err }, 'collection upgrade failed; the next event retries it'),
+);
 const handler = createIndexHandler({
-  store: createVectorStore({ url: config.QDRANT_URL, apiKey: config.QDRANT_API_KEY, collection: config.QDRANT_COLLECTION }),
+  store,
   status: createStatusStore({ url: config.QDRANT_URL, apiKey: config.QDRANT_API_KEY, collection: statusCollectionName(config.QDRANT_COLLECTION) }),
   currentVersion: (bucket, key) =>
     headObject(s3, bucket, key).then(

@@ -16,7 +16,7 @@
  * fold, rewritten after every transition: counts by status are then one filtered `count` each
  * and pages one filtered `scroll`, instead of reading every transition of every document.
  */
-import { QdrantClient } from '@qdrant/js-client-rest';
+import { createQdrantClient } from '../vector-store/client.js';
 import { v5 as uuidv5 } from 'uuid';
 import { isDeepStrictEqual } from 'node:util';
 import { InvalidEventError, TransientError } from '../runtime/errors.js';
@@ -176,7 +176,7 @@ function fromRecordPayload(payload: Record<string, unknown>): StatusRecord {
 }
 
 export function createStatusStore({ url, apiKey, collection, maxClockSkewMs, now }: StatusStoreOptions): StatusStore {
-  const client = new QdrantClient({ url, ...(apiKey ? { apiKey } : {}), checkCompatibility: false });
+  const client = createQdrantClient({ url, apiKey });
   let ensured: Promise<void> | undefined;
 
   const ensure = () =>

@@ -1,16 +1,39 @@
 /**
  * The vector store as the pipeline sees it: Qdrant (a real server, or the Qdrant Edge gateway
  * locally) through the official REST client. Only the operations Sluice needs, each idempotent.
+ *
+ * Each point has two named vectors: `dense` (the model's embedding, cosine) and `sparse`
+ * (BM25 term weights, `lib/text/sparse-vector.ts`, with Qdrant's `idf` modifier). A collection
+ * made before sparse vectors existed (one unnamed dense vector) is upgraded in place by
+ * `upgradeLegacyCollection` (see `./upgrade.ts`), from what it stores: no re-parse, no re-embed.
  */
-import { QdrantClient } from '@qdrant/js-client-rest';
+import type { QdrantClient } from '@qdrant/js-client-rest';
 import { sha256Hex } from '../documents/identity.js';
 import { KEYWORD_INDEXED_FIELDS, type PointPayload } from '../documents/payload.js';
 import { TransientError } from '../runtime/errors.js';
+import type { SparseVector } from '../text/sparse-vector.js';
+import { createQdrantClient } from './client.js';
+import type { Fusion, SearchMode } from './search-mode.js';
+import { DENSE, SPARSE, collectionLayout, namedCollectionConfig, upgradeLegacyCollection, type CollectionLayout } from './upgrade.js';
 
 export interface VectorPoint {
   id: string;
   vector: number[];
+  sparse: SparseVector;
   payload: PointPayload;
+}
+
+export { SEARCH_MODES, type Fusion, type SearchMode } from './search-mode.js';
+
+export interface SearchRequest {
+  /** The query's embedding: needed for `dense` and `hybrid`. */
+  dense?: number[] | undefined;
+  /** The query's terms (`querySparseVector`): needed for `sparse` and `hybrid`. */
+  sparse?: SparseVector | undefined;
+  mode: SearchMode;
+  limit: number;
+  filter?: Record<string, string> | undefined;
+  fusion?: Fusion | undefined;
 }
 
 export interface SearchHit {
@@ -35,7 +58,10 @@ export interface VectorStore {
   /** Removes a document's points: all of them, all but one version, or one version only. */
   deleteDocument(docId: string, options?: { keepVersion?: string; onlyVersion?: string }): Promise<void>;
   countDocumentPoints(docId: string, version?: string): Promise<number>;
-  search(vector: number[], options: { limit: number; filter?: Record<string, string> }): Promise<SearchHit[]>;
+  /** Dense, sparse, or both fused (Qdrant's Query API: a prefetch per vector, then RRF/DBSF). */
+  search(request: SearchRequest): Promise<SearchHit[]>;
+  /** Rebuilds a dense-only collection with named dense + sparse vectors. False if nothing to do. */
+  upgradeLegacyCollection(): Promise<boolean>;
   /** Stored vectors of chunks with these content hashes (any document): reused, not recomputed. */
   vectorsByChunkHash(hashes: readonly string[]): Promise<Map<string, number[]>>;
   /** The distinct object keys of a bucket that have points, whatever their status records say. */
@@ -47,15 +73,25 @@ export class DimensionMismatchError extends Error {
 }
 
 export function createVectorStore(options: VectorStoreOptions): VectorStore {
-  const client = new QdrantClient({
-    url: options.url,
-    ...(options.apiKey ? { apiKey: options.apiKey } : {}),
-    // The compatibility probe is an extra round trip on every cold start; versions are pinned.
-    checkCompatibility: false,
-  });
+  const client = createQdrantClient(options);
   const { collection } = options;
   const batchSize = options.upsertBatchSize ?? 256;
   let ensuredDimension: number | undefined;
+  // One upgrade at a time in this process; every write waits for it.
+  let upgrading: Promise<boolean> | undefined;
+  const upgrade = () =>
+    (upgrading ??= transient(() => upgradeLegacyCollection(client, collection, { batchSize, indexedFields: KEYWORD_INDEXED_FIELDS })).finally(() => {
+      upgrading = undefined;
+      layoutCache = undefined;
+    }));
+  // The layout only changes once (legacy → named), so searches need not ask on every query.
+  let layoutCache: { layout: CollectionLayout | undefined; at: number } | undefined;
+  const layout = async (): Promise<CollectionLayout | undefined> => {
+    if (layoutCache && (layoutCache.layout === 'named' || Date.now() - layoutCache.at < LAYOUT_RECHECK_MS)) return layoutCache.layout;
+    const found = await collectionLayout(client, collection);
+    layoutCache = { layout: found, at: Date.now() };
+    return found;
+  };
 
   const documentFilter = (docId: string, options: { keepVersion?: string | undefined; onlyVersion?: string | undefined } = {}) => ({
     must: [{ key: 'doc_id', match: { value: docId } }, ...(options.onlyVersion ? [{ key: 'version', match: { value: options.onlyVersion } }] : [])],
@@ -67,21 +103,29 @@ export function createVectorStore(options: VectorStoreOptions): VectorStore {
 
     async ensureCollection(dimension) {
       if (ensuredDimension === dimension) return;
+      if (upgrading) await upgrading;
       await transient(async () => {
         const { exists } = await client.collectionExists(collection);
         if (!exists) {
           try {
-            await client.createCollection(collection, { vectors: { size: dimension, distance: 'Cosine' } });
+            await client.createCollection(collection, namedCollectionConfig(dimension));
           } catch (err) {
             // Another replica created it between our check and our create: fine.
             if (!isConflict(err)) throw err;
           }
         }
+      });
+      // Dense-only (made before sparse vectors), or an upgrade interrupted half-way: finish it.
+      await upgrade();
+      await transient(async () => {
         const info = await client.getCollection(collection);
-        const vectors = info.config.params.vectors as { size?: number } | undefined;
-        if (vectors?.size !== undefined && vectors.size !== dimension) {
+        const vectors = info.config.params.vectors as Record<string, { size?: number }> | undefined;
+        const size = vectors?.[DENSE]?.size;
+        if (size !== dimension || !info.config.params.sparse_vectors?.[SPARSE]) {
           throw new DimensionMismatchError(
-            `collection ${collection} holds ${vectors.size}-dimensional vectors but the model makes ${dimension}; use another QDRANT_COLLECTION per model`,
+            size !== undefined && size !== dimension
+              ? `collection ${collection} holds ${size}-dimensional vectors but the model makes ${dimension}; use another QDRANT_COLLECTION per model`
+              : `collection ${collection} lacks the named vectors ${DENSE} and ${SPARSE}; use another QDRANT_COLLECTION`,
           );
         }
         const existing = info.payload_schema ?? {};
@@ -96,7 +140,10 @@ export function createVectorStore(options: VectorStoreOptions): VectorStore {
       for (let start = 0; start < points.length; start += batchSize) {
         const batch = points.slice(start, start + batchSize);
         await transient(() =>
-          client.upsert(collection, { wait: true, points: batch.map((p) => ({ id: p.id, vector: p.vector, payload: { ...p.payload } })) }),
+          client.upsert(collection, {
+            wait: true,
+            points: batch.map((p) => ({ id: p.id, vector: { [DENSE]: p.vector, [SPARSE]: p.sparse }, payload: { ...p.payload } })),
+          }),
         );
       }
     },
@@ -112,17 +159,19 @@ export function createVectorStore(options: VectorStoreOptions): VectorStore {
       return result.count;
     },
 
-    async search(vector, searchOptions) {
-      const filter = searchOptions.filter
-        ? { must: Object.entries(searchOptions.filter).map(([key, value]) => ({ key, match: { value } })) }
+    async search(request) {
+      const current = await transient(layout);
+      if (current === undefined) return []; // nothing indexed yet
+      const filter = request.filter
+        ? { must: Object.entries(request.filter).map(([key, value]) => ({ key, match: { value } })) }
         : undefined;
-      const result = await transient(() =>
-        client
-          .query(collection, { query: vector, limit: searchOptions.limit, with_payload: true, ...(filter ? { filter } : {}) })
-          .catch(notFoundAs({ points: [] })),
-      );
+      const body = queryBody(request, current, filter);
+      if (!body) return [];
+      const result = await transient(() => client.query(collection, { ...body, with_payload: true }).catch(notFoundAs({ points: [] })));
       return result.points.map((p) => ({ id: String(p.id), score: p.score, payload: p.payload as unknown as PointPayload }));
     },
+
+    upgradeLegacyCollection: upgrade,
 
     vectorsByChunkHash(hashes) {
       return hashes.length === 0 ? Promise.resolve(new Map()) : transient(() => findVectorsByHash(client, collection, hashes));
@@ -179,17 +228,61 @@ async function findVectorsByHash(client: QdrantClient, collection: string, hashe
         .catch(notFoundAs({ points: [], next_page_offset: null }));
       for (const point of page.points) {
         const { chunk_hash: hash, text } = (point.payload ?? {}) as { chunk_hash?: unknown; text?: unknown };
-        if (typeof hash !== 'string' || !wanted.has(hash) || found.has(hash) || !Array.isArray(point.vector)) continue;
+        const dense = denseOf(point.vector);
+        if (typeof hash !== 'string' || !wanted.has(hash) || found.has(hash) || !dense) continue;
         // A point whose hash is not that of its own text was written by something that did not
         // verify it (an older version, a forged event): its vector is not reused for other chunks.
         if (typeof text !== 'string' || sha256Hex(text) !== hash) continue;
-        found.set(hash, point.vector as number[]);
+        found.set(hash, dense);
       }
       offset = (page.next_page_offset ?? undefined) as string | number | undefined;
     } while (offset !== undefined && slice.some((h) => !found.has(h)));
   }
   return found;
 }
+
+/** The dense vector of a scrolled point, whether the collection names its vectors or not. */
+function denseOf(vector: unknown): number[] | undefined {
+  if (Array.isArray(vector)) return vector as number[];
+  const named = (vector as Record<string, unknown> | null | undefined)?.[DENSE];
+  return Array.isArray(named) ? (named as number[]) : undefined;
+}
+
+/**
+ * The Query API request for a search. Hybrid: one prefetch per vector, each with the filter
+ * (a prefetch is a search of its own, and a filter only on the fusion would let unfiltered
+ * hits crowd the candidates out), then fusion of the two ranked lists. A legacy collection
+ * (one unnamed dense vector, upgrade pending) can only answer densely.
+ */
+function queryBody(request: SearchRequest, layout: CollectionLayout, filter: object | undefined): Record<string, unknown> | undefined {
+  const withFilter = filter ? { filter } : {};
+  const dense = request.dense;
+  const sparse = request.sparse && request.sparse.indices.length > 0 ? request.sparse : undefined;
+  if (layout === 'legacy' || request.mode === 'dense') {
+    if (!dense) return undefined;
+    return { query: dense, ...(layout === 'named' ? { using: DENSE } : {}), limit: request.limit, ...withFilter };
+  }
+  if (request.mode === 'sparse' || !dense) {
+    return sparse ? { query: sparse, using: SPARSE, limit: request.limit, ...withFilter } : undefined;
+  }
+  if (!sparse) return { query: dense, using: DENSE, limit: request.limit, ...withFilter };
+  const candidates = Math.max(PREFETCH_MIN, request.limit * PREFETCH_FACTOR);
+  return {
+    prefetch: [
+      { query: dense, using: DENSE, limit: candidates, ...withFilter },
+      { query: sparse, using: SPARSE, limit: candidates, ...withFilter },
+    ],
+    query: { fusion: request.fusion ?? 'rrf' },
+    limit: request.limit,
+    ...withFilter,
+  };
+}
+
+// Candidates each branch hands to the fusion: enough that a chunk ranked well by only one
+// branch still makes it, few enough to keep a query in single-digit milliseconds.
+const PREFETCH_MIN = 50;
+const PREFETCH_FACTOR = 5;
+const LAYOUT_RECHECK_MS = 5_000;
 
 function notFoundAs<T>(fallback: T): (err: unknown) => T {
   return (err) => {

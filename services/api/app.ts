@@ -25,6 +25,7 @@ import type { Logger } from '../../lib/log.js';
 import { registry } from '../../lib/runtime/metrics.js';
 import type { VectorStore } from '../../lib/vector-store/qdrant.js';
 import { search } from './search.js';
+import { SEARCH_MODES, type SearchMode } from '../../lib/vector-store/search-mode.js';
 import { createBasicAuth, type Credentials } from '../../lib/http/basic-auth.js';
 import { checkEventAllowed, requireEventSender, type ReceiverAuth } from '../../lib/auth/http.js';
 import { DeadLetterNotFoundError, replayDeadLetters, summarise, type DeadLetterStore } from './dead-letters.js';
@@ -56,6 +57,7 @@ const SearchQuery = z.object({
   q: z.string().trim().min(1, 'q (the question) is required').max(4000),
   k: z.coerce.number().int().min(1).max(100).default(5),
   key: z.string().optional(),
+  mode: z.enum(SEARCH_MODES as [SearchMode, ...SearchMode[]]).default('hybrid'),
 });
 
 export function createApiApp(options: ApiOptions): express.Express {
@@ -157,13 +159,13 @@ export function createApiApp(options: ApiOptions): express.Express {
       res.status(400).json({ error: parsed.error.issues.map((i) => i.message).join('; ') });
       return;
     }
-    const { q, k, key } = parsed.data;
-    const hits = await search(embedder, store, q, { k, ...(key ? { key } : {}) });
-    res.json({ query: q, hits });
+    const { q, k, key, mode } = parsed.data;
+    const hits = await search(embedder, store, q, { k, mode, ...(key ? { key } : {}) });
+    res.json({ query: q, mode, hits });
   };
   app.get('/search', (req, res) => runSearch(req.query, res));
   app.post('/search', express.json({ limit: '64kb' }), (req, res) =>
-    runSearch({ q: req.body?.query ?? req.body?.q, k: req.body?.k, key: req.body?.key }, res),
+    runSearch({ q: req.body?.query ?? req.body?.q, k: req.body?.k, key: req.body?.key, mode: req.body?.mode }, res),
   );
 
   // What the index holds for one object: its points and their version(s).

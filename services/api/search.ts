@@ -1,6 +1,7 @@
 /** Search: a question in, the best chunks out. Shared by the HTTP API and its tests. */
 import type { Embedder } from '../../lib/embedding/types.js';
-import type { VectorStore } from '../../lib/vector-store/qdrant.js';
+import { querySparseVector } from '../../lib/text/sparse-vector.js';
+import type { Fusion, SearchMode, VectorStore } from '../../lib/vector-store/qdrant.js';
 
 export interface SearchHit {
   key: string;
@@ -17,12 +18,23 @@ export interface SearchOptions {
   k: number;
   /** Restrict to one object key. */
   key?: string;
+  /** `hybrid` (default): dense and sparse fused; `dense` or `sparse` alone, to compare. */
+  mode?: SearchMode;
+  fusion?: Fusion;
 }
 
 export async function search(embedder: Embedder, store: VectorStore, query: string, options: SearchOptions): Promise<SearchHit[]> {
-  const [vector] = await embedder.embed([query]);
-  if (!vector) return [];
-  const hits = await store.search(Array.from(vector), { limit: options.k, ...(options.key ? { filter: { key: options.key } } : {}) });
+  const mode = options.mode ?? 'hybrid';
+  // Sparse-only needs no model call; the query's terms are cheap to compute either way.
+  const vector = mode === 'sparse' ? undefined : (await embedder.embed([query]))[0];
+  const hits = await store.search({
+    mode,
+    dense: vector ? Array.from(vector) : undefined,
+    sparse: querySparseVector(query),
+    limit: options.k,
+    ...(options.fusion ? { fusion: options.fusion } : {}),
+    ...(options.key ? { filter: { key: options.key } } : {}),
+  });
   return hits.map(({ score, payload }) => ({
     key: payload.key,
     bucket: payload.bucket,

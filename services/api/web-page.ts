@@ -57,6 +57,7 @@ export function renderPage(documents: readonly StatusRecord[]): string {
 <form id="search-form">
 <input id="query" name="q" type="search" placeholder="Ask the documents…" required maxlength="4000" aria-label="Question">
 <label>hits <input id="k" name="k" type="number" min="1" max="100" value="5"></label>
+<label>mode <select id="mode" name="mode"><option value="hybrid" selected>hybrid</option><option value="dense">dense</option><option value="sparse">sparse</option></select></label>
 <button type="submit">Search</button>
 </form>
 <p id="search-status" role="status"></p>
@@ -172,7 +173,7 @@ export const PAGE_SCRIPT = `'use strict';
 
   async function runSearch(event) {
     event.preventDefault();
-    const params = new URLSearchParams({ q: $('#query').value, k: $('#k').value || '5' });
+    const params = new URLSearchParams({ q: $('#query').value, k: $('#k').value || '5', mode: $('#mode').value || 'hybrid' });
     $('#search-status').textContent = 'searching…';
     try {
       const res = await fetch('/search?' + params, { headers: { accept: 'application/json' } });

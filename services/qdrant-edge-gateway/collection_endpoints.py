@@ -88,12 +88,3 @@ def create_payload_index(registry: CollectionRegistry, request: ApiRequest) -> J
     operation_id = collection.write(qe.UpdateOperation.create_field_index(field_name, schema))
     collection.save_payload_index(field_name, declared_schema)
     return update_result(operation_id, request.wait)
-
-
-def delete_payload_index(registry: CollectionRegistry, request: ApiRequest) -> Json:
-    field_name = request.path_params["field_name"]
-    collection = registry.get(request.collection_name)
-    # Our record first, so a crash in between cannot bring the index back at start-up.
-    collection.save_payload_index(field_name, None)
-    operation_id = collection.write(qe.UpdateOperation.delete_field_index(field_name))
-    return update_result(operation_id, request.wait)

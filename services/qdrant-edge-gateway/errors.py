@@ -56,6 +56,11 @@ class Unsupported(ApiError):
         super().__init__(f"{what} is not supported by qdrant-edge-gateway")
 
 
+class LengthRequired(ApiError):
+    status_code = 411
+    prefix = "Length required: "
+
+
 class Unavailable(ApiError):
     status_code = 503
     prefix = "Service unavailable: "

@@ -1,4 +1,4 @@
-"""Point endpoints: upsert, delete, payload updates, retrieve, scroll, count, search, query."""
+"""Point endpoints: upsert, delete, scroll, count, query."""
 
 from __future__ import annotations
 
@@ -13,9 +13,9 @@ from conversions import (
     parse_point_ids, parse_point_vector, parse_with_payload, parse_with_vector,
     point_id_to_json, record_to_json, require_list, require_object, scored_point_to_json,
 )
-from errors import BadInput, NotFound
+from errors import BadInput
 from filters import parse_filter, parse_optional_filter
-from queries import parse_batch, parse_query_request, parse_search_request
+from queries import parse_query_request
 from registry import Collection, CollectionRegistry
 
 _UPDATE_MODES = {
@@ -98,51 +98,6 @@ def delete_points(registry: CollectionRegistry, request: ApiRequest) -> Json:
     return update_result(collection.write(operation), request.wait)
 
 
-def set_payload(registry: CollectionRegistry, request: ApiRequest) -> Json:
-    return _write_payload(registry, request, overwrite=False)
-
-
-def overwrite_payload(registry: CollectionRegistry, request: ApiRequest) -> Json:
-    return _write_payload(registry, request, overwrite=True)
-
-
-def _write_payload(registry: CollectionRegistry, request: ApiRequest, overwrite: bool) -> Json:
-    body = request.body_object()
-    collection = registry.get(request.collection_name)
-    payload = require_object(body.get("payload"), "`payload`")
-    key = body.get("key")
-    if key is not None and not isinstance(key, str):
-        raise BadInput("`key` must be a string")
-    ids, points_filter = _points_selector(body)
-    operations = qe.UpdateOperation
-    if ids is not None:
-        make = operations.overwrite_payload if overwrite else operations.set_payload
-        operation = make(ids, payload, key)
-    else:
-        make = operations.overwrite_payload_by_filter if overwrite else operations.set_payload_by_filter
-        operation = make(points_filter, payload, key)
-    return update_result(collection.write(operation), request.wait)
-
-
-def delete_payload(registry: CollectionRegistry, request: ApiRequest) -> Json:
-    body = request.body_object()
-    collection = registry.get(request.collection_name)
-    keys = require_list(body.get("keys"), "`keys`")
-    ids, points_filter = _points_selector(body)
-    operation = (qe.UpdateOperation.delete_payload(ids, keys) if ids is not None
-                 else qe.UpdateOperation.delete_payload_by_filter(points_filter, keys))
-    return update_result(collection.write(operation), request.wait)
-
-
-def clear_payload(registry: CollectionRegistry, request: ApiRequest) -> Json:
-    body = request.body_object()
-    collection = registry.get(request.collection_name)
-    ids, points_filter = _points_selector(body)
-    operation = (qe.UpdateOperation.clear_payload(ids) if ids is not None
-                 else qe.UpdateOperation.clear_payload_by_filter(points_filter))
-    return update_result(collection.write(operation), request.wait)
-
-
 def _points_selector(body: Mapping[str, Json]) -> tuple[Optional[list[Any]], Optional[qe.Filter]]:
     """`points: [ids]` or `filter: {...}`: exactly one of them."""
     has_points, has_filter = body.get("points") is not None, body.get("filter") is not None
@@ -154,26 +109,6 @@ def _points_selector(body: Mapping[str, Json]) -> tuple[Optional[list[Any]], Opt
 
 
 # --- reads -------------------------------------------------------------------------------
-
-
-def retrieve_points(registry: CollectionRegistry, request: ApiRequest) -> Json:
-    body = request.body_object()
-    ids = parse_point_ids(body.get("ids"), "ids")
-    with_payload = parse_with_payload(body.get("with_payload"), default=True)
-    with_vector = parse_with_vector(body.get("with_vector"))
-    with _reading(registry, request) as shard:
-        records = shard.retrieve(ids, with_payload, with_vector)
-    return [record_to_json(record) for record in records]
-
-
-def get_point(registry: CollectionRegistry, request: ApiRequest) -> Json:
-    raw_id = request.path_params["point_id"]
-    point_id = parse_point_id(int(raw_id) if raw_id.isdigit() else raw_id)
-    with _reading(registry, request) as shard:
-        records = shard.retrieve([point_id], True, True)
-    if not records:
-        raise NotFound(f"No point with id {point_id} found")
-    return record_to_json(records[0])
 
 
 def scroll_points(registry: CollectionRegistry, request: ApiRequest) -> Json:
@@ -205,45 +140,10 @@ def count_points(registry: CollectionRegistry, request: ApiRequest) -> Json:
         return {"count": shard.count(count)}
 
 
-def search_points(registry: CollectionRegistry, request: ApiRequest) -> Json:
-    search = parse_search_request(request.body_object())
-    with _reading(registry, request) as shard:
-        return [scored_point_to_json(point) for point in shard.search(search)]
-
-
-def search_batch(registry: CollectionRegistry, request: ApiRequest) -> Json:
-    searches = [parse_search_request(s) for s in parse_batch(request.body_object())]
-    with _reading(registry, request) as shard:
-        return [[scored_point_to_json(p) for p in shard.search(s)] for s in searches]
-
-
 def query_points(registry: CollectionRegistry, request: ApiRequest) -> Json:
     query = parse_query_request(request.body_object())
     with _reading(registry, request) as shard:
         return {"points": [scored_point_to_json(point) for point in shard.query(query)]}
-
-
-def query_batch(registry: CollectionRegistry, request: ApiRequest) -> Json:
-    queries = [parse_query_request(q) for q in parse_batch(request.body_object())]
-    with _reading(registry, request) as shard:
-        results = shard.query_batch(qe.QueryBatchRequest(queries))
-    return [{"points": [scored_point_to_json(p) for p in points]} for points in results]
-
-
-def facet(registry: CollectionRegistry, request: ApiRequest) -> Json:
-    body = request.body_object()
-    key = body.get("key")
-    if not isinstance(key, str) or not key:
-        raise BadInput("`key` must be a non-empty string")
-    facet_request = qe.FacetRequest(
-        key=key,
-        limit=optional_int(body, "limit", minimum=1) or 10,
-        exact=optional_bool(body, "exact", False),
-        filter=parse_optional_filter(body.get("filter")),
-    )
-    with _reading(registry, request) as shard:
-        response = shard.facet(facet_request)
-    return {"hits": [{"value": hit.value, "count": hit.count} for hit in response.hits]}
 
 
 def _reading(registry: CollectionRegistry, request: ApiRequest) -> Any:

@@ -14,8 +14,8 @@ import qdrant_edge as qe
 
 from conversions import (
     Json, optional_float, optional_int, parse_order_by, parse_search_params,
-    parse_sparse_vector, parse_vector_input, parse_with_payload, parse_with_vector,
-    require_list, require_object,
+    parse_vector_input, parse_with_payload, parse_with_vector,
+    require_object,
 )
 from errors import BadInput, Unsupported
 from filters import parse_optional_filter
@@ -25,35 +25,6 @@ DEFAULT_LIMIT = 10
 DEFAULT_RRF_K = 2
 
 _UNSUPPORTED_QUERIES = ("recommend", "discover", "context", "formula", "relevance_feedback")
-
-
-# --- /points/search ----------------------------------------------------------------------
-
-
-def parse_search_request(body: Mapping[str, Json]) -> qe.SearchRequest:
-    return qe.SearchRequest(
-        query=_parse_named_vector_struct(body.get("vector")),
-        limit=_limit(body),
-        offset=optional_int(body, "offset"),
-        filter=parse_optional_filter(body.get("filter")),
-        params=parse_search_params(body.get("params")),
-        with_payload=parse_with_payload(body.get("with_payload"), default=False),
-        with_vector=parse_with_vector(body.get("with_vector")),
-        score_threshold=optional_float(body, "score_threshold"),
-    )
-
-
-def _parse_named_vector_struct(value: Json) -> qe.Query:
-    """`vector` of a search request: a plain vector or `{name, vector}` for a named one."""
-    if value is None:
-        raise BadInput("`vector` is required")
-    if isinstance(value, dict) and "name" in value:
-        name, vector = value.get("name"), value.get("vector")
-        if not isinstance(name, str):
-            raise BadInput("`vector.name` must be a string")
-        parsed = parse_sparse_vector(vector) if isinstance(vector, dict) else parse_vector_input(vector)
-        return qe.Query.Nearest(parsed, using=name)
-    return qe.Query.Nearest(parse_vector_input(value))
 
 
 # --- /points/query -----------------------------------------------------------------------
@@ -151,8 +122,3 @@ def _parse_fusion(value: Json) -> Any:
 def _limit(body: Mapping[str, Json]) -> int:
     limit = optional_int(body, "limit", minimum=1)
     return DEFAULT_LIMIT if limit is None else limit
-
-
-def parse_batch(body: Mapping[str, Json]) -> list[dict[str, Json]]:
-    searches = require_list(body.get("searches"), "`searches`")
-    return [require_object(search, "`searches` item") for search in searches]

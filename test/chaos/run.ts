@@ -13,7 +13,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
-import { QdrantClient } from '@qdrant/js-client-rest';
+import { createQdrantClient } from '../../lib/vector-store/client.js';
 import pRetry from 'p-retry';
 import { api, config, corpus, putObject, repoRoot } from '../support/stack.js';
 import { describeFault, FaultInjector, planFaults } from './faults.js';
@@ -144,7 +144,7 @@ await injector.embeddingFaults({ clear: true });
 const lastFaultEndMs = Math.max(0, ...faultRecords.map((f) => f.endedMs));
 
 // ---- Convergence -------------------------------------------------------------------------
-const qdrant = new QdrantClient({ url: config.QDRANT_URL, ...(config.QDRANT_API_KEY ? { apiKey: config.QDRANT_API_KEY } : {}), checkCompatibility: false });
+const qdrant = createQdrantClient({ url: config.QDRANT_URL, apiKey: config.QDRANT_API_KEY });
 const uploads = [...latest.values()];
 
 async function statuses(): Promise<Map<string, StatusView>> {

@@ -9,12 +9,12 @@ import { join } from 'node:path';
 import { DeleteObjectCommand } from '@aws-sdk/client-s3';
 import { CloudEvent } from 'cloudevents';
 import { operatorAuthorization, sendToBroker } from '../support/events.js';
-import { QdrantClient } from '@qdrant/js-client-rest';
 import { documentId } from '../../lib/documents/identity.js';
+import { createQdrantClient } from '../../lib/vector-store/client.js';
 import { EventSource, EventType } from '../../lib/events/types.js';
 import { api, bucket, component, config, corpus, putObject, s3, waitFor, waitIndexed } from '../support/stack.js';
 
-const qdrant = new QdrantClient({ url: config.QDRANT_URL, ...(config.QDRANT_API_KEY ? { apiKey: config.QDRANT_API_KEY } : {}), checkCompatibility: false });
+const qdrant = createQdrantClient({ url: config.QDRANT_URL, apiKey: config.QDRANT_API_KEY });
 
 test('every corpus document uploaded to S3 becomes searchable, and its probe finds it first', async () => {
   const { dir, documents } = corpus();

@@ -304,51 +304,30 @@ test('query for a stored vector returns that point first with score ~1', async (
   assert.equal(nearest.points[0]?.id, target.id);
 });
 
-test('search honours its filter', async () => {
+test('query honours its filter, and scroll reads points by id with their vectors', async () => {
   const target = pointAt(points, 3); // in doc-0
-  const unfiltered = await client.search(collection, { vector: target.vector, limit: 5 });
-  assert.equal(unfiltered[0]?.id, target.id);
-
-  const filtered = await client.search(collection, {
-    vector: target.vector,
-    limit: 5,
-    filter: byDoc('doc-3'),
-    with_payload: true,
-  });
-  assert.equal(filtered.length, 5);
-  for (const hit of filtered) {
+  const filtered = await client.query(collection, { query: target.vector, limit: 5, filter: byDoc('doc-3'), with_payload: true });
+  assert.equal(filtered.points.length, 5);
+  for (const hit of filtered.points) {
     assert.notEqual(hit.id, target.id);
     assert.equal((hit.payload as ChunkPayload | null | undefined)?.doc_id, 'doc-3');
   }
-  const scores = filtered.map((hit) => hit.score);
+  const scores = filtered.points.map((hit) => hit.score);
   assert.deepEqual(scores, [...scores].sort((a, b) => b - a), 'results best first');
-});
 
-test('retrieves points by id, with vectors on request', async () => {
   const wanted = [pointAt(points, 5), pointAt(points, 42)];
-  const records = await client.retrieve(collection, { ids: wanted.map((p) => p.id), with_payload: true, with_vector: true });
-  assert.equal(records.length, 2);
+  const records = await client.scroll(collection, { filter: { must: [{ has_id: wanted.map((p) => p.id) }] }, with_payload: true, with_vector: true });
+  assert.equal(records.points.length, 2);
   for (const point of wanted) {
-    const record = records.find((r) => r.id === point.id);
+    const record = records.points.find((r) => r.id === point.id);
     assert.ok(record, `record ${point.id}`);
     assert.deepEqual(record.payload, point.payload);
     assert.equal((record.vector as number[]).length, DIMENSIONS);
   }
-  const missing = await client.retrieve(collection, { ids: [randomUUID()] });
-  assert.deepEqual(missing, []);
 });
 
-test('re-upserting and overwriting payloads is idempotent', async () => {
+test('re-upserting is idempotent', async () => {
   await client.upsert(collection, { wait: true, points });
-  assert.equal((await client.count(collection, { exact: true })).count, POINT_COUNT);
-
-  const target = pointAt(points, 8);
-  const replacement = { doc_id: target.payload.doc_id, chunk_index: target.payload.chunk_index, text: 'rewritten' };
-  await client.overwritePayload(collection, { points: [target.id], payload: replacement, wait: true });
-  await client.overwritePayload(collection, { points: [target.id], payload: replacement, wait: true });
-  await client.setPayload(collection, { points: [target.id], payload: { reviewed: true }, wait: true });
-  const [record] = await client.retrieve(collection, { ids: [target.id] });
-  assert.deepEqual(record?.payload, { ...replacement, reviewed: true });
   assert.equal((await client.count(collection, { exact: true })).count, POINT_COUNT);
 });
 
@@ -360,6 +339,75 @@ test('deletes by filter', async () => {
 
   await client.delete(collection, { points: [pointAt(points, 0).id], wait: true });
   assert.equal((await client.count(collection, { exact: true })).count, POINT_COUNT - CHUNKS_PER_DOCUMENT - 1);
+});
+
+// --- named dense + sparse vectors (hybrid retrieval) -------------------------------------------
+
+const hybridCollection = `${collection}_hybrid`;
+const sparseOf = (terms: Record<number, number>) => ({ indices: Object.keys(terms).map(Number), values: Object.values(terms) });
+
+test('creates a collection with a named dense vector and an idf sparse vector', async () => {
+  await client.createCollection(hybridCollection, {
+    vectors: { dense: { size: DIMENSIONS, distance: 'Cosine' } },
+    sparse_vectors: { sparse: { modifier: 'idf' } },
+  });
+  const info = await client.getCollection(hybridCollection);
+  const vectors = info.config.params.vectors as Record<string, { size?: number }>;
+  assert.equal(vectors.dense?.size, DIMENSIONS);
+  assert.equal(info.config.params.sparse_vectors?.sparse?.modifier, 'idf');
+});
+
+test('upserts named vectors and queries each branch and their fusion, filters on both', async () => {
+  const named = points.slice(0, 20).map((p, i) => ({
+    id: p.id,
+    // Term 1 is everywhere, term 1000 + i only in point i: idf must rank the rare one first.
+    vector: { dense: p.vector, sparse: sparseOf({ 1: 1, [1000 + i]: 1 }) },
+    payload: p.payload,
+  }));
+  assert.equal((await client.upsert(hybridCollection, { wait: true, points: named })).status, 'completed');
+  const target = pointAt(points, 12); // doc-1
+  const sparseQuery = sparseOf({ 1: 1, 1012: 1 });
+
+  const sparse = await client.query(hybridCollection, { query: sparseQuery, using: 'sparse', limit: 3 });
+  assert.equal(sparse.points[0]?.id, target.id);
+  const dense = await client.query(hybridCollection, { query: target.vector, using: 'dense', limit: 1 });
+  assert.equal(dense.points[0]?.id, target.id);
+
+  for (const fusion of ['rrf', 'dbsf'] as const) {
+    const fused = await client.query(hybridCollection, {
+      prefetch: [
+        { query: target.vector, using: 'dense', limit: 10 },
+        { query: sparseQuery, using: 'sparse', limit: 10 },
+      ],
+      query: { fusion },
+      limit: 5,
+      with_payload: true,
+    });
+    assert.equal(fused.points[0]?.id, target.id, fusion);
+  }
+
+  // A filter on both branches (and the fusion) keeps every hit inside it.
+  const onlyDoc0 = byDoc('doc-0');
+  const filtered = await client.query(hybridCollection, {
+    prefetch: [
+      { query: target.vector, using: 'dense', limit: 10, filter: onlyDoc0 },
+      { query: sparseQuery, using: 'sparse', limit: 10, filter: onlyDoc0 },
+    ],
+    query: { fusion: 'rrf' },
+    filter: onlyDoc0,
+    limit: 20,
+    with_payload: true,
+  });
+  assert.equal(filtered.points.length, CHUNKS_PER_DOCUMENT);
+  assert.ok(filtered.points.every((p) => (p.payload as ChunkPayload | null | undefined)?.doc_id === 'doc-0'));
+  assert.ok(!filtered.points.some((p) => p.id === target.id));
+
+  // Scroll returns a chosen named vector only.
+  const page = await client.scroll(hybridCollection, { filter: { must: [{ has_id: [target.id] }] }, with_vector: ['dense'] });
+  const vector = page.points[0]?.vector as Record<string, unknown> | undefined;
+  assert.equal((vector?.dense as number[] | undefined)?.length, DIMENSIONS);
+  assert.equal(vector?.sparse, undefined);
+  assert.equal(await client.deleteCollection(hybridCollection), true);
 });
 
 test('keeps acknowledged writes across a SIGKILL and restart', { skip: needsOwnGateway() }, async () => {
@@ -378,7 +426,7 @@ test('keeps acknowledged writes across a SIGKILL and restart', { skip: needsOwnG
   gateway = await startGateway(dataDir, gateway.port, apiKey);
 
   assert.equal((await client.count(collection, { exact: true })).count, expectedCount);
-  const [record] = await client.retrieve(collection, { ids: [late.id] });
+  const { points: [record] } = await client.scroll(collection, { filter: { must: [{ has_id: [late.id] }] }, with_payload: true });
   assert.deepEqual(record?.payload, late.payload);
   const info = await client.getCollection(collection);
   assert.equal(info.payload_schema.doc_id?.data_type, 'keyword');

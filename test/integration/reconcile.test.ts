@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { DeleteObjectCommand } from '@aws-sdk/client-s3';
 import { documentId, pointId, sha256Hex } from '../../lib/documents/identity.js';
 import type { PointPayload } from '../../lib/documents/payload.js';
+import { chunkSparseVector } from '../../lib/text/sparse-vector.js';
 import { qdrant } from '../support/qdrant.js';
 import { api, bucket, config, putObject, s3, waitFor, waitIndexed } from '../support/stack.js';
 
@@ -16,7 +17,7 @@ const prefix = `reconcile-index-${Date.now().toString(36)}/`;
 /** Writes points for `key` straight into Qdrant, with the payload index writes, behind the pipeline's back. */
 async function writeOrphanPoints(key: string, texts: string[]): Promise<void> {
   const info = await qdrant.getCollection(config.QDRANT_COLLECTION);
-  const dimension = (info.config.params.vectors as { size: number }).size;
+  const dimension = (info.config.params.vectors as unknown as { dense: { size: number } }).dense.size;
   const docId = documentId(bucket, key);
   const points = texts.map((text, index) => {
     const payload: PointPayload = {
@@ -32,7 +33,7 @@ async function writeOrphanPoints(key: string, texts: string[]): Promise<void> {
       indexed_at: new Date().toISOString(),
     };
     const vector = Array.from({ length: dimension }, (_, i) => (i === index ? 1 : 0));
-    return { id: pointId(docId, payload.version, index), vector, payload: { ...payload } };
+    return { id: pointId(docId, payload.version, index), vector: { dense: vector, sparse: chunkSparseVector(payload) }, payload: { ...payload } };
   });
   await qdrant.upsert(config.QDRANT_COLLECTION, { wait: true, points });
 }

@@ -1,9 +1,9 @@
 /** Direct reads and writes of the stack's Qdrant collection, behind the pipeline's back. */
-import { QdrantClient } from '@qdrant/js-client-rest';
+import { createQdrantClient } from '../../lib/vector-store/client.js';
 import type { PointPayload } from '../../lib/documents/payload.js';
 import { config } from './stack.js';
 
-export const qdrant = new QdrantClient({ url: config.QDRANT_URL, ...(config.QDRANT_API_KEY ? { apiKey: config.QDRANT_API_KEY } : {}), checkCompatibility: false });
+export const qdrant = createQdrantClient({ url: config.QDRANT_URL, apiKey: config.QDRANT_API_KEY });
 
 export interface StoredPoint {
   id: string;
