@@ -22,6 +22,10 @@ function configuredSecrets(): Map<string, string> {
   add('QDRANT_API_KEY', config.QDRANT_API_KEY);
   add('EMBED_API_KEY', process.env.EMBED_API_KEY);
   for (const pair of (config.SLUICE_BASIC_AUTH ?? '').split(',')) add('SLUICE_BASIC_AUTH password', pair.slice(pair.indexOf(':') + 1));
+  // The local issuer's signing key and every component's client secret (lib/auth).
+  const oidc = join(process.env.SLUICE_DATA_DIR ?? '.sluice', 'oidc');
+  add('OIDC signing key', (JSON.parse(readFileSync(join(oidc, 'signing-key.jwk.json'), 'utf8')) as { d?: string }).d);
+  for (const file of readdirSync(join(oidc, 'clients'))) add(`OIDC client secret ${file}`, readFileSync(join(oidc, 'clients', file), 'utf8').trim());
   return secrets;
 }
 
