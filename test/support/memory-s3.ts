@@ -19,7 +19,18 @@ export function createMemoryS3(now: () => Date = () => new Date()): S3Client & {
     if (command instanceof GetObjectCommand) {
       const object = objects.get(id(command.input.Bucket!, command.input.Key!));
       if (!object) throw new NoSuchKey({ message: 'no such key', $metadata: { httpStatusCode: 404 } });
-      return { ContentLength: object.body.length, ETag: `"${md5(object.body)}"`, Body: { transformToByteArray: async () => new Uint8Array(object.body) } };
+      return { ContentLength: object.body.length, ETag: `"${md5(object.body)}"`, Body: {
+          transformToByteArray: async () => new Uint8Array(object.body),
+          // What lib/storage/s3.ts reads: a stream, counted as it arrives.
+          transformToWebStream: () =>
+            new ReadableStream<Uint8Array>({
+              start(controller) {
+                controller.enqueue(new Uint8Array(object.body));
+                controller.close();
+              },
+            }),
+        },
+      };
     }
     if (command instanceof DeleteObjectCommand) {
       objects.delete(id(command.input.Bucket!, command.input.Key!));
