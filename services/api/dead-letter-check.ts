@@ -5,8 +5,8 @@
  * with the `knativeerrordest` and `knativeerrorcode` extensions, whose data validates against
  * the type's schema and names one of our buckets. One exception: a letter a stage refused as
  * invalid (`knativeerrorcode: 400`, functions park those themselves, lib/runtime/dead-letter.ts)
- * carries exactly the data that failed the schema; it is kept for inspection, records no
- * status and replays as nothing.
+ * carries exactly the data that failed the stage's schema or verification; it is kept for
+ * inspection, records no status and replays as nothing.
  */
 import { CloudEvent } from 'cloudevents';
 import { DATA_SCHEMAS } from '../../lib/events/schemas.js';
@@ -40,9 +40,11 @@ export function checkDeadLetter(event: Pick<CloudEvent<unknown>, 'type' | 'data'
   if (event.knativeerrordata !== undefined && typeof event.knativeerrordata !== 'string') {
     throw new InvalidEventError('knativeerrordata must be a string (base64)');
   }
+  // A stage's own refusal: its data failed the schema or the stage's verification (a forged
+  // docId, a bucket not ours, ...), so nothing in it is believed; kept for inspection only.
+  if (code === REFUSED_AS_INVALID) return { dataValid: false };
   const parsed = parseData(event.type as EventTypeName, event.data);
   if (!parsed.success) {
-    if (code === REFUSED_AS_INVALID) return { dataValid: false };
     throw new InvalidEventError(`dead letter of ${event.type}: data does not match the schema`, parsed.problems);
   }
   const bucket = bucketOf(event.type as EventTypeName, parsed.data);

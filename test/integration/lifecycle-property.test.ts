@@ -141,7 +141,8 @@ async function play(prefix: string, scenario: Scenario): Promise<{ emitted: Clou
     for (const replay of scenario.replays.filter((r) => r.afterOp % scenario.ops.length === n)) {
       if (emitted.length === 0) continue;
       const event = emitted[replay.event % emitted.length]!;
-      replayed.push(sleep(replay.delayMs).then(() => postEvent(event, replay.mode)));
+      // A replaying source: object events come from the source's identity (the only one the policies admit for them).
+      replayed.push(sleep(replay.delayMs).then(() => postEvent(event, replay.mode, 'sluice-seaweedfs-source')));
     }
     await sleep(scenario.pauses[n] ?? 0);
   }

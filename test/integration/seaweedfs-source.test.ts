@@ -115,6 +115,9 @@ function startSource(): void {
       SOURCE_START_FROM_NS: '0',
       SOURCE_CHECKPOINT_FILE: '',
       LOG_LEVEL: 'info',
+      // The source presents its own identity, as stack/component.sh starts it.
+      OIDC_CLIENT_ID: 'sluice-seaweedfs-source',
+      OIDC_CLIENT_SECRET_FILE: join(process.env.SLUICE_DATA_DIR ?? '.sluice', 'oidc', 'clients', 'sluice-seaweedfs-source.secret'),
     },
   });
   closeSync(fd);

@@ -273,7 +273,8 @@ describe('forged events posted straight to the functions', () => {
     test('the same process indexes the genuine vectors of the victim (the refusals were not a broken process)', async () => {
       const stored = (await scrollAll(config.QDRANT_COLLECTION, { must: [{ key: 'doc_id', match: { value: victimId } }] }, true)) as {
         payload: { chunk_index: number; text: string; chunk_hash: string; heading?: string };
-        vector: number[];
+        // Named vectors (dense + sparse) since hybrid search; a plain array on older collections.
+        vector: number[] | { dense: number[] };
       }[];
       const items = stored
         .sort((a, b) => a.payload.chunk_index - b.payload.chunk_index)
@@ -282,7 +283,7 @@ describe('forged events posted straight to the functions', () => {
           text: payload.text,
           hash: payload.chunk_hash,
           ...(payload.heading !== undefined ? { heading: payload.heading } : {}),
-          vector: encodeVector(Float32Array.from(vector)),
+          vector: encodeVector(Float32Array.from(Array.isArray(vector) ? vector : vector.dense)),
         }));
       const res = await postDirect(url, vectorsReady(documentRef(victimKey, victimVersion), { items }), { service: 'sluice-index' });
       assert.equal(res.status, 200, await res.text());
