@@ -58,9 +58,10 @@ export async function checkPoison(poison: Poison): Promise<PoisonResult> {
   const apiLog = await readFile(join(process.env.SLUICE_LOG_DIR ?? join(repoRoot, '.sluice/logs'), 'api.log'), 'utf8').catch(() => '');
   const logLine = apiLog.split('\n').find((line) => line.includes('dead letter received') && line.includes(poison.eventId));
   if (logLine) evidence.push('API log: dead letter received');
-  // The durable dead-letter list of the API, where it exists (GET /dead-letters); else the log.
-  const listed = await fetch(new URL('/dead-letters', process.env.SLUICE_API_URL ?? `http://127.0.0.1:${config.API_PORT}`))
-    .then(async (res) => (res.ok ? (await res.text()).includes(poison.eventId) : undefined))
+  // The durable dead-letter list of the API (with the operator's credentials when basic auth is on).
+  const listed = await api
+    .deadLetters()
+    .then((letters) => letters.some((l) => l.eventId === poison.eventId))
     .catch(() => undefined);
   if (listed) evidence.push('API GET /dead-letters lists it');
   const deadLettered = evidence.length >= 2;
