@@ -84,7 +84,7 @@ async function snapshot() {
     documents: await listObjects(bucket),
     claims: await listObjects(config.S3_PIPELINE_BUCKET, 'claims/'),
     points: await scrollAll(config.QDRANT_COLLECTION, ours, true),
-    dimension: (info.config.params.vectors as { size?: number }).size,
+    dimension: ((v) => v.dense?.size ?? v.size)(info.config.params.vectors as { size?: number; dense?: { size?: number } }),
     status: await scrollAll(statusCollectionName(config.QDRANT_COLLECTION), ours, false),
   };
 }
@@ -288,7 +288,9 @@ describe('forged events posted straight to the functions', () => {
       const res = await postDirect(url, vectorsReady(documentRef(victimKey, victimVersion), { items }), { service: 'sluice-index' });
       assert.equal(res.status, 200, await res.text());
       const info = await qdrant.getCollection(collection);
-      assert.equal((info.config.params.vectors as { size?: number }).size, DIMENSION);
+      // Named vectors since hybrid search (`dense` + `sparse`), a plain one on older collections.
+      const vectors = info.config.params.vectors as { size?: number; dense?: { size?: number } };
+      assert.equal(vectors.dense?.size ?? vectors.size, DIMENSION);
       assert.equal((await qdrant.count(collection, { exact: true })).count, items.length);
     });
   });

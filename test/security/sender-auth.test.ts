@@ -17,7 +17,7 @@ import { documentId } from '../../lib/documents/identity.js';
 import { EventSource, EventType } from '../../lib/events/types.js';
 import { basicAuthHeader, firstCredential } from '../../lib/http/basic-auth.js';
 import { postDirect, sendToBroker, tokenFor } from '../support/events.js';
-import { api, bucket, config, putObject, waitIndexed } from '../support/stack.js';
+import { api, bucket, config, putObject, waitFor, waitIndexed } from '../support/stack.js';
 
 const dataDir = process.env.SLUICE_DATA_DIR ?? '.sluice';
 const local = (port: number, path = '/') => `http://127.0.0.1:${port}${path}`;
@@ -65,6 +65,8 @@ function rawPost(url: string, event: CloudEvent<unknown>, authorization?: string
 test('every receiver refuses events without a valid token for it, and nothing changes', async () => {
   const version = await putObject(victimKey, victimText);
   await waitIndexed(victimKey, version);
+  // Points first, then the record says so: compare only once it has settled.
+  await waitFor(`${victimKey} recorded indexed`, async () => ((await api.status(victimKey)).status === 'indexed' ? true : undefined));
   const before = await snapshot(victimKey);
   const docId = documentId(bucket, victimKey);
   const document = { bucket, key: victimKey, docId, version, size: 10, contentType: 'text/markdown' };
