@@ -9,7 +9,7 @@ import type { Config } from '../../../lib/config.js';
 
 export { UnsupportedTypeError } from './detect.js';
 export { ExtractError, type ExtractFailureReason } from './errors.js';
-export type { DocumentKind, Section } from './section.js';
+export type { DocumentKind, RecordLayout, Section } from './section.js';
 
 export interface ExtractLimits {
   /** PDF pages read; later pages are ignored (MAX_PAGES). */
