@@ -45,9 +45,12 @@ export async function extractEpub(bytes: Uint8Array, options: EpubOptions): Prom
   });
   const titles = await chapterTitles(container, [...manifest.values()], ncxId ? manifest.get(ncxId) : undefined);
   const sections: Section[] = [];
+  // Some writers list one document many times, once for each of its fragments (`ch1.xhtml#s2`).
+  const read = new Set<string>();
   for (const id of spine) {
     const item = manifest.get(id);
-    if (!item || !/html|xml/.test(item.type)) continue;
+    if (!item || !/html|xml/.test(item.type) || read.has(item.href)) continue;
+    read.add(item.href);
     const xhtml = await container.optionalText(item.href);
     if (xhtml === undefined) continue;
     assertNoEntityDeclarations(xhtml, `EPUB part ${item.href}`);
