@@ -55,7 +55,13 @@ export async function openContainer(bytes: Uint8Array, what: string, options: Co
 
 /** A target named relative to `from` (a part path), as a part path: `../slides/a.xml`, `/x.xml`. */
 export function resolvePart(from: string, target: string): string {
-  const path = decodeURIComponent(target.split('#')[0]!);
+  const raw = target.split('#')[0]!;
+  let path = raw;
+  try {
+    path = decodeURIComponent(raw);
+  } catch {
+    // A malformed %-escape names the part as written.
+  }
   const joined = path.startsWith('/') ? path : posix.join(posix.dirname(from), path);
   return posix.normalize(joined).replace(/^\/+/, '');
 }
