@@ -80,6 +80,8 @@ const ConfigSchema = z.object({
   MAX_EXTRACTED_CHARS: positiveInt(10_000_000),
   MAX_INFLATE_RATIO: positiveInt(100),
   MAX_NESTING_DEPTH: positiveInt(1000),
+  /** Entries a zip container (DOCX, PPTX, XLSX, OpenDocument, EPUB) may have (`too_many_parts`). */
+  MAX_ZIP_ENTRIES: positiveInt(5000),
   SPLIT_DEADLINE_MS: positiveInt(60_000),
   SPLIT_WORKER_MAX_MB: positiveInt(256),
   /** All writable memory of one parser process (RLIMIT_DATA), in MiB; default heap cap + 1024. */

@@ -3,7 +3,8 @@
 
 Documents come from Debian packages (fetched with `apt-get download`, unpacked with dpkg-deb,
 never installed), from PyPI packages already in the project venv, or are generated from those
-(a DOCX built with the standard library's zipfile). Idempotent: existing files are kept.
+(a DOCX and an ODT built with the standard library's zipfile, an RTF written as text, for
+formats no package we can reach ships a real document of). Idempotent: existing files are kept.
 """
 from __future__ import annotations
 
@@ -122,6 +123,50 @@ def write_docx(blocks: list[tuple[str, str]], target: Path, title: str) -> None:
     tmp.replace(target)
 
 
+def write_odt(blocks: list[tuple[str, str]], target: Path) -> None:
+    """A minimal OpenDocument text: `mimetype` stored first, headings as text:h with their level."""
+    body = "".join(
+        f'<text:h text:outline-level="{style[7:]}">{escape(text)}</text:h>' if style.startswith("Heading") else f"<text:p>{escape(text)}</text:p>"
+        for style, text in blocks
+    )
+    mimetype = "application/vnd.oasis.opendocument.text"
+    files = {
+        "META-INF/manifest.xml": f'<?xml version="1.0" encoding="UTF-8"?><manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.3"><manifest:file-entry manifest:full-path="/" manifest:media-type="{mimetype}"/><manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/></manifest:manifest>',
+        "content.xml": f'<?xml version="1.0" encoding="UTF-8"?><office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.3"><office:body><office:text>{body}</office:text></office:body></office:document-content>',
+    }
+    tmp = target.with_suffix(".tmp")
+    with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr(zipfile.ZipInfo("mimetype", date_time=(2024, 1, 1, 0, 0, 0)), mimetype, compress_type=zipfile.ZIP_STORED)
+        for name, content in files.items():
+            z.writestr(zipfile.ZipInfo(name, date_time=(2024, 1, 1, 0, 0, 0)), content, compress_type=zipfile.ZIP_DEFLATED)
+    tmp.replace(target)
+
+
+def rtf_escape(text: str) -> str:
+    out = []
+    for ch in text:
+        if ch in "\\{}":
+            out.append("\\" + ch)
+        elif ord(ch) < 128:
+            out.append(ch)
+        else:
+            code = ord(ch)
+            out.append(f"\\u{code - 65536 if code > 32767 else code}?")
+    return "".join(out)
+
+
+def write_rtf(blocks: list[tuple[str, str]], target: Path) -> None:
+    """RTF as word processors write it: a font table, headings with an outline level, paragraphs."""
+    lines = [r"{\rtf1\ansi\ansicpg1252\deff0{\fonttbl{\f0 Times New Roman;}}{\info{\title generated}}"]
+    for style, text in blocks:
+        if style.startswith("Heading"):
+            lines.append(rf"\pard\outlinelevel{int(style[7:]) - 1}\b {rtf_escape(text)}\b0\par")
+        else:
+            lines.append(rf"\pard {rtf_escape(text)}\par")
+    lines.append("}")
+    target.write_text("\n".join(lines), encoding="ascii")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--out", required=True, type=Path)
@@ -145,6 +190,10 @@ def main() -> None:
             sys.exit(f"{source} not found (package layout changed?)")
         if origin.get("generate") == "docx":
             write_docx(rst_to_blocks(source.read_text(encoding="utf-8")), target, title=Path(doc["key"]).stem)
+        elif origin.get("generate") == "odt":
+            write_odt(rst_to_blocks(source.read_text(encoding="utf-8")), target)
+        elif origin.get("generate") == "rtf":
+            write_rtf(rst_to_blocks(source.read_text(encoding="utf-8")), target)
         else:
             shutil.copyfile(source, target)
         log(f"{doc['key']} ({target.stat().st_size} bytes)")

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { crc32, deflateSync } from 'node:zlib';
 import { loadConfig } from '../../lib/config.js';
 import { buildPdf, encryptedPdf, textPdf } from './pdf.js';
+import { buildEpub, buildOpenDocument, buildPptx, buildXlsx, odfParagraph, odfText, type PartOverride } from './containers.js';
 import { buildDocx, deflatedRepeat, documentXml, paragraph, zlibRepeat } from './zip.js';
 
 export interface HostileFile {
@@ -40,6 +41,21 @@ export function hostileFiles(): HostileFile[] {
     failed('hostile/bomb.docx', docxBomb(1024), /^inflate_limit: .*word\/document\.xml.*decompression bomb/),
     failed('hostile/billion-laughs.docx', buildDocx(documentXml(paragraph('&lol9;'), `<?xml version="1.0"?>${BILLION_LAUGHS_DTD('w:document')}`)), /^xml_entities: .*DOCX part word\/document\.xml/),
     failed('hostile/billion-laughs.xhtml', utf8(`<?xml version="1.0"?>${BILLION_LAUGHS_DTD('html')}<html xmlns="http://www.w3.org/1999/xhtml"><body><p>&lol9;</p></body></html>`), /^xml_entities: .*HTML document declares XML entities/),
+    // The containers added for issue 14: a bomb in their main part, entities in their XML.
+    failed('hostile/bomb.xlsx', buildXlsx([{ name: 'S', rows: [['a']] }], bomb('xl/worksheets/sheet1.xml')), /^inflate_limit: .*xl\/worksheets\/sheet1\.xml.*decompression bomb/),
+    failed('hostile/bomb.pptx', buildPptx([{ title: 'T' }], bomb('ppt/slides/slide1.xml')), /^inflate_limit: .*ppt\/slides\/slide1\.xml.*decompression bomb/),
+    failed('hostile/bomb.epub', buildEpub([{ title: 'C', html: '<p>x</p>' }], bomb('OEBPS/text/ch1.xhtml')), /^inflate_limit: .*OEBPS\/text\/ch1\.xhtml.*decompression bomb/),
+    failed('hostile/bomb.odt', buildOpenDocument('odt', odfText(odfParagraph('x')), bomb('content.xml')), /^inflate_limit: .*content\.xml.*decompression bomb/),
+    failed('hostile/billion-laughs.xlsx', buildXlsx([{ name: 'S', rows: [['a']] }], { name: 'xl/sharedStrings.xml', xml: `<?xml version="1.0"?>${BILLION_LAUGHS_DTD('sst')}<sst><si><t>&lol9;</t></si></sst>` }), /^xml_entities: .*XLSX part xl\/sharedStrings\.xml/),
+    failed('hostile/billion-laughs.pptx', buildPptx([{ title: 'T' }], { name: 'ppt/slides/slide1.xml', xml: `<?xml version="1.0"?>${BILLION_LAUGHS_DTD('p:sld')}<p:sld><a:t>&lol9;</a:t></p:sld>` }), /^xml_entities: .*PPTX part ppt\/slides\/slide1\.xml/),
+    failed('hostile/billion-laughs.odt', buildOpenDocument('odt', odfText('<text:p>&lol9;</text:p>'), undefined, `<?xml version="1.0"?>${BILLION_LAUGHS_DTD('office:document-content')}`), /^xml_entities: .*ODT part content\.xml declares XML entities/),
+    failed('hostile/billion-laughs.epub', buildEpub([{ title: 'C', html: '<p>x</p>' }], { name: 'OEBPS/text/ch1.xhtml', xml: `<?xml version="1.0"?>${BILLION_LAUGHS_DTD('html')}<html><body><p>&lol9;</p></body></html>` }), /^xml_entities: .*EPUB part OEBPS\/text\/ch1\.xhtml/),
+    failed('hostile/10000-sheets.xlsx', buildXlsx(Array.from({ length: 10_000 }, (_, i) => ({ name: `Sheet${i + 1}`, rows: [['x', i]] }))), /^too_many_parts: .*entries, over the limit of .*MAX_ZIP_ENTRIES/),
+    // One cell, declared repeated across a billion columns: refused before it is expanded.
+    failed('hostile/repeated-cells.ods', buildOpenDocument('ods', '<office:spreadsheet><table:table table:name="S"><table:table-row><table:table-cell table:number-columns-repeated="1000000000"><text:p>spam</text:p></table:table-cell></table:table-row></table:table></office:spreadsheet>'), /^too_much_text: .*MAX_EXTRACTED_CHARS/),
+    failed('hostile/deep-nesting.json', utf8(`${'['.repeat(100_000)}1${']'.repeat(100_000)}`), /^too_deep: .*JSON values are nested more than/),
+    failed('hostile/deep-groups.rtf', utf8(`{\\rtf1 ${'{'.repeat(100_000)}x${'}'.repeat(100_000)}}`), /^too_deep: .*RTF groups are nested more than/),
+    failed('hostile/bad-line.jsonl', utf8('{"a": 1}\n{"b": \n'), /^corrupt: .*line 2 is not valid JSON/),
     failed('hostile/deep-nesting.html', utf8(`<html><body>${'<div>'.repeat(100_000)}deep${'</div>'.repeat(100_000)}</body></html>`), /^too_deep: .*HTML elements are nested more than/),
     // Decided: one 30 MB line is over MAX_EXTRACTED_CHARS (10 M by default), so it fails with
     // that limit as its reason rather than becoming ~35 000 chunks of one run-on "sentence".
@@ -131,6 +147,11 @@ function pdfBomb(mebibytes: number): Uint8Array {
 /** A DOCX whose document.xml inflates to `mebibytes` MiB (sizes declared honestly in the zip). */
 function docxBomb(mebibytes: number): Uint8Array {
   return buildDocx({ deflated: deflatedRepeat(0x20, mebibytes), size: mebibytes * MiB, crc: 0 });
+}
+
+/** A part that inflates to 1 GiB of spaces, sizes declared honestly. */
+function bomb(name: string): PartOverride {
+  return { name, deflated: deflatedRepeat(0x20, 1024), size: 1024 * MiB, crc: 0 };
 }
 
 const BILLION_LAUGHS_DTD = (root: string) =>

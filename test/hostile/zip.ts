@@ -1,24 +1,28 @@
 /**
- * A minimal synchronous zip writer (deflate), enough for DOCX test files, including ones whose
+ * A minimal synchronous zip writer (deflate), enough for DOCX (and, with containers.ts, PPTX,
+ * XLSX, OpenDocument and EPUB) test files, including ones whose
  * entries are pre-built deflate streams far larger when inflated than on disk.
  */
 import { constants, crc32, deflateRawSync } from 'node:zlib';
 
 export type ZipEntry = { name: string; data: Uint8Array } | { name: string; deflated: Uint8Array; size: number; crc: number };
 
-export function buildZip(entries: readonly ZipEntry[]): Uint8Array {
+/** `storedFirst`: the first entry uncompressed, as OpenDocument and EPUB store their `mimetype`. */
+export function buildZip(entries: readonly ZipEntry[], options: { storedFirst?: boolean } = {}): Uint8Array {
   const locals: Buffer[] = [];
   const centrals: Buffer[] = [];
   let offset = 0;
-  for (const entry of entries) {
+  for (const [index, entry] of entries.entries()) {
     const name = Buffer.from(entry.name, 'utf8');
-    const compressed = 'data' in entry ? deflateRawSync(entry.data) : Buffer.from(entry.deflated);
+    const stored = index === 0 && options.storedFirst === true && 'data' in entry;
+    const method = stored ? 0 : 8;
+    const compressed = 'data' in entry ? (stored ? Buffer.from(entry.data) : deflateRawSync(entry.data)) : Buffer.from(entry.deflated);
     const size = 'data' in entry ? entry.data.byteLength : entry.size;
     const crc = 'data' in entry ? crc32(entry.data) : entry.crc;
     const local = Buffer.alloc(30);
     local.writeUInt32LE(0x04034b50, 0);
     local.writeUInt16LE(20, 4);
-    local.writeUInt16LE(8, 8); // deflate
+    local.writeUInt16LE(method, 8); // deflate, or stored
     local.writeUInt16LE(0x21, 12); // 1980-01-01, a fixed date: deterministic bytes
     local.writeUInt32LE(crc, 14);
     local.writeUInt32LE(compressed.length, 18);
@@ -28,7 +32,7 @@ export function buildZip(entries: readonly ZipEntry[]): Uint8Array {
     central.writeUInt32LE(0x02014b50, 0);
     central.writeUInt16LE(20, 4);
     central.writeUInt16LE(20, 6);
-    central.writeUInt16LE(8, 10);
+    central.writeUInt16LE(method, 10);
     central.writeUInt16LE(0x21, 14);
     central.writeUInt32LE(crc, 16);
     central.writeUInt32LE(compressed.length, 20);

@@ -9,6 +9,7 @@ export type ExtractFailureReason =
   | 'too_deep'
   | 'too_much_text'
   | 'inflate_limit'
+  | 'too_many_parts'
   | 'xml_entities'
   | 'deadline'
   | 'out_of_memory';

@@ -1,10 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildDocx, deflatedRepeat, documentXml, paragraph, zlibRepeat } from '../../../test/hostile/zip.js';
+import { buildDocx, buildZip, deflatedRepeat, documentXml, paragraph, zlibRepeat } from '../../../test/hostile/zip.js';
 import { buildPdf } from '../../../test/hostile/pdf.js';
 import { ExtractError } from './errors.js';
 import { checkPdfInflation, checkZipInflation, inflateBudget, zlibInflatedSize } from './inflate.js';
-import { assertNoEntityDeclarations, createDoctypeScanner } from './xml.js';
+import { assertNoEntityDeclarations, createDoctypeScanner, createEntityScanner } from './xml.js';
 import { decodeText } from './text.js';
 import { extractText } from './index.js';
 
@@ -68,3 +68,17 @@ test('truncated PDFs are reported as truncated, not indexed in part', async () =
   });
 });
 
+
+test('a zip container with more entries than MAX_ZIP_ENTRIES is refused before any is inflated', async () => {
+  const many = buildZip(Array.from({ length: 40 }, (_, i) => ({ name: `part${i}.xml`, data: new Uint8Array(Buffer.from('<x/>')) })));
+  await checkZipInflation(many, 100, { maxEntries: 40 });
+  await assert.rejects(checkZipInflation(many, 100, { maxEntries: 39 }), reason('too_many_parts'));
+});
+
+test('EPUB and OpenDocument parts may name an external DTD, but never declare entities', () => {
+  const scan = createEntityScanner((part) => part);
+  scan('toc.ncx', Buffer.from('<?xml version="1.0"?><!DOCTYPE ncx PUBLIC "-//NISO//DTD ncx 2005-1//EN" "http://www.daisy.org/z3986/2005/ncx-2005-1.dtd"><ncx>'));
+  scan('images/cover.jpg', Buffer.from('<!ENTITY in binary data is not markup'));
+  scan('text/ch1.xhtml', Buffer.from('<!DOCTYPE html [<!EN'));
+  assert.throws(() => scan('text/ch1.xhtml', Buffer.from('TITY a "b">]>')), reason('xml_entities'));
+});

@@ -1,11 +1,13 @@
 /**
  * HTML (and the HTML mammoth makes of DOCX): visible text, one section per heading, with the
- * heading path. Scripts, styles and navigation chrome are dropped.
+ * heading path. Scripts, styles and navigation chrome are dropped. Tables become sections of
+ * Markdown rows under their header row (table.ts).
  */
 import * as cheerio from 'cheerio';
 import type { AnyNode, Element } from 'domhandler';
 import { ExtractError } from './errors.js';
 import type { Section } from './section.js';
+import { tableSection } from './table.js';
 
 const SKIPPED = new Set(['script', 'style', 'noscript', 'template', 'nav', 'head', 'svg', 'iframe', 'object']);
 const BLOCK = new Set(['p', 'div', 'section', 'article', 'li', 'tr', 'br', 'pre', 'blockquote', 'dd', 'dt', 'table', 'ul', 'ol', 'dl', 'header', 'footer', 'main', 'aside', 'figure', 'figcaption', 'hr']);
@@ -61,6 +63,12 @@ export function extractHtml(html: string, options: HtmlOptions): Section[] {
       }
       continue;
     }
+    if (name === 'table') {
+      flush();
+      const section = tableSection(tableRows($, element), path.length ? { heading: path.join(' › ') } : {});
+      if (section) sections.push(section);
+      continue;
+    }
     if (BLOCK.has(name)) {
       buffer.push('\n');
       stack.push([{ type: 'closer' } as unknown as AnyNode, depth]);
@@ -69,6 +77,55 @@ export function extractHtml(html: string, options: HtmlOptions): Section[] {
   }
   flush();
   return sections;
+}
+
+/** HTML allows colspan up to 1000; more than this many empty cells only pads a row. */
+const MAX_COLSPAN = 50;
+
+/**
+ * The rows of a table, each a list of cell texts (a cell spanning columns is followed by empty
+ * ones so that columns stay aligned). Rows of tables nested in a cell belong to that cell's text.
+ */
+function tableRows($: cheerio.CheerioAPI, table: Element): string[][] {
+  const rows: string[][] = [];
+  const stack: AnyNode[] = [...table.children].reverse();
+  while (stack.length) {
+    const node = stack.pop()!;
+    if (node.type !== 'tag') continue;
+    const element = node as Element;
+    const name = element.name.toLowerCase();
+    if (name === 'table' || SKIPPED.has(name)) continue;
+    if (name !== 'tr') {
+      for (let i = element.children.length - 1; i >= 0; i--) stack.push(element.children[i]!);
+      continue;
+    }
+    const row: string[] = [];
+    for (const cell of element.children) {
+      if (cell.type !== 'tag' || !/^t[dh]$/i.test((cell as Element).name)) continue;
+      row.push(cellContent(cell as Element));
+      const span = Math.min(Number.parseInt((cell as Element).attribs.colspan ?? '1', 10) || 1, MAX_COLSPAN);
+      for (let i = 1; i < span; i++) row.push('');
+    }
+    rows.push(row);
+  }
+  return rows;
+}
+
+/** A cell's text, with a space where block elements (paragraphs, nested cells) meet. */
+function cellContent(cell: Element): string {
+  const parts: string[] = [];
+  const stack: AnyNode[] = [...cell.children].reverse();
+  while (stack.length) {
+    const node = stack.pop()!;
+    if (node.type === 'text') parts.push((node as unknown as { data: string }).data);
+    if (node.type !== 'tag') continue;
+    const element = node as Element;
+    const name = element.name.toLowerCase();
+    if (SKIPPED.has(name)) continue;
+    if (BLOCK.has(name) || name === 'td' || name === 'th') parts.push(' ');
+    for (let i = element.children.length - 1; i >= 0; i--) stack.push(element.children[i]!);
+  }
+  return parts.join('');
 }
 
 // Elements whose end tag HTML lets authors omit: unclosed, they do not nest, so they are not counted.

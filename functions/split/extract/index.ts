@@ -9,7 +9,7 @@ import type { Config } from '../../../lib/config.js';
 
 export { UnsupportedTypeError } from './detect.js';
 export { ExtractError, type ExtractFailureReason } from './errors.js';
-export type { DocumentKind, Section } from './section.js';
+export type { DocumentKind, RecordLayout, Section } from './section.js';
 
 export interface ExtractLimits {
   /** PDF pages read; later pages are ignored (MAX_PAGES). */
@@ -18,13 +18,21 @@ export interface ExtractLimits {
   maxExtractedChars: number;
   /** How many times its size compressed data may inflate to (MAX_INFLATE_RATIO). */
   maxInflateRatio: number;
-  /** Deepest HTML element nesting (MAX_NESTING_DEPTH). */
+  /** Deepest HTML element, RTF group or JSON value nesting (MAX_NESTING_DEPTH). */
   maxNestingDepth: number;
+  /** Entries a zip container may have (MAX_ZIP_ENTRIES); inflate.ts's default when unset. */
+  maxZipEntries?: number;
 }
 
 /** The limits as configured (lib/config.ts), for split and for whatever must extract exactly like it. */
-export function extractLimits(config: Pick<Config, 'MAX_PAGES' | 'MAX_EXTRACTED_CHARS' | 'MAX_INFLATE_RATIO' | 'MAX_NESTING_DEPTH'>): ExtractLimits {
-  return { maxPages: config.MAX_PAGES, maxExtractedChars: config.MAX_EXTRACTED_CHARS, maxInflateRatio: config.MAX_INFLATE_RATIO, maxNestingDepth: config.MAX_NESTING_DEPTH };
+export function extractLimits(config: Pick<Config, 'MAX_PAGES' | 'MAX_EXTRACTED_CHARS' | 'MAX_INFLATE_RATIO' | 'MAX_NESTING_DEPTH' | 'MAX_ZIP_ENTRIES'>): ExtractLimits {
+  return {
+    maxPages: config.MAX_PAGES,
+    maxExtractedChars: config.MAX_EXTRACTED_CHARS,
+    maxInflateRatio: config.MAX_INFLATE_RATIO,
+    maxNestingDepth: config.MAX_NESTING_DEPTH,
+    maxZipEntries: config.MAX_ZIP_ENTRIES,
+  };
 }
 
 export interface Extracted {
@@ -40,9 +48,12 @@ export async function extractText(bytes: Uint8Array, key: string, contentType: s
   return { kind, sections };
 }
 
-// The heavy parsers (pdf.js, mammoth, cheerio) load on first use: each document gets a fresh
-// worker, and a text file should not pay for loading pdf.js.
-async function extractSections(kind: DocumentKind, bytes: Uint8Array, limits: ExtractLimits): Promise<Section[]> {
+/** Forwarded messages inside forwarded messages: deeper ones are not read. */
+const MAX_MAIL_DEPTH = 3;
+
+// The heavy parsers (pdf.js, mammoth, cheerio, mailparser) load on first use: each document
+// gets a fresh worker, and a text file should not pay for loading pdf.js.
+async function extractSections(kind: DocumentKind, bytes: Uint8Array, limits: ExtractLimits, depth = 0): Promise<Section[]> {
   switch (kind) {
     case 'pdf':
       return (await import('./pdf.js')).extractPdf(bytes, limits);
@@ -53,6 +64,39 @@ async function extractSections(kind: DocumentKind, bytes: Uint8Array, limits: Ex
       assertNoEntityDeclarations(html, 'HTML document');
       return (await import('./html.js')).extractHtml(html, limits);
     }
+    case 'pptx':
+      return (await import('./pptx.js')).extractPptx(bytes, limits);
+    case 'xlsx':
+      return (await import('./xlsx.js')).extractXlsx(bytes, limits);
+    case 'odt':
+    case 'odp':
+    case 'ods':
+      return (await import('./opendocument.js')).extractOpenDocument(bytes, kind, limits);
+    case 'epub':
+      return (await import('./epub.js')).extractEpub(bytes, limits);
+    case 'rtf':
+      return (await import('./rtf.js')).extractRtf(decodeWithin(bytes, limits), limits);
+    case 'eml': {
+      if (bytes.byteLength > limits.maxExtractedChars) throw tooMuchText(bytes.byteLength, limits);
+      const readPart = async (part: Uint8Array, name: string, contentType: string): Promise<Section[]> => {
+        if (depth >= MAX_MAIL_DEPTH || part.byteLength === 0) return [];
+        try {
+          return await extractSections(detectKind(part, name, contentType), part, limits, depth + 1);
+        } catch (err) {
+          // An attachment we cannot read leaves the message readable; one over a limit does not.
+          if (err instanceof ExtractError && (err.reason === 'unsupported_type' || err.reason === 'corrupt')) return [];
+          throw err;
+        }
+      };
+      return (await import('./eml.js')).extractEml(bytes, limits, readPart);
+    }
+    case 'csv':
+    case 'tsv':
+      return (await import('./csv.js')).extractDelimited(decodeWithin(bytes, limits), kind);
+    case 'json':
+      return (await import('./json.js')).extractJson(decodeWithin(bytes, limits), limits);
+    case 'jsonl':
+      return (await import('./json.js')).extractJsonLines(decodeWithin(bytes, limits), limits);
     case 'markdown':
       return extractMarkdown(decodeWithin(bytes, limits));
     case 'text': {

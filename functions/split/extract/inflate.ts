@@ -85,21 +85,32 @@ export async function checkPdfInflation(bytes: Uint8Array, maxRatio: number): Pr
   }
 }
 
+/** Entries a zip container (DOCX, PPTX, XLSX, OpenDocument, EPUB) may have, unless configured. */
+export const DEFAULT_MAX_ZIP_ENTRIES = 5000;
+
 export interface ZipEntryCheck {
   /** Called with each chunk of an entry's inflated bytes, e.g. to scan XML for a DTD. */
   inspect?(entry: string, chunk: Uint8Array): void;
+  /** Most entries accepted (MAX_ZIP_ENTRIES): each is a part to inflate, and maybe to parse. */
+  maxEntries?: number;
 }
 
 /**
- * Inflates every entry of a zip archive (a DOCX), counting and discarding, within the
- * document's budget. The central directory's declared sizes are not trusted: bombs lie.
+ * Inflates every entry of a zip archive (DOCX, PPTX, XLSX, OpenDocument, EPUB), counting and
+ * discarding, within the document's budget. The central directory's declared sizes are not
+ * trusted: bombs lie. Returns the archive, checked, for the extractor to read.
  */
-export async function checkZipInflation(bytes: Uint8Array, maxRatio: number, check: ZipEntryCheck = {}): Promise<void> {
+export async function checkZipInflation(bytes: Uint8Array, maxRatio: number, check: ZipEntryCheck = {}): Promise<JSZip> {
   let zip: JSZip;
   try {
     zip = await JSZip.loadAsync(bytes, { checkCRC32: false });
   } catch (err) {
     throw new ExtractError('corrupt', `not a readable zip archive: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  const entries = Object.keys(zip.files).length;
+  const maxEntries = check.maxEntries ?? DEFAULT_MAX_ZIP_ENTRIES;
+  if (entries > maxEntries) {
+    throw new ExtractError('too_many_parts', `zip container has ${entries} entries, over the limit of ${maxEntries} (MAX_ZIP_ENTRIES)`);
   }
   let remaining = inflateBudget(bytes.byteLength, maxRatio);
   for (const entry of Object.values(zip.files)) {
@@ -127,4 +138,5 @@ export async function checkZipInflation(bytes: Uint8Array, maxRatio: number, che
     });
     if (remaining < 0) throw overBudget(`zip entry ${entry.name}`, bytes.byteLength, maxRatio);
   }
+  return zip;
 }

@@ -3,6 +3,34 @@ export interface Section {
   text: string;
   page?: number;
   heading?: string;
+  /**
+   * Set when `text` is a list of records (table rows, JSON records) joined by `separator`: the
+   * chunker then cuts only between records, and opens every chunk with `header` (a table's
+   * header row), so that no row is ever read apart from the header that says what it holds.
+   */
+  records?: RecordLayout;
 }
 
-export type DocumentKind = 'pdf' | 'docx' | 'html' | 'markdown' | 'text';
+export interface RecordLayout {
+  separator: string;
+  header?: string;
+}
+
+export type DocumentKind =
+  | 'pdf'
+  | 'docx'
+  | 'pptx'
+  | 'xlsx'
+  | 'odt'
+  | 'odp'
+  | 'ods'
+  | 'epub'
+  | 'rtf'
+  | 'eml'
+  | 'csv'
+  | 'tsv'
+  | 'json'
+  | 'jsonl'
+  | 'html'
+  | 'markdown'
+  | 'text';

@@ -39,3 +39,17 @@ test('text decoding handles UTF-8, UTF-16 with BOM and Latin-1', () => {
   assert.equal(decodeText(Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('héllo', 'utf16le')])), 'héllo');
   assert.equal(decodeText(Buffer.from([0x63, 0x61, 0x66, 0xe9])), 'café');
 });
+
+test('html tables become Markdown rows under their header row, in their place between the text', () => {
+  const html = `<h1>Prices</h1><p>before</p><table><thead><tr><th>Item</th><th>Price</th></tr></thead>
+    <tbody><tr><td>Tea | green</td><td>3</td></tr><tr><td colspan="2">total <table><tr><td>x</td><td>y</td></tr></table></td></tr></tbody></table><p>after</p>
+    <table><tr><td>layout only</td></tr></table>`;
+  const sections = extractHtml(html, { maxNestingDepth: 100 });
+  assert.deepEqual(sections[1], {
+    text: '| Tea \\| green | 3 |\n| total x y |  |',
+    heading: 'Prices',
+    records: { separator: '\n', header: '| Item | Price |\n| --- | --- |' },
+  });
+  assert.equal(sections[2]!.text, 'after');
+  assert.deepEqual(sections[3], { text: 'layout only', heading: 'Prices' }, 'a one-column table is text');
+});

@@ -1,8 +1,10 @@
 /**
  * XML entity expansion ("billion laughs") guard. Nothing we read needs a DTD: Office never
- * writes one into DOCX parts, and HTML/XHTML text needs only the predefined entities. A
+ * writes one into OOXML parts, and HTML/XHTML text needs only the predefined entities. A
  * document that declares entities is refused rather than trusted to a parser's own limits.
+ * And the one XML reader of the zip containers, which never expands a declared entity anyway.
  */
+import { Parser } from 'htmlparser2';
 import { ExtractError } from './errors.js';
 
 const ENTITY_DECLARATION = /<!ENTITY/i;
@@ -47,4 +49,45 @@ export function createDoctypeScanner(what: (part: string) => string): (part: str
     }
     tails.set(part, text.slice(-16));
   };
+}
+
+/**
+ * The entity-declaration check over zip parts read in chunks, for containers whose parts may
+ * carry a harmless DOCTYPE naming an external DTD (EPUB's NCX and XHTML, old OpenDocument
+ * manifests): only `<!ENTITY` is refused, in every markup part.
+ */
+export function createEntityScanner(what: (part: string) => string): (part: string, chunk: Uint8Array) => void {
+  const tails = new Map<string, string>();
+  return (part, chunk) => {
+    if (!/\.(xml|rels|opf|ncx|x?html?|svg)$/i.test(part)) return;
+    const text = (tails.get(part) ?? '') + Buffer.from(chunk).toString('latin1');
+    if (/<!ENTITY/i.test(text)) {
+      throw new ExtractError('xml_entities', `${what(part)} declares XML entities (<!ENTITY>): refused to prevent entity expansion`);
+    }
+    tails.set(part, text.slice(-16));
+  };
+}
+
+export interface XmlHandlers {
+  open?(name: string, attributes: Record<string, string>): void;
+  close?(name: string): void;
+  text?(text: string): void;
+}
+
+/**
+ * Streams an XML part through htmlparser2 in XML mode: tag names as written (`a:t`, `text:p`),
+ * the predefined and numeric character references decoded, nothing else (a declared entity
+ * stays literal text; the scanners above have refused those parts already). No tree is built,
+ * so a large sheet costs its events, not a DOM.
+ */
+export function walkXml(xml: string, handlers: XmlHandlers): void {
+  const parser = new Parser(
+    {
+      onopentag: (name, attributes) => handlers.open?.(name, attributes),
+      onclosetag: (name) => handlers.close?.(name),
+      ontext: (text) => handlers.text?.(text),
+    },
+    { xmlMode: true, decodeEntities: true },
+  );
+  parser.end(xml);
 }
