@@ -21,11 +21,13 @@
  * event ids are derived from the filer event, so replays repeat ids.
  */
 import { randomInt } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { pathToFileURL } from 'node:url';
 import { ROOT_CONTEXT } from '@opentelemetry/api';
 import { loadConfig as loadSluiceConfig } from '../../lib/config.js';
 import { ObjectChangedData } from '../../lib/events/schemas.js';
 import { createLogger, type Logger } from '../../lib/log.js';
+import { createBackoff, retry, type Backoff } from '../../lib/retry.js';
 import { eventLogFields } from '../../lib/runtime/event-context.js';
 import { serveMetrics } from '../../lib/runtime/metrics-server.js';
 import { eventSpanAttributes, initTracing, inSpan, SpanKind, withTraceContext } from '../../lib/runtime/tracing.js';
@@ -46,8 +48,8 @@ export interface SourceConfig {
   checkpointFile?: string;
   /** The source's OIDC tokens for the Broker (undefined = authentication off). */
   tokens?: TokenSource | undefined;
-  /** Resubscription backoff bounds (ms). */
-  minBackoffMs?: number;
+  /** Resubscription backoff (ms): retry n waits `backoffDelayMs × 2^n`, at most `maxBackoffMs`, plus up to 20 %. */
+  backoffDelayMs?: number;
   maxBackoffMs?: number;
 }
 
@@ -75,43 +77,21 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): SourceConfig {
   };
 }
 
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
-  });
-}
-
-function jittered(ms: number): number {
-  return Math.round(ms * (0.5 + Math.random() * 0.5));
-}
-
-/** Retries `fn` with backoff until it succeeds or `signal` aborts (then resolves undefined). */
-async function untilDone<T>(
-  what: string,
-  fn: () => Promise<T>,
-  signal: AbortSignal,
-  log: Logger,
-  minMs: number,
-  maxMs: number,
-): Promise<{ value: T } | undefined> {
-  let delay = minMs;
-  for (let attempt = 1; !signal.aborted; attempt++) {
-    try {
-      return { value: await fn() };
-    } catch (err) {
-      log.warn({ attempt, err: (err as Error).message }, `${what} failed; retrying`);
-      await sleep(jittered(delay), signal);
-      delay = Math.min(delay * 2, maxMs);
-    }
+/** Retries `fn` (any failure) with backoff until it succeeds or `signal` aborts (then resolves undefined). */
+async function untilDone<T>(what: string, fn: () => Promise<T>, signal: AbortSignal, log: Logger, backoff: Backoff): Promise<{ value: T } | undefined> {
+  try {
+    const value = await retry(fn, {
+      retries: Infinity,
+      backoff,
+      retryable: () => true,
+      signal,
+      onRetry: ({ attempt, error }) => log.warn({ attempt, err: (error as Error).message }, `${what} failed; retrying`),
+    });
+    return { value };
+  } catch (err) {
+    if (signal.aborted) return undefined;
+    throw err;
   }
-  return undefined;
 }
 
 /**
@@ -120,8 +100,8 @@ async function untilDone<T>(
  * checkpoint write.
  */
 export async function runSource(cfg: SourceConfig, signal: AbortSignal, log: Logger = createLogger('seaweedfs-source')): Promise<void> {
-  const minBackoffMs = cfg.minBackoffMs ?? 500;
-  const maxBackoffMs = cfg.maxBackoffMs ?? 30_000;
+  // Exponential (lib/retry.ts) from 500 ms up to 30 s, with jitter: retry n waits 250 ms × 2^n.
+  const backoff = createBackoff({ delayMs: cfg.backoffDelayMs ?? 250, maxMs: cfg.maxBackoffMs ?? 30_000, jitter: true });
   const filer = new FilerClient(cfg.filerAddress);
   const store: CheckpointStore = cfg.checkpointFile
     ? new FileCheckpointStore(cfg.checkpointFile)
@@ -135,7 +115,7 @@ export async function runSource(cfg: SourceConfig, signal: AbortSignal, log: Log
     'seaweedfs source starting',
   );
 
-  const loaded = await untilDone('loading checkpoint', () => store.load(), signal, log, minBackoffMs, maxBackoffMs);
+  const loaded = await untilDone('loading checkpoint', () => store.load(), signal, log, backoff);
   if (!loaded) {
     filer.close();
     return;
@@ -169,7 +149,7 @@ export async function runSource(cfg: SourceConfig, signal: AbortSignal, log: Log
   // stream only while it knows its (id, epoch), and treats a repeated pair as a duplicate.
   const clientId = randomInt(1, 2 ** 31 - 1);
   let epoch = 0;
-  let backoff = minBackoffMs;
+  let failures = 0;
   while (!signal.aborted) {
     epoch += 1;
     const sinceNs = checkpointer.position;
@@ -179,7 +159,7 @@ export async function runSource(cfg: SourceConfig, signal: AbortSignal, log: Log
     log.info({ sinceNs, clientId, epoch }, 'subscribed to filer metadata');
     try {
       for await (const resp of stream as AsyncIterable<SubscribeMetadataResponse>) {
-        backoff = minBackoffMs;
+        failures = 0;
         if (!(await handle(resp))) break;
       }
       if (!signal.aborted) log.warn('filer ended the subscription; resubscribing');
@@ -190,8 +170,8 @@ export async function runSource(cfg: SourceConfig, signal: AbortSignal, log: Log
       stream.cancel();
     }
     if (signal.aborted) break;
-    await sleep(jittered(backoff), signal);
-    backoff = Math.min(backoff * 2, maxBackoffMs);
+    failures += 1;
+    await sleep(backoff(failures, undefined), undefined, { signal }).catch(() => undefined);
   }
 
   await checkpointer.flush();
