@@ -11,7 +11,7 @@ import { createOpenAICompatibleEmbedder } from './openai.js';
 import type { Embedder } from './types.js';
 
 export type { Embedder, EmbeddingModel } from './types.js';
-export { EmbeddingBackendError, EmbeddingConfigError, type EmbeddingBackendErrorOptions } from './errors.js';
+export { EmbeddingBackendError, EmbeddingConfigError, EmbeddingUnavailableError, type EmbeddingBackendErrorOptions } from './errors.js';
 export { createBatchingEmbedder, type BatchingOptions } from './batching.js';
 export { instrumentEmbedder, type InstrumentOptions } from './instrumented.js';
 export { createOnnxEmbedder, type OnnxEmbedderOptions } from './onnx.js';
@@ -59,7 +59,7 @@ export async function createEmbedderFromEnv(env: NodeJS.ProcessEnv = process.env
   return createBatchingEmbedder(backend, { maxBatch: batchSize, lingerMs: options.microBatchLingerMs });
 }
 
-/** The configured backend, with latency metrics and in-process retries of retryable failures. */
+/** The configured backend, with latency metrics and in-process retries of transient failures. */
 async function createBackendFromEnv(env: NodeJS.ProcessEnv): Promise<Embedder> {
   const read = (name: string): string | undefined => {
     const value = env[name]?.trim();
@@ -78,8 +78,8 @@ async function createBackendFromEnv(env: NodeJS.ProcessEnv): Promise<Embedder> {
         ...(threads === undefined ? {} : { threads }),
         ...(batchSize === undefined ? {} : { batchSize }),
       });
-      // Local inference does not fail transiently: no retries, metrics only.
-      return instrumentEmbedder(onnx, { backend, retries: 0 });
+      // Local inference never fails transiently (no EmbeddingUnavailableError): nothing is retried.
+      return instrumentEmbedder(onnx, { backend });
     }
     case 'openai': {
       const url = read('EMBED_API_URL');
