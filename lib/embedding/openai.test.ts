@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { TransientError } from '../runtime/errors.js';
 import { EmbeddingBackendError, EmbeddingConfigError, EmbeddingUnavailableError } from './errors.js';
+import { createEmbedderFromEnv } from './index.js';
 import { instrumentEmbedder } from './instrumented.js';
 import { createOpenAICompatibleEmbedder } from './openai.js';
 
@@ -150,6 +151,13 @@ describe('OpenAI-compatible embedder', () => {
     reply = (_request, res) => res.writeHead(429, { 'retry-after': '120' }).end();
     await assert.rejects(embedder.embed(['x']), (err: unknown) => err instanceof EmbeddingUnavailableError && err.retryAfterMs === 120_000);
     assert.equal(requests.length, 1, 'a 2-minute Retry-After is not waited out inside the request');
+  });
+
+  it('as the factory builds it, one batch that keeps failing is sent 3 times in all (no retries nested in retries)', async () => {
+    reply = (_request, res) => res.writeHead(503).end();
+    const embedder = await createEmbedderFromEnv({ EMBED_BACKEND: 'openai', EMBED_API_URL: baseUrl, EMBED_API_MODEL: 'm' });
+    await assert.rejects(embedder.embed(['x']), (err: unknown) => err instanceof EmbeddingUnavailableError && err.status === 503);
+    assert.equal(requests.length, 3);
   });
 
   it('maps 400 to a permanent error that carries the server message', async () => {
