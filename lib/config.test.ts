@@ -17,8 +17,8 @@ test('a claim-check threshold that cannot fit the broker\'s event limit is refus
 });
 
 test('every process schema extends the base schema', async () => {
-  const { BaseSchema, PROCESS_SCHEMAS } = await import('./config.js');
-  for (const [name, schema] of Object.entries(PROCESS_SCHEMAS)) {
+  const { BaseSchema, PROCESS_CONFIGS } = await import('./config.js');
+  for (const [name, { schema }] of Object.entries(PROCESS_CONFIGS)) {
     for (const key of Object.keys(BaseSchema.shape)) assert.ok(key in schema.shape, `${name} lacks ${key}`);
   }
 });

@@ -1,15 +1,16 @@
 /**
  * Configuration from environment variables, parsed once at start and typed: one base schema
  * (lib/config/base.ts) that each process's schema extends, values derived once (`buckets`,
- * `sinkUrl`, `subscribers`), one ConfigError. {@link PROCESS_SCHEMAS} says which schema each
+ * `sinkUrl`, `subscribers`), one ConfigError. {@link PROCESS_CONFIGS} says which schema each
  * process reads, so `make validate` checks the manifests against the schemas themselves.
  */
 import type { z } from 'zod';
-import { BrokerSchema } from './config/broker.js';
-import { CliSchema } from './config/cli.js';
-import { EmbedProcessSchema } from './config/embedding.js';
-import { PipelineSchema } from './config/pipeline.js';
-import { SourceSchema } from './config/source.js';
+import { BrokerSchema, loadBrokerConfig } from './config/broker.js';
+import { CliSchema, loadCliConfig } from './config/cli.js';
+import { EmbedProcessSchema, loadEmbedProcessConfig } from './config/embedding.js';
+import type { Env } from './config/env.js';
+import { loadConfig, PipelineSchema } from './config/pipeline.js';
+import { loadSourceConfig, SourceSchema } from './config/source.js';
 
 export { BaseSchema, listenPort, type BaseConfig } from './config/base.js';
 export { BrokerSchema, defaultSubscribers, loadBrokerConfig, type BrokerConfig } from './config/broker.js';
@@ -29,16 +30,22 @@ export { commaList, ConfigError, parseEnv, type Env } from './config/env.js';
 export { deadLetterUrl, EVENT_ENVELOPE_BYTES, largestInlinePayload, loadConfig, PipelineSchema, StorageSchema, type Config } from './config/pipeline.js';
 export { loadSourceConfig, SourceSchema, type SourceConfig } from './config/source.js';
 
+/** A process's schema (its keys are every variable it reads) and its loader (with the cross-field rules). */
+export interface ProcessConfig {
+  readonly schema: z.ZodObject;
+  readonly load: (env: Env) => unknown;
+}
+
 /**
- * The schema each process reads its whole environment with, by image name (deploy/images.env)
- * or process: every variable a process reads is a key of its schema, and nothing else.
+ * How each process reads its environment, by image name (deploy/images.env) or process: every
+ * variable a process reads is a key of its schema, and nothing else.
  */
-export const PROCESS_SCHEMAS: Readonly<Record<string, z.ZodObject>> = {
-  split: PipelineSchema,
-  embed: EmbedProcessSchema,
-  index: PipelineSchema,
-  api: EmbedProcessSchema,
-  'seaweedfs-source': SourceSchema,
-  broker: BrokerSchema,
-  cli: CliSchema,
+export const PROCESS_CONFIGS: Readonly<Record<string, ProcessConfig>> = {
+  split: { schema: PipelineSchema, load: loadConfig },
+  embed: { schema: EmbedProcessSchema, load: loadEmbedProcessConfig },
+  index: { schema: PipelineSchema, load: loadConfig },
+  api: { schema: EmbedProcessSchema, load: loadEmbedProcessConfig },
+  'seaweedfs-source': { schema: SourceSchema, load: loadSourceConfig },
+  broker: { schema: BrokerSchema, load: loadBrokerConfig },
+  cli: { schema: CliSchema, load: loadCliConfig },
 };
