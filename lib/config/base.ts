@@ -7,11 +7,13 @@ import { z } from 'zod';
 import { port, positiveInt } from './env.js';
 
 export const BaseSchema = z.object({
+  /** The address every local server binds to; loopback by default. */
   SLUICE_BIND: z.string().default('127.0.0.1'),
   /** pino level: trace, debug, info, warn, error, fatal or silent. */
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
   /** Knative sets $PORT; locally each function has its own variable (see listenPort). */
   PORT: z.coerce.number().int().optional(),
+  /** The local ports of split, embed, index and the API (Knative's $PORT wins). */
   SPLIT_PORT: port(8181),
   EMBED_PORT: port(8182),
   INDEX_PORT: port(8183),

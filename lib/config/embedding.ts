@@ -34,6 +34,7 @@ export const EmbeddingSchema = z.object({
   EMBED_BACKEND: z.enum(['onnx', 'openai']).default('onnx'),
   /** onnx: the converted model's directory, relative to the working directory. */
   SLUICE_MODEL_DIR: z.string().default(DEFAULT_MODEL_DIR),
+  /** onnx: the graph in SLUICE_MODEL_DIR (`model.onnx` for fp32). */
   EMBED_MODEL_FILE: z.string().default(DEFAULT_MODEL_FILE),
   /** onnx: intra-op threads (0 = onnxruntime's default). */
   EMBED_THREADS: digits(0),
@@ -41,7 +42,9 @@ export const EmbeddingSchema = z.object({
   EMBED_BATCH_SIZE: digits(1),
   /** openai: the server's base URL and model (both required), and its key. */
   EMBED_API_URL: httpUrl('EMBED_API_URL must be an http(s) URL').optional(),
+  /** openai: the model name sent with each request. */
   EMBED_API_MODEL: z.string().optional(),
+  /** openai: sent as a bearer token. */
   EMBED_API_KEY: z.string().optional(),
 });
 

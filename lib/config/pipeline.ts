@@ -1,38 +1,52 @@
 /**
  * The pipeline's configuration: the functions (split, embed, index), the API and the CLI. The
  * base schema plus object storage, the vector store, the chunking and the limits on untrusted
- * documents, and the API's dead letters and self-healing. Every variable and its default is
- * also listed in `.env.example`; the defaults here match it so a process started without the
- * stack scripts still behaves like the documented set-up.
+ * documents, and the API's dead letters and self-healing. The defaults here match
+ * `.env.example`, so a process started without the stack scripts still behaves like the
+ * documented set-up; docs/reference.md's table of every variable is generated from these schemas.
  */
 import { z } from 'zod';
 import { BaseSchema } from './base.js';
 import { commaList, nonNegativeInt, optionalPositiveInt, parseEnv, positiveInt, type Env } from './env.js';
 
 export const StorageSchema = z.object({
+  /** The S3 API (SeaweedFS locally). */
   S3_ENDPOINT: z.string().url().default('http://127.0.0.1:8333'),
+  /** The S3 region the client signs for. */
   S3_REGION: z.string().default('us-east-1'),
   /** Bucket(s) the pipeline serves, comma-separated, the first one the default: see `buckets`. */
   S3_BUCKET: z.string().default('documents'),
+  /** Where claim-check payloads and dead letters live; never ingested itself. */
   S3_PIPELINE_BUCKET: z.string().default('sluice-pipeline'),
+  /** S3 credentials (also the local SeaweedFS identity). */
   AWS_ACCESS_KEY_ID: z.string().default('sluice'),
   AWS_SECRET_ACCESS_KEY: z.string().default('sluice-local-secret'),
+  /** The vector store (locally the Qdrant Edge gateway). */
   QDRANT_URL: z.string().url().default('http://127.0.0.1:6333'),
+  /** Sent to Qdrant; the local stack generates one into its data directory. */
   QDRANT_API_KEY: z.string().optional(),
+  /** The points collection; status records live in `<name>_status`. */
   QDRANT_COLLECTION: z.string().default('sluice'),
 });
 
 export const PipelineSchema = BaseSchema.merge(StorageSchema).extend({
+  /** The broker ingress, where the API publishes (reconcile, replays). */
   BROKER_URL: z.string().url().default('http://127.0.0.1:8180/'),
   /** The Broker's dead-letter sink, where functions park schema-invalid events; see deadLetterUrl. */
   DEAD_LETTER_URL: z.string().url().optional(),
   /** HTTP basic auth for the API: comma-separated `user:password` pairs; empty = off. */
   SLUICE_BASIC_AUTH: z.string().default(''),
+  /** Target chunk length, in characters. */
   CHUNK_SIZE: positiveInt(1000),
+  /** Characters shared by neighbouring chunks. */
   CHUNK_OVERLAP: nonNegativeInt(150),
+  /** Chunk and vector payloads up to this size travel inline; larger ones go to S3 (claim check). */
   CLAIM_CHECK_THRESHOLD_BYTES: positiveInt(65536),
+  /** Larger objects are refused from their HEAD, never downloaded (`too_large`). */
   MAX_OBJECT_BYTES: positiveInt(100 * 1024 * 1024),
+  /** A document that splits into more chunks fails (`too_many_chunks`). */
   MAX_CHUNKS_PER_DOCUMENT: positiveInt(20000),
+  /** PDF pages read; later pages are ignored. */
   MAX_PAGES: positiveInt(2000),
   /**
    * Vector length of the embedding model (all-MiniLM-L6-v2: 384). index refuses vectors of any
@@ -46,13 +60,19 @@ export const PipelineSchema = BaseSchema.merge(StorageSchema).extend({
   MAX_EVENT_BYTES: positiveInt(1024 * 1024),
   /** SIGTERM: how long in-flight events may run before the process exits (under Knative's 30 s). */
   SHUTDOWN_GRACE_MS: nonNegativeInt(25_000),
+  /** A document with more extracted text fails (`too_much_text`). */
   MAX_EXTRACTED_CHARS: positiveInt(10_000_000),
+  /** Compressed data may inflate to this many times the file size (`inflate_limit`). */
   MAX_INFLATE_RATIO: positiveInt(100),
+  /** Deeper HTML nesting fails (`too_deep`). */
   MAX_NESTING_DEPTH: positiveInt(1000),
+  /** Per-document parse time; the parser process is killed at expiry (`deadline`). */
   SPLIT_DEADLINE_MS: positiveInt(60_000),
+  /** V8 heap cap of each parser process, in MiB (`out_of_memory`). */
   SPLIT_WORKER_MAX_MB: positiveInt(256),
   /** All writable memory of one parser process (RLIMIT_DATA), in MiB; default heap cap + 1024. */
   SPLIT_WORKER_MAX_DATA_MB: optionalPositiveInt(),
+  /** Documents parsed at once, each in its own child process. */
   SPLIT_WORKERS: positiveInt(2),
   /** embed: how long a lone chunk batch may wait for others to share one model run (ms). */
   EMBED_LINGER_MS: nonNegativeInt(10),
