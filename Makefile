@@ -52,7 +52,7 @@ logs: ## follow the local stack's logs
 
 validate: ## offline checks of every Kubernetes manifest (kustomize build, schemas, cross-references)
 	@node --import tsx test/validate/validate.ts
-	@node --import tsx --test --test-reporter=spec test/validate/validate.test.ts test/validate/hardening.test.ts
+	@node --import tsx --test --test-reporter=spec test/validate/validate.test.ts test/validate/hardening.test.ts test/validate/code-env.test.ts test/validate/config-reference.test.ts
 
 deploy: ## apply the cluster install: kubectl apply -k deploy/overlays/$(OVERLAY)
 	@kubectl apply -k deploy/overlays/$(OVERLAY)

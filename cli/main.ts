@@ -11,7 +11,7 @@ import { createBrokerPublisher } from '../lib/runtime/publish.js';
 import { createEvent } from '../lib/events/create-event.js';
 import { operatorTokens } from '../lib/auth/from-config.js';
 import { brokerAudience } from '../lib/auth/identity.js';
-import { ConfigError, loadConfig } from '../lib/config.js';
+import { ConfigError, loadCliConfig } from '../lib/config.js';
 import { BasicAuthConfigError, firstCredential } from '../lib/http/basic-auth.js';
 import { EventSource, EventType } from '../lib/events/types.js';
 import { createS3Client, headObject } from '../lib/storage/s3.js';
@@ -31,19 +31,19 @@ class UsageError extends Error {
 }
 
 loadProjectEnv();
-let config: ReturnType<typeof loadConfig>;
+let config: ReturnType<typeof loadCliConfig>;
 let credential: ReturnType<typeof firstCredential>;
 try {
-  config = loadConfig();
+  config = loadCliConfig();
   credential = firstCredential(config.SLUICE_BASIC_AUTH);
 } catch (err) {
   if (!(err instanceof ConfigError || err instanceof BasicAuthConfigError)) throw err;
   console.error(`sluice: ${err.message}`);
   process.exit(EXIT_USAGE);
 }
-const apiUrl = process.env.SLUICE_API_URL ?? `http://127.0.0.1:${config.API_PORT}`;
+const apiUrl = config.SLUICE_API_URL ?? `http://127.0.0.1:${config.API_PORT}`;
 const api = createApiClient(apiUrl, { credential });
-const defaultBucket = config.S3_BUCKET.split(',')[0]!.trim();
+const defaultBucket = config.buckets[0]!;
 const interactive = Boolean(process.stdout.isTTY);
 
 const positiveInt = (value: string) => {
@@ -325,6 +325,6 @@ function exitCodeFor(err: unknown): number {
   }
   // User errors are one clear line; anything else is a bug, and SLUICE_DEBUG=1 shows its stack.
   console.error(`sluice: ${err instanceof Error ? err.message : String(err)}`);
-  if (!(err instanceof CliError) && process.env.SLUICE_DEBUG && err instanceof Error) console.error(err.stack);
+  if (!(err instanceof CliError) && config.SLUICE_DEBUG && err instanceof Error) console.error(err.stack);
   return EXIT_FAILURE;
 }

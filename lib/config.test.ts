@@ -15,3 +15,39 @@ test('a claim-check threshold that cannot fit the broker\'s event limit is refus
   assert.throws(() => loadConfig({ CLAIM_CHECK_THRESHOLD_BYTES: '65536', BROKER_MAX_EVENT_BYTES: '65536' }), ConfigError);
   assert.equal(loadConfig({ CLAIM_CHECK_THRESHOLD_BYTES: String(largestInlinePayload(1048576)) }).CLAIM_CHECK_THRESHOLD_BYTES, largestInlinePayload(1048576));
 });
+
+test('every process schema extends the base schema', async () => {
+  const { BaseSchema, PROCESS_CONFIGS } = await import('./config.js');
+  for (const [name, { schema }] of Object.entries(PROCESS_CONFIGS)) {
+    for (const key of Object.keys(BaseSchema.shape)) assert.ok(key in schema.shape, `${name} lacks ${key}`);
+  }
+});
+
+test('derived once: buckets from S3_BUCKET', () => {
+  assert.deepEqual(loadConfig({ S3_BUCKET: 'documents, inbox ,,documents' }).buckets, ['documents', 'inbox']);
+  assert.deepEqual(loadConfig({}).buckets, ['documents']);
+});
+
+test('the broker: BROKER_SUBSCRIBERS defaults, in this one place, to the four Services on their ports', async () => {
+  const { loadBrokerConfig } = await import('./config.js');
+  assert.equal(
+    loadBrokerConfig({ EMBED_PORT: '9182' }).subscribers,
+    'sluice-split=http://127.0.0.1:8181,sluice-embed=http://127.0.0.1:9182,sluice-index=http://127.0.0.1:8183,sluice-api=http://127.0.0.1:8184',
+  );
+  assert.equal(loadBrokerConfig({ BROKER_SUBSCRIBERS: 'sluice-split=http://x/' }).subscribers, 'sluice-split=http://x/');
+  const broker = loadBrokerConfig({});
+  assert.deepEqual([broker.RABBITMQ_URL, broker.BROKER_PORT, broker.BROKER_MAX_EVENT_BYTES, broker.BROKER_SHUTDOWN_GRACE_MS], ['amqp://guest:guest@127.0.0.1:5672', 8180, 1048576, 20000]);
+  assert.throws(() => loadBrokerConfig({ BROKER_PORT: '70000' }), (err: Error) => err instanceof ConfigError && /BROKER_PORT/.test(err.message));
+  assert.throws(() => loadBrokerConfig({ BROKER_SHUTDOWN_GRACE_MS: '-1' }), /BROKER_SHUTDOWN_GRACE_MS/);
+});
+
+test('embedding: onnx by default; openai needs its URL and model; integers are digits only', async () => {
+  const { loadEmbeddingConfig } = await import('./config.js');
+  assert.deepEqual(loadEmbeddingConfig({}), { EMBED_BACKEND: 'onnx', SLUICE_MODEL_DIR: '.sluice/model', EMBED_MODEL_FILE: 'model_int8.onnx' });
+  assert.throws(() => loadEmbeddingConfig({ EMBED_BACKEND: 'openai', EMBED_API_URL: 'http://127.0.0.1:8080' }), /EMBED_API_URL and EMBED_API_MODEL/);
+  assert.throws(() => loadEmbeddingConfig({ EMBED_BACKEND: 'openai', EMBED_API_URL: 'ftp://x/', EMBED_API_MODEL: 'm' }), /EMBED_API_URL must be an http\(s\) URL/);
+  assert.throws(() => loadEmbeddingConfig({ EMBED_BACKEND: 'tfidf' }), /EMBED_BACKEND/);
+  assert.throws(() => loadEmbeddingConfig({ EMBED_BATCH_SIZE: '1e3' }), /EMBED_BATCH_SIZE/);
+  assert.throws(() => loadEmbeddingConfig({ EMBED_BATCH_SIZE: '0' }), /EMBED_BATCH_SIZE/);
+  assert.equal(loadEmbeddingConfig({ EMBED_THREADS: ' 0 ', EMBED_BATCH_SIZE: '16' }).EMBED_BATCH_SIZE, 16);
+});

@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 source stack/env.sh
 source stack/proc.sh
 
-export BROKER_SUBSCRIBERS="${BROKER_SUBSCRIBERS:-sluice-split=http://127.0.0.1:$SPLIT_PORT,sluice-embed=http://127.0.0.1:$EMBED_PORT,sluice-index=http://127.0.0.1:$INDEX_PORT,sluice-api=http://127.0.0.1:$API_PORT}"
+# BROKER_SUBSCRIBERS, when unset, defaults in one place: lib/config/broker.ts (from the *_PORT values exported above).
 
 # Each component is handed its own sender identity at the local OIDC issuer (and nothing else):
 # client id = its service account name, the secret in a file only it is told about.

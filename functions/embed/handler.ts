@@ -4,12 +4,10 @@
  */
 import { CloudEvent } from 'cloudevents';
 import { isVectorOf, verifyChunks, verifyClaimReference, verifyCycleTime, verifyDocument, type DocumentLimits } from '../../lib/documents/verify.js';
-import { EmbeddingBackendError } from '../../lib/embedding/errors.js';
 import type { Embedder } from '../../lib/embedding/types.js';
 import { encodeVector } from '../../lib/embedding/vector-codec.js';
 import { Chunk, type EmbeddedChunk } from '../../lib/events/schemas.js';
 import { EventSource, EventType } from '../../lib/events/types.js';
-import { TransientError } from '../../lib/runtime/errors.js';
 import { parseEventData } from '../../lib/runtime/event-data.js';
 import type { Handler } from '../../lib/runtime/function-server.js';
 import { embeddedChunks } from '../../lib/runtime/metrics.js';
@@ -79,12 +77,6 @@ export function createEmbedHandler({ embedder, claims, status, knownVectors, lim
 
 async function embedAll(embedder: Embedder, texts: string[]): Promise<Float32Array[]> {
   if (texts.length === 0) return [];
-  try {
-    return await embedder.embed(texts);
-  } catch (err) {
-    if (err instanceof EmbeddingBackendError && err.retryable) {
-      throw new TransientError(err.message, err.retryAfterMs === undefined ? undefined : err.retryAfterMs / 1000, { cause: err });
-    }
-    throw err;
-  }
+  // An EmbeddingUnavailableError is a TransientError: a 503 (with its Retry-After) to the broker.
+  return embedder.embed(texts);
 }

@@ -4,19 +4,15 @@ import { documentLimits } from '../../lib/documents/verify.js';
 import { createLogger } from '../../lib/log.js';
 import { serveStage } from '../../lib/runtime/serve-stage.js';
 import { initTracing } from '../../lib/runtime/tracing.js';
-import { createClaimCheckStore } from '../../lib/storage/claim-check.js';
-import { createS3Client, headObject, ObjectNotFoundError } from '../../lib/storage/s3.js';
-import { createStatusStore, statusCollectionName } from '../../lib/status/index.js';
-import { createVectorStore } from '../../lib/vector-store/qdrant.js';
+import { headObject, ObjectNotFoundError } from '../../lib/storage/s3.js';
+import { createStores } from '../../lib/stores.js';
 import { createIndexHandler } from './handler.js';
 
 const config = loadConfig();
-const limits = documentLimits(config);
 const log = createLogger('index');
 const tracing = initTracing({ serviceName: 'index', exporter: config.OTEL_TRACES_EXPORTER });
-const s3 = createS3Client(config);
+const { s3, vectors: store, status, claims, close } = createStores(config);
 
-const store = createVectorStore({ url: config.QDRANT_URL, apiKey: config.QDRANT_API_KEY, collection: config.QDRANT_COLLECTION });
 // A collection from before sparse vectors is rebuilt at start, without waiting for the first
 // event (which would also do it); a failure here is retried by that event.
 store.upgradeLegacyCollection().then(
@@ -25,7 +21,7 @@ store.upgradeLegacyCollection().then(
 );
 const handler = createIndexHandler({
   store,
-  status: createStatusStore({ url: config.QDRANT_URL, apiKey: config.QDRANT_API_KEY, collection: statusCollectionName(config.QDRANT_COLLECTION) }),
+  status,
   currentVersion: (bucket, key) =>
     headObject(s3, bucket, key).then(
       (head) => head.etag,
@@ -34,8 +30,8 @@ const handler = createIndexHandler({
         throw err;
       },
     ),
-  claims: createClaimCheckStore({ s3, bucket: config.S3_PIPELINE_BUCKET, thresholdBytes: config.CLAIM_CHECK_THRESHOLD_BYTES, maxBytes: limits.maxClaimBytes }),
-  limits,
+  claims,
+  limits: documentLimits(config),
 });
 await serveStage(config, {
   stage: 'index',
@@ -43,5 +39,5 @@ await serveStage(config, {
   handler,
   log,
   tracing,
-  onShutdown: async () => s3.destroy(),
+  onShutdown: async () => close(),
 });

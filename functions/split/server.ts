@@ -4,21 +4,16 @@ import { documentLimits } from '../../lib/documents/verify.js';
 import { createLogger } from '../../lib/log.js';
 import { serveStage } from '../../lib/runtime/serve-stage.js';
 import { initTracing } from '../../lib/runtime/tracing.js';
-import { createClaimCheckStore } from '../../lib/storage/claim-check.js';
-import { createS3Client, getObject, headObject } from '../../lib/storage/s3.js';
-import { createStatusStore, statusCollectionName } from '../../lib/status/index.js';
-import { createVectorStore } from '../../lib/vector-store/qdrant.js';
+import { getObject, headObject } from '../../lib/storage/s3.js';
+import { createStores } from '../../lib/stores.js';
 import { extractLimits } from './extract/index.js';
 import { createSplitHandler } from './handler.js';
 import { createIsolatedSplitter } from './worker/isolated.js';
 
 const config = loadConfig();
-const limits = documentLimits(config);
 const log = createLogger('split');
 const tracing = initTracing({ serviceName: 'split', exporter: config.OTEL_TRACES_EXPORTER });
-const s3 = createS3Client(config);
-
-const vectors = createVectorStore({ url: config.QDRANT_URL, apiKey: config.QDRANT_API_KEY, collection: config.QDRANT_COLLECTION });
+const { s3, vectors, status, claims, close } = createStores(config);
 
 const splitter = createIsolatedSplitter(
   extractLimits(config),
@@ -30,10 +25,10 @@ const handler = createSplitHandler({
   readObject: (bucket, key, maxBytes) => getObject(s3, bucket, key, maxBytes),
   headObject: (bucket, key) => headObject(s3, bucket, key),
   countIndexed: (docId, version) => vectors.countDocumentPoints(docId, version),
-  status: createStatusStore({ url: config.QDRANT_URL, apiKey: config.QDRANT_API_KEY, collection: statusCollectionName(config.QDRANT_COLLECTION) }),
-  claims: createClaimCheckStore({ s3, bucket: config.S3_PIPELINE_BUCKET, thresholdBytes: config.CLAIM_CHECK_THRESHOLD_BYTES, maxBytes: limits.maxClaimBytes }),
+  status,
+  claims,
   splitter,
-  limits,
+  limits: documentLimits(config),
 });
 
 await serveStage(config, {
@@ -44,6 +39,6 @@ await serveStage(config, {
   tracing,
   onShutdown: async () => {
     await splitter.close();
-    s3.destroy();
+    close();
   },
 });

@@ -4,14 +4,15 @@ import { encodeVector } from '../embedding/vector-codec.js';
 import { InvalidEventError } from '../runtime/errors.js';
 import { claimKey } from '../storage/claim-check.js';
 import { documentId, sha256Hex } from './identity.js';
-import { configuredBuckets, derivedMaxClaimBytes, documentLimits, MAX_HEADING_CHARS, verifyChunks, verifyClaimReference, verifyDocument } from './verify.js';
-import { loadConfig } from '../config.js';
+import { derivedMaxClaimBytes, documentLimits, MAX_HEADING_CHARS, verifyChunks, verifyClaimReference, verifyDocument } from './verify.js';
+import { commaList, loadConfig } from '../config.js';
 
 const limits = documentLimits(loadConfig({ S3_BUCKET: 'documents, other', CHUNK_SIZE: '100', MAX_CHUNKS_PER_DOCUMENT: '5', EMBED_DIMENSION: '384' }));
 
 test('limits come from the configuration; the claim cap is derived unless MAX_CLAIM_BYTES is set', () => {
   assert.deepEqual(limits.buckets, ['documents', 'other']);
-  assert.deepEqual(configuredBuckets(' a ,, b '), ['a', 'b']);
+  assert.deepEqual(commaList(' a ,, b '), ['a', 'b']);
+  assert.deepEqual(loadConfig({ S3_BUCKET: ' a ,, b ,a' }).buckets, ['a', 'b'], 'derived once, at load');
   assert.equal(limits.dimension, 384);
   assert.equal(limits.maxClaimBytes, derivedMaxClaimBytes(limits));
   assert.equal(documentLimits(loadConfig({ MAX_CLAIM_BYTES: '1234' })).maxClaimBytes, 1234);

@@ -47,20 +47,12 @@ export interface DocumentLimits {
 
 type LimitsConfig = Pick<
   Config,
-  'S3_BUCKET' | 'S3_PIPELINE_BUCKET' | 'MAX_OBJECT_BYTES' | 'MAX_CHUNKS_PER_DOCUMENT' | 'CHUNK_SIZE' | 'MAX_PAGES' | 'EMBED_DIMENSION' | 'MAX_CLAIM_BYTES'
+  'buckets' | 'S3_PIPELINE_BUCKET' | 'MAX_OBJECT_BYTES' | 'MAX_CHUNKS_PER_DOCUMENT' | 'CHUNK_SIZE' | 'MAX_PAGES' | 'EMBED_DIMENSION' | 'MAX_CLAIM_BYTES'
 >;
-
-/** The configured buckets: S3_BUCKET is a comma-separated list, the first one the default. */
-export function configuredBuckets(value: string): string[] {
-  return value
-    .split(',')
-    .map((b) => b.trim())
-    .filter(Boolean);
-}
 
 export function documentLimits(config: LimitsConfig): DocumentLimits {
   const limits = {
-    buckets: configuredBuckets(config.S3_BUCKET),
+    buckets: config.buckets,
     pipelineBucket: config.S3_PIPELINE_BUCKET,
     maxObjectBytes: config.MAX_OBJECT_BYTES,
     maxChunks: config.MAX_CHUNKS_PER_DOCUMENT,

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createBatchingEmbedder } from './batching.js';
-import { EmbeddingBackendError } from './errors.js';
+import { TransientError } from '../runtime/errors.js';
+import { EmbeddingBackendError, EmbeddingUnavailableError } from './errors.js';
 import type { Embedder } from './types.js';
 
 /** A backend that records each call and answers [number in the text] per text. */
@@ -13,8 +14,8 @@ function recordingBackend(options: { delayMs?: number; refuse?: string; overload
     async embed(texts) {
       calls.push([...texts]);
       await new Promise((r) => setTimeout(r, options.delayMs ?? 1));
-      if (options.overloaded) throw new EmbeddingBackendError('busy', { retryable: true });
-      if (options.refuse !== undefined && texts.includes(options.refuse)) throw new EmbeddingBackendError('bad input', { retryable: false });
+      if (options.overloaded) throw new EmbeddingUnavailableError('busy');
+      if (options.refuse !== undefined && texts.includes(options.refuse)) throw new EmbeddingBackendError('bad input');
       return texts.map((t) => Float32Array.of(Number(t.replace(/\D/g, ''))));
     },
     async close() {
@@ -83,14 +84,14 @@ describe('batching embedder', () => {
     assert.equal(bad.status, 'rejected');
     assert.equal(ok2.status, 'fulfilled');
     assert.deepEqual(ok2.status === 'fulfilled' ? values(ok2.value) : [], [3]);
-    assert.ok(bad.status === 'rejected' && bad.reason instanceof EmbeddingBackendError && !bad.reason.retryable);
+    assert.ok(bad.status === 'rejected' && bad.reason instanceof EmbeddingBackendError && !(bad.reason instanceof TransientError));
   });
 
   it('a retryable failure reaches every caller of the batch, still retryable', async () => {
     const backend = recordingBackend({ overloaded: true });
     const batching = createBatchingEmbedder(backend.embedder, { maxBatch: 8, lingerMs: 20 });
     const results = await Promise.allSettled([batching.embed(['t1']), batching.embed(['t2'])]);
-    for (const r of results) assert.ok(r.status === 'rejected' && r.reason instanceof EmbeddingBackendError && r.reason.retryable);
+    for (const r of results) assert.ok(r.status === 'rejected' && r.reason instanceof EmbeddingUnavailableError && r.reason instanceof TransientError);
     assert.equal(backend.calls.length, 1, 'no per-call re-run for an overload');
   });
 

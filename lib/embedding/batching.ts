@@ -5,6 +5,7 @@
  * waits at most `lingerMs` for `maxBatch` texts of company while the backend is idle; while
  * the backend is busy, calls queue up and leave together as soon as it is free.
  */
+import { TransientError } from '../runtime/errors.js';
 import { EmbeddingBackendError } from './errors.js';
 import type { Embedder } from './types.js';
 
@@ -91,8 +92,7 @@ export function createBatchingEmbedder(inner: Embedder, { maxBatch, lingerMs, ma
         offset += call.texts.length;
       }
     } catch (err) {
-      const retryable = err instanceof EmbeddingBackendError && err.retryable;
-      if (batch.length === 1 || retryable) {
+      if (batch.length === 1 || err instanceof TransientError) {
         // A retryable failure (overload) would hit each call alike: let each caller back off.
         for (const call of batch) call.reject(err);
         return;
@@ -108,7 +108,7 @@ export function createBatchingEmbedder(inner: Embedder, { maxBatch, lingerMs, ma
   return {
     model: inner.model,
     embed(texts) {
-      if (closed) return Promise.reject(new EmbeddingBackendError('embedder is closed', { retryable: false }));
+      if (closed) return Promise.reject(new EmbeddingBackendError('embedder is closed'));
       if (texts.length === 0) return Promise.resolve([]);
       return new Promise<Float32Array[]>((resolve, reject) => {
         if (waiting.length === 0 && !busy) drained = new Promise((r) => (markDrained = r));

@@ -1,34 +1,45 @@
 /**
- * Typed errors of the embedding backends. Callers decide what to do from the type and its
- * fields (`retryable`, `retryAfterMs`), never by matching message text.
+ * Typed errors of the embedding backends. The type says what to do (lib/retry.ts decides by
+ * type), never a flag or the message text:
+ * - {@link EmbeddingUnavailableError} (a {@link TransientError}): the same request may pass later
+ *   (overload, rate limit, network, timeout); retried in process, then by the broker (503).
+ * - {@link EmbeddingBackendError}: trying again will not help (a refused request, a malformed
+ *   answer, a broken model).
+ * - {@link EmbeddingConfigError}: the embedder cannot be set up as configured.
  */
+import { TransientError } from '../runtime/errors.js';
 
 /** Options shared by the embedding errors. */
 export interface EmbeddingBackendErrorOptions {
-  /** True when the same request may succeed later (overload, rate limit, network, timeout). */
-  retryable: boolean;
-  /** How long the backend asked us to wait before retrying (from `Retry-After`), in ms. */
-  retryAfterMs?: number;
   /** HTTP status of the failed call, for remote backends. */
   status?: number;
   cause?: unknown;
 }
 
-/**
- * An embedding call failed. `retryable` says whether retrying can help; the embed function maps
- * retryable errors to a broker retry (503) and the rest to a failure.
- */
+/** An embedding call failed, and the same call would fail again. */
 export class EmbeddingBackendError extends Error {
   override readonly name = 'EmbeddingBackendError';
-  readonly retryable: boolean;
-  readonly retryAfterMs: number | undefined;
   readonly status: number | undefined;
 
-  constructor(message: string, options: EmbeddingBackendErrorOptions) {
+  constructor(message: string, options: EmbeddingBackendErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
-    this.retryable = options.retryable;
-    this.retryAfterMs = options.retryAfterMs;
     this.status = options.status;
+  }
+}
+
+/** The backend cannot answer now (overload, rate limit, network, timeout): retry later. */
+export class EmbeddingUnavailableError extends TransientError {
+  override readonly name = 'EmbeddingUnavailableError';
+  readonly status: number | undefined;
+
+  constructor(message: string, options: EmbeddingBackendErrorOptions & { retryAfterMs?: number | undefined } = {}) {
+    super(message, options.retryAfterMs === undefined ? undefined : options.retryAfterMs / 1000, options.cause === undefined ? undefined : { cause: options.cause });
+    this.status = options.status;
+  }
+
+  /** How long the backend asked us to wait (its `Retry-After`), in ms. */
+  get retryAfterMs(): number | undefined {
+    return this.retryAfterSeconds === undefined ? undefined : this.retryAfterSeconds * 1000;
   }
 }
 

@@ -1,8 +1,10 @@
 /**
  * Embedding backends behind one interface, and the factory that picks one from the
- * environment (variables documented in .env.example).
+ * configuration (lib/config/embedding.ts).
  */
 import { resolve } from 'node:path';
+import { DEFAULT_BATCH_SIZE, loadEmbeddingConfig, type EmbeddingConfig } from '../config/embedding.js';
+import type { Env } from '../config/env.js';
 import { createBatchingEmbedder } from './batching.js';
 import { EmbeddingConfigError } from './errors.js';
 import { instrumentEmbedder } from './instrumented.js';
@@ -11,29 +13,16 @@ import { createOpenAICompatibleEmbedder } from './openai.js';
 import type { Embedder } from './types.js';
 
 export type { Embedder, EmbeddingModel } from './types.js';
-export { EmbeddingBackendError, EmbeddingConfigError, type EmbeddingBackendErrorOptions } from './errors.js';
+export { EmbeddingBackendError, EmbeddingConfigError, EmbeddingUnavailableError, type EmbeddingBackendErrorOptions } from './errors.js';
 export { createBatchingEmbedder, type BatchingOptions } from './batching.js';
 export { instrumentEmbedder, type InstrumentOptions } from './instrumented.js';
 export { createOnnxEmbedder, type OnnxEmbedderOptions } from './onnx.js';
 export { createOpenAICompatibleEmbedder, type OpenAICompatibleEmbedderOptions } from './openai.js';
 export { decodeVector, encodeVector } from './vector-codec.js';
 
-/** The model directory used when SLUICE_MODEL_DIR is unset, relative to the working directory. */
-export const DEFAULT_MODEL_DIR = '.sluice/model';
+export { DEFAULT_BATCH_SIZE, DEFAULT_MODEL_DIR, DEFAULT_MODEL_FILE } from '../config/embedding.js';
 
-const BACKENDS = ['onnx', 'openai'] as const;
-
-/** Texts per model run when EMBED_BATCH_SIZE is unset (the ONNX backend's default). */
-export const DEFAULT_BATCH_SIZE = 8;
-
-/**
- * The graph used when EMBED_MODEL_FILE is unset: the int8 variant, 1.4× more chunks per CPU
- * second than fp32 and a quarter of its size, with vectors that agree with fp32 (mean cosine
- * >= 0.99, checked by onnx.test.ts).
- */
-export const DEFAULT_MODEL_FILE = 'model_int8.onnx';
-
-export interface EmbedderFromEnvOptions {
+export interface EmbedderOptions {
   /**
    * Micro-batch concurrent calls (see batching.ts): they wait up to this many ms to fill one
    * backend call of EMBED_BATCH_SIZE texts. Unset: every call goes to the backend on its own.
@@ -42,74 +31,46 @@ export interface EmbedderFromEnvOptions {
 }
 
 /**
- * Creates the embedder that the environment asks for:
- * - `EMBED_BACKEND`: `onnx` (default) or `openai`;
- * - onnx: `SLUICE_MODEL_DIR` (default `.sluice/model`, relative to the cwd), `EMBED_MODEL_FILE`
- *   (default `model_int8.onnx`),
- *   `EMBED_THREADS` (0 = onnxruntime default), `EMBED_BATCH_SIZE`;
- * - openai: `EMBED_API_URL` and `EMBED_API_MODEL` (required), `EMBED_API_KEY`, `EMBED_BATCH_SIZE`.
- *
- * Empty values count as unset, as in .env files.
- * @throws {EmbeddingConfigError} naming the variable when a value is missing or invalid.
+ * Creates the embedder the configuration asks for (lib/config/embedding.ts documents each
+ * variable): `EMBED_BACKEND` `onnx` (the model in `SLUICE_MODEL_DIR`/`EMBED_MODEL_FILE`, on
+ * `EMBED_THREADS`) or `openai` (`EMBED_API_URL`, `EMBED_API_MODEL`, `EMBED_API_KEY`), with
+ * latency metrics and the one in-process retry of transient failures (instrumented.ts).
  */
-export async function createEmbedderFromEnv(env: NodeJS.ProcessEnv = process.env, options: EmbedderFromEnvOptions = {}): Promise<Embedder> {
-  const backend = await createBackendFromEnv(env);
+export async function createEmbedder(config: EmbeddingConfig, options: EmbedderOptions = {}): Promise<Embedder> {
+  const backend = await createBackend(config);
   if (options.microBatchLingerMs === undefined) return backend;
-  const batchSize = readInteger((name) => env[name]?.trim() || undefined, 'EMBED_BATCH_SIZE', 1) ?? DEFAULT_BATCH_SIZE;
-  return createBatchingEmbedder(backend, { maxBatch: batchSize, lingerMs: options.microBatchLingerMs });
+  return createBatchingEmbedder(backend, { maxBatch: config.EMBED_BATCH_SIZE ?? DEFAULT_BATCH_SIZE, lingerMs: options.microBatchLingerMs });
 }
 
-/** The configured backend, with latency metrics and in-process retries of retryable failures. */
-async function createBackendFromEnv(env: NodeJS.ProcessEnv): Promise<Embedder> {
-  const read = (name: string): string | undefined => {
-    const value = env[name]?.trim();
-    return value === '' ? undefined : value;
-  };
-  const backend = read('EMBED_BACKEND') ?? 'onnx';
-  const batchSize = readInteger(read, 'EMBED_BATCH_SIZE', 1);
+/** {@link createEmbedder} from the embedding variables of `env` alone (benchmarks, tools). */
+export function createEmbedderFromEnv(env: Env = process.env, options: EmbedderOptions = {}): Promise<Embedder> {
+  return createEmbedder(loadEmbeddingConfig(env), options);
+}
 
-  switch (backend) {
+async function createBackend(config: EmbeddingConfig): Promise<Embedder> {
+  const batchSize = config.EMBED_BATCH_SIZE;
+  switch (config.EMBED_BACKEND) {
     case 'onnx': {
-      const modelFile = read('EMBED_MODEL_FILE') ?? DEFAULT_MODEL_FILE;
-      const threads = readInteger(read, 'EMBED_THREADS', 0);
       const onnx = await createOnnxEmbedder({
-        modelDir: resolve(read('SLUICE_MODEL_DIR') ?? DEFAULT_MODEL_DIR),
-        modelFile,
-        ...(threads === undefined ? {} : { threads }),
+        modelDir: resolve(config.SLUICE_MODEL_DIR),
+        modelFile: config.EMBED_MODEL_FILE,
+        ...(config.EMBED_THREADS === undefined ? {} : { threads: config.EMBED_THREADS }),
         ...(batchSize === undefined ? {} : { batchSize }),
       });
-      // Local inference does not fail transiently: no retries, metrics only.
-      return instrumentEmbedder(onnx, { backend, retries: 0 });
+      // Local inference never fails transiently (no EmbeddingUnavailableError): nothing is retried.
+      return instrumentEmbedder(onnx, { backend: 'onnx' });
     }
     case 'openai': {
-      const url = read('EMBED_API_URL');
-      const model = read('EMBED_API_MODEL');
-      if (url === undefined || model === undefined) {
+      if (config.EMBED_API_URL === undefined || config.EMBED_API_MODEL === undefined) {
         throw new EmbeddingConfigError('EMBED_BACKEND=openai needs EMBED_API_URL and EMBED_API_MODEL');
       }
-      if (!/^https?:\/\/./i.test(url)) {
-        throw new EmbeddingConfigError(`EMBED_API_URL must be an http(s) URL, got ${JSON.stringify(url)}`);
-      }
-      const apiKey = read('EMBED_API_KEY');
       const remote = createOpenAICompatibleEmbedder({
-        url,
-        model,
-        ...(apiKey === undefined ? {} : { apiKey }),
+        url: config.EMBED_API_URL,
+        model: config.EMBED_API_MODEL,
+        ...(config.EMBED_API_KEY === undefined ? {} : { apiKey: config.EMBED_API_KEY }),
         ...(batchSize === undefined ? {} : { batchSize }),
       });
-      return instrumentEmbedder(remote, { backend });
+      return instrumentEmbedder(remote, { backend: 'openai' });
     }
-    default:
-      throw new EmbeddingConfigError(`EMBED_BACKEND must be one of ${BACKENDS.join(', ')}, got ${JSON.stringify(backend)}`);
   }
-}
-
-function readInteger(read: (name: string) => string | undefined, name: string, min: number): number | undefined {
-  const raw = read(name);
-  if (raw === undefined) return undefined;
-  // Number('') and Number('1e3') would slip through parseInt-style checks; accept digits only.
-  if (!/^\d+$/.test(raw) || Number(raw) < min) {
-    throw new EmbeddingConfigError(`${name} must be an integer >= ${min}, got ${JSON.stringify(raw)}`);
-  }
-  return Number(raw);
 }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { EmbeddingBackendError } from './errors.js';
+import { EmbeddingBackendError, EmbeddingUnavailableError } from './errors.js';
 import { instrumentEmbedder } from './instrumented.js';
 import { embeddingBackendSeconds, embeddingRetries } from './metrics.js';
 import type { Embedder } from './types.js';
@@ -32,8 +32,8 @@ async function callsOf(backend: string, outcome: string): Promise<number> {
 
 describe('instrumented embedder', () => {
   it('retries a retryable failure, counts the retry and times every call', async () => {
-    const backend = flakyBackend([new EmbeddingBackendError('overloaded', { retryable: true, status: 503 })]);
-    const embedder = instrumentEmbedder(backend.embedder, { backend: 'test-retry', minDelayMs: 1 });
+    const backend = flakyBackend([new EmbeddingUnavailableError('overloaded', { status: 503 })]);
+    const embedder = instrumentEmbedder(backend.embedder, { backend: 'test-retry', delayMs: 1 });
     assert.equal((await embedder.embed(['a', 'b'])).length, 2);
     assert.equal(backend.calls(), 2);
     assert.equal(await retriesOf('test-retry'), 1);
@@ -42,27 +42,27 @@ describe('instrumented embedder', () => {
   });
 
   it('passes a non-retryable failure on at once, unchanged', async () => {
-    const refused = new EmbeddingBackendError('bad request', { retryable: false, status: 400 });
+    const refused = new EmbeddingBackendError('bad request', { status: 400 });
     const backend = flakyBackend([refused]);
-    const embedder = instrumentEmbedder(backend.embedder, { backend: 'test-fatal', minDelayMs: 1 });
+    const embedder = instrumentEmbedder(backend.embedder, { backend: 'test-fatal', delayMs: 1 });
     await assert.rejects(embedder.embed(['a']), (err) => err === refused);
     assert.equal(backend.calls(), 1);
     assert.equal(await retriesOf('test-fatal'), 0);
   });
 
   it('gives up after the configured retries with the last retryable error', async () => {
-    const busy = () => new EmbeddingBackendError('busy', { retryable: true });
+    const busy = () => new EmbeddingUnavailableError('busy');
     const backend = flakyBackend([busy(), busy(), busy()]);
-    const embedder = instrumentEmbedder(backend.embedder, { backend: 'test-exhausted', retries: 2, minDelayMs: 1 });
-    await assert.rejects(embedder.embed(['a']), (err) => err instanceof EmbeddingBackendError && err.retryable);
+    const embedder = instrumentEmbedder(backend.embedder, { backend: 'test-exhausted', retries: 2, delayMs: 1 });
+    await assert.rejects(embedder.embed(['a']), (err) => err instanceof EmbeddingUnavailableError && err.message === 'busy');
     assert.equal(backend.calls(), 3);
     assert.equal(await retriesOf('test-exhausted'), 2);
   });
 
   it('does not wait in process when the backend asks for a long pause', async () => {
-    const backend = flakyBackend([new EmbeddingBackendError('rate limited', { retryable: true, status: 429, retryAfterMs: 60_000 })]);
-    const embedder = instrumentEmbedder(backend.embedder, { backend: 'test-long-pause', maxDelayMs: 5_000 });
-    await assert.rejects(embedder.embed(['a']), (err) => err instanceof EmbeddingBackendError && err.retryAfterMs === 60_000);
+    const backend = flakyBackend([new EmbeddingUnavailableError('rate limited', { status: 429, retryAfterMs: 60_000 })]);
+    const embedder = instrumentEmbedder(backend.embedder, { backend: 'test-long-pause', maxRetryAfterMs: 5_000 });
+    await assert.rejects(embedder.embed(['a']), (err) => err instanceof EmbeddingUnavailableError && err.retryAfterMs === 60_000);
     assert.equal(backend.calls(), 1);
   });
 });

@@ -1,25 +1,28 @@
 /**
- * Wraps a backend with latency metrics and a short in-process retry of retryable failures
- * (overload, rate limit, network): a blip then costs one document a few hundred ms instead of
- * a broker redelivery of every document in the same micro-batch.
+ * Wraps a backend with latency metrics and the one in-process retry of the embedding path
+ * (lib/retry.ts): a failure that may pass (an EmbeddingUnavailableError: overload, rate limit,
+ * network) is retried `retries` times, so a call is tried at most `retries + 1` = 3 times by
+ * default, before it goes up as a 503 and the broker redelivers the event. The backends
+ * themselves make one attempt per request, so nothing multiplies these attempts. A blip then
+ * costs one document a few hundred ms instead of a broker redelivery of every document in the
+ * same micro-batch.
  */
-import pRetry, { AbortError } from 'p-retry';
-import { EmbeddingBackendError } from './errors.js';
+import { createBackoff, retry } from '../retry.js';
 import { embeddingBackendSeconds, embeddingBackendTexts, embeddingRetries } from './metrics.js';
 import type { Embedder } from './types.js';
 
 export interface InstrumentOptions {
   /** Label of the backend in the metrics (`onnx`, `openai`). */
   backend: string;
-  /** Retries of a retryable failure before it is passed on (default 2; 0 = none). */
+  /** Retries of a transient failure before it is passed on (default 2; 0 = none). */
   retries?: number;
-  /** First back-off in ms (doubles per attempt; default 200). */
-  minDelayMs?: number;
-  /** A backend asking to wait longer than this (Retry-After) is not retried in process (default 5000). */
-  maxDelayMs?: number;
+  /** Backoff delay in ms: retry n waits this × 2^n (default 100, so 200 ms, then 400 ms). */
+  delayMs?: number;
+  /** The longest `Retry-After` waited out here (default 10 000 ms); a longer one goes straight to the caller. */
+  maxRetryAfterMs?: number;
 }
 
-export function instrumentEmbedder(inner: Embedder, { backend, retries = 2, minDelayMs = 200, maxDelayMs = 5000 }: InstrumentOptions): Embedder {
+export function instrumentEmbedder(inner: Embedder, { backend, retries = 2, delayMs = 100, maxRetryAfterMs = 10_000 }: InstrumentOptions): Embedder {
   const timedCall = async (texts: readonly string[]): Promise<Float32Array[]> => {
     const stop = embeddingBackendSeconds.startTimer({ backend });
     try {
@@ -28,28 +31,18 @@ export function instrumentEmbedder(inner: Embedder, { backend, retries = 2, minD
       return vectors;
     } catch (err) {
       stop({ outcome: 'error' });
-      const retryable = err instanceof EmbeddingBackendError && err.retryable && (err.retryAfterMs ?? 0) <= maxDelayMs;
-      // AbortError ends p-retry at once and rethrows the original error.
-      throw retryable ? err : new AbortError(err instanceof Error ? err : new Error(String(err)));
+      throw err;
     }
   };
+  // Jitter, so that replicas rate-limited together do not come back in step.
+  const backoff = createBackoff({ delayMs, jitter: true });
 
   return {
     model: inner.model,
     async embed(texts) {
       if (texts.length === 0) return [];
       embeddingBackendTexts.observe({ backend }, texts.length);
-      return pRetry(() => timedCall(texts), {
-        retries,
-        minTimeout: minDelayMs,
-        maxTimeout: maxDelayMs,
-        onFailedAttempt: async ({ error, retriesLeft }) => {
-          if (retriesLeft === 0) return;
-          embeddingRetries.inc({ backend });
-          const asked = error instanceof EmbeddingBackendError ? error.retryAfterMs : undefined;
-          if (asked !== undefined) await new Promise((r) => setTimeout(r, asked));
-        },
-      });
+      return retry(() => timedCall(texts), { retries, backoff, maxRetryAfterMs, onRetry: () => embeddingRetries.inc({ backend }) });
     },
     close: () => inner.close(),
   };

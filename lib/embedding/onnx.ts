@@ -155,13 +155,11 @@ export async function createOnnxEmbedder(options: OnnxEmbedderOptions): Promise<
       output = results[OUTPUT_NAME]!;
     } catch (err) {
       // A failing CPU inference is a bug or a broken model, not something a retry fixes.
-      throw new EmbeddingBackendError(`onnxruntime inference failed: ${(err as Error).message}`, { retryable: false, cause: err });
+      throw new EmbeddingBackendError(`onnxruntime inference failed: ${(err as Error).message}`, { cause: err });
     }
     const data = output.data as Float32Array;
     if (output.dims[0] !== batch.length || output.dims[1] !== model.dimension) {
-      throw new EmbeddingBackendError(`model returned shape [${output.dims.join(', ')}], expected [${batch.length}, ${model.dimension}]`, {
-        retryable: false,
-      });
+      throw new EmbeddingBackendError(`model returned shape [${output.dims.join(', ')}], expected [${batch.length}, ${model.dimension}]`);
     }
     // slice() copies: each caller-owned vector must not pin or alias the batch buffer.
     return batch.map((_, row) => data.slice(row * model.dimension, (row + 1) * model.dimension));
@@ -191,7 +189,7 @@ export async function createOnnxEmbedder(options: OnnxEmbedderOptions): Promise<
   return {
     model,
     embed(texts) {
-      if (closed) return Promise.reject(new EmbeddingBackendError('embedder is closed', { retryable: false }));
+      if (closed) return Promise.reject(new EmbeddingBackendError('embedder is closed'));
       if (texts.length === 0) return Promise.resolve([]);
       const run = queue.then(() => embedNow(texts));
       queue = run.catch(() => undefined);

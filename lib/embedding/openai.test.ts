@@ -2,7 +2,10 @@ import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import { EmbeddingBackendError, EmbeddingConfigError } from './errors.js';
+import { TransientError } from '../runtime/errors.js';
+import { EmbeddingBackendError, EmbeddingConfigError, EmbeddingUnavailableError } from './errors.js';
+import { createEmbedderFromEnv } from './index.js';
+import { instrumentEmbedder } from './instrumented.js';
 import { createOpenAICompatibleEmbedder } from './openai.js';
 
 interface RecordedRequest {
@@ -100,25 +103,26 @@ describe('OpenAI-compatible embedder', () => {
     assert.deepEqual(vectors.map((v) => v[0]), [1, 2]);
   });
 
-  it('maps 429 with Retry-After seconds to a retryable error with retryAfterMs', async () => {
+  it('maps 429 with Retry-After seconds to a transient error with retryAfterMs, in one request', async () => {
     reply = (_request, res) => res.writeHead(429, { 'retry-after': '3' }).end('{"error":"rate limited"}');
-    const embedder = createOpenAICompatibleEmbedder({ url: baseUrl, model: 'm', retries: 0 });
+    const embedder = createOpenAICompatibleEmbedder({ url: baseUrl, model: 'm' });
     await assert.rejects(embedder.embed(['x']), (err: unknown) => {
-      assert.ok(err instanceof EmbeddingBackendError);
-      assert.equal(err.retryable, true);
+      assert.ok(err instanceof EmbeddingUnavailableError);
+      assert.ok(err instanceof TransientError);
       assert.equal(err.retryAfterMs, 3000);
       assert.equal(err.status, 429);
       assert.match(err.message, /429.*rate limited/);
       return true;
     });
+    assert.equal(requests.length, 1, 'the backend itself makes one attempt: the retries are instrumented.ts\'s');
   });
 
-  it('maps 503 with an HTTP-date Retry-After to a retryable error', async () => {
+  it('maps 503 with an HTTP-date Retry-After to a transient error', async () => {
     reply = (_request, res) => res.writeHead(503, { 'retry-after': new Date(Date.now() + 60_000).toUTCString() }).end();
-    const embedder = createOpenAICompatibleEmbedder({ url: baseUrl, model: 'm', retries: 0 });
+    const embedder = createOpenAICompatibleEmbedder({ url: baseUrl, model: 'm' });
     await assert.rejects(embedder.embed(['x']), (err: unknown) => {
-      assert.ok(err instanceof EmbeddingBackendError);
-      assert.equal(err.retryable, true);
+      assert.ok(err instanceof EmbeddingUnavailableError);
+      assert.ok(err instanceof TransientError);
       // HTTP dates have 1 s resolution, and some time passes before the client parses it.
       assert.ok(err.retryAfterMs !== undefined && err.retryAfterMs > 55_000 && err.retryAfterMs <= 60_000, String(err.retryAfterMs));
       return true;
@@ -131,31 +135,38 @@ describe('OpenAI-compatible embedder', () => {
       if (refusals-- > 0) res.writeHead(429, { 'retry-after': '1' }).end('{"error":"rate limited"}');
       else answerEmbeddings(request, res);
     };
-    const embedder = createOpenAICompatibleEmbedder({ url: baseUrl, model: 'm' });
+    const embedder = instrumentEmbedder(createOpenAICompatibleEmbedder({ url: baseUrl, model: 'm' }), { backend: 'openai-test' });
     const vectors = await embedder.embed(['abc']);
     assert.deepEqual(Array.from(vectors[0]!), [3, 0, 1]);
     assert.equal(requests.length, 3, 'two refusals, then the answer');
   });
 
-  it('gives up after its retries and leaves longer Retry-After waits to the caller', async () => {
+  it('gives up after 3 attempts in all and leaves longer Retry-After waits to the caller', async () => {
     reply = (_request, res) => res.writeHead(503, { 'retry-after': '0' }).end();
-    const embedder = createOpenAICompatibleEmbedder({ url: baseUrl, model: 'm', retries: 2 });
-    await assert.rejects(embedder.embed(['x']), (err: unknown) => err instanceof EmbeddingBackendError && err.status === 503);
+    const embedder = instrumentEmbedder(createOpenAICompatibleEmbedder({ url: baseUrl, model: 'm' }), { backend: 'openai-test', retries: 2 });
+    await assert.rejects(embedder.embed(['x']), (err: unknown) => err instanceof EmbeddingUnavailableError && err.status === 503);
     assert.equal(requests.length, 3);
 
     requests = [];
     reply = (_request, res) => res.writeHead(429, { 'retry-after': '120' }).end();
-    await assert.rejects(embedder.embed(['x']), (err: unknown) => err instanceof EmbeddingBackendError && err.retryAfterMs === 120_000);
+    await assert.rejects(embedder.embed(['x']), (err: unknown) => err instanceof EmbeddingUnavailableError && err.retryAfterMs === 120_000);
     assert.equal(requests.length, 1, 'a 2-minute Retry-After is not waited out inside the request');
   });
 
-  it('maps 400 to a non-retryable error that carries the server message', async () => {
+  it('as the factory builds it, one batch that keeps failing is sent 3 times in all (no retries nested in retries)', async () => {
+    reply = (_request, res) => res.writeHead(503).end();
+    const embedder = await createEmbedderFromEnv({ EMBED_BACKEND: 'openai', EMBED_API_URL: baseUrl, EMBED_API_MODEL: 'm' });
+    await assert.rejects(embedder.embed(['x']), (err: unknown) => err instanceof EmbeddingUnavailableError && err.status === 503);
+    assert.equal(requests.length, 3);
+  });
+
+  it('maps 400 to a permanent error that carries the server message', async () => {
     reply = (_request, res) => res.writeHead(400, { 'content-type': 'application/json' }).end('{"error":"input too long"}');
     const embedder = createOpenAICompatibleEmbedder({ url: baseUrl, apiKey: 'sk-secret', model: 'm' });
     await assert.rejects(embedder.embed(['x']), (err: unknown) => {
       assert.ok(err instanceof EmbeddingBackendError);
-      assert.equal(err.retryable, false);
-      assert.equal(err.retryAfterMs, undefined);
+      assert.equal(err instanceof TransientError, false);
+      assert.equal((err as { retryAfterMs?: number }).retryAfterMs, undefined);
       assert.equal(err.status, 400);
       assert.match(err.message, /input too long/);
       assert.doesNotMatch(err.message, /sk-secret/);
@@ -163,28 +174,28 @@ describe('OpenAI-compatible embedder', () => {
     });
   });
 
-  it('treats an unreachable server as retryable', async () => {
+  it('treats an unreachable server as transient', async () => {
     // Bind then close a port so nothing listens on it.
     const probe = createServer();
     await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
     const { port } = probe.address() as AddressInfo;
     await new Promise((resolve) => probe.close(resolve));
 
-    const embedder = createOpenAICompatibleEmbedder({ url: `http://127.0.0.1:${port}`, model: 'm', retries: 0 });
+    const embedder = createOpenAICompatibleEmbedder({ url: `http://127.0.0.1:${port}`, model: 'm' });
     await assert.rejects(embedder.embed(['x']), (err: unknown) => {
-      assert.ok(err instanceof EmbeddingBackendError);
-      assert.equal(err.retryable, true);
+      assert.ok(err instanceof EmbeddingUnavailableError);
+      assert.ok(err instanceof TransientError);
       assert.match(err.message, /cannot reach.*ECONNREFUSED/);
       return true;
     });
   });
 
-  it('treats a timeout as retryable', async () => {
+  it('treats a timeout as transient', async () => {
     reply = (request, res) => setTimeout(() => answerEmbeddings(request, res), 500);
-    const embedder = createOpenAICompatibleEmbedder({ url: baseUrl, model: 'm', retries: 0, timeoutMs: 50 });
+    const embedder = createOpenAICompatibleEmbedder({ url: baseUrl, model: 'm', timeoutMs: 50 });
     await assert.rejects(embedder.embed(['x']), (err: unknown) => {
-      assert.ok(err instanceof EmbeddingBackendError);
-      assert.equal(err.retryable, true);
+      assert.ok(err instanceof EmbeddingUnavailableError);
+      assert.ok(err instanceof TransientError);
       assert.match(err.message, /within 50 ms/);
       return true;
     });
@@ -192,7 +203,7 @@ describe('OpenAI-compatible embedder', () => {
 
   it('rejects a response whose vectors do not match the configured dimension', async () => {
     const embedder = createOpenAICompatibleEmbedder({ url: baseUrl, model: 'm', dimension: 384 });
-    await assert.rejects(embedder.embed(['x']), (err: unknown) => err instanceof EmbeddingBackendError && !err.retryable);
+    await assert.rejects(embedder.embed(['x']), (err: unknown) => err instanceof EmbeddingBackendError && !(err instanceof TransientError));
   });
 
   it('rejects invalid options up front', () => {

@@ -1,11 +1,11 @@
 /**
  * Remote embeddings over the OpenAI `POST /v1/embeddings` protocol, which OpenAI, Hugging Face
- * Text Embeddings Inference and Ollama all serve. Failures become EmbeddingBackendErrors whose
- * `retryable`/`retryAfterMs` let the pipeline back off instead of dead-lettering documents.
+ * Text Embeddings Inference and Ollama all serve. One attempt per request: a failure that may
+ * pass becomes an EmbeddingUnavailableError (a TransientError, with the server's `Retry-After`),
+ * any other an EmbeddingBackendError. The retries are instrumented.ts's (lib/retry.ts), once.
  */
-import { setTimeout as sleep } from 'node:timers/promises';
-import pRetry from 'p-retry';
-import { EmbeddingBackendError, EmbeddingConfigError } from './errors.js';
+import { isRetryableRequestStatus, parseRetryAfter } from '../retry.js';
+import { EmbeddingBackendError, EmbeddingConfigError, EmbeddingUnavailableError } from './errors.js';
 import type { Embedder, EmbeddingModel } from './types.js';
 
 /** Options of {@link createOpenAICompatibleEmbedder}. */
@@ -22,14 +22,6 @@ export interface OpenAICompatibleEmbedderOptions {
   batchSize?: number;
   /** Per-request timeout in ms, covering the response body too (default 30 000). */
   timeoutMs?: number;
-  /**
-   * Retries of a retryable failure (429, 408, 5xx, timeout, unreachable) here, with exponential
-   * backoff and jitter, before the error goes up to the caller (whose broker retries the whole
-   * event). Default 2: a short rate limit costs a document nothing.
-   */
-  retries?: number;
-  /** Longest `Retry-After` waited out here (default 10 000 ms); a longer one goes straight to the caller. */
-  maxRetryAfterMs?: number;
 }
 
 interface EmbeddingsResponse {
@@ -38,8 +30,6 @@ interface EmbeddingsResponse {
 
 const DEFAULT_BATCH_SIZE = 32;
 const DEFAULT_TIMEOUT_MS = 30_000;
-const DEFAULT_RETRIES = 2;
-const DEFAULT_MAX_RETRY_AFTER_MS = 10_000;
 const ERROR_BODY_LIMIT = 300;
 
 /**
@@ -53,9 +43,6 @@ export function createOpenAICompatibleEmbedder(options: OpenAICompatibleEmbedder
   if (options.model.trim() === '') throw new EmbeddingConfigError('model must not be empty');
   requirePositiveInteger('batchSize', batchSize);
   requirePositiveInteger('timeoutMs', timeoutMs);
-  if (options.retries !== undefined && (!Number.isInteger(options.retries) || options.retries < 0)) {
-    throw new EmbeddingConfigError(`retries must be a non-negative integer, got ${options.retries}`);
-  }
   if (options.dimension !== undefined) requirePositiveInteger('dimension', options.dimension);
 
   let dimension = options.dimension;
@@ -89,52 +76,35 @@ export function createOpenAICompatibleEmbedder(options: OpenAICompatibleEmbedder
     dimension ??= vectors[0]?.length;
     const wrong = vectors.find((v) => v.length !== dimension);
     if (wrong) {
-      throw new EmbeddingBackendError(`${endpoint} returned a ${wrong.length}-dimensional vector, expected ${dimension}`, { retryable: false });
+      throw new EmbeddingBackendError(`${endpoint} returned a ${wrong.length}-dimensional vector, expected ${dimension}`);
     }
     return vectors;
   }
 
-  function toBackendError(err: unknown): EmbeddingBackendError {
-    if (err instanceof EmbeddingBackendError) return err;
+  function toBackendError(err: unknown): EmbeddingBackendError | EmbeddingUnavailableError {
+    if (err instanceof EmbeddingBackendError || err instanceof EmbeddingUnavailableError) return err;
     const name = (err as Error | undefined)?.name;
     if (name === 'TimeoutError' || name === 'AbortError') {
-      return new EmbeddingBackendError(`${endpoint} did not answer within ${timeoutMs} ms`, { retryable: true, cause: err });
+      return new EmbeddingUnavailableError(`${endpoint} did not answer within ${timeoutMs} ms`, { cause: err });
     }
     if (err instanceof SyntaxError) {
       // A 2xx with a body that is not JSON: a wrong URL (some other service), not a hiccup.
-      return new EmbeddingBackendError(`${endpoint} answered with invalid JSON: ${err.message}`, { retryable: false, cause: err });
+      return new EmbeddingBackendError(`${endpoint} answered with invalid JSON: ${err.message}`, { cause: err });
     }
     // undici reports connection problems as `TypeError: fetch failed` with the socket error as cause.
     const cause = (err as { cause?: { code?: string; message?: string } } | undefined)?.cause;
     const detail = cause?.code ?? cause?.message ?? (err as Error | undefined)?.message ?? String(err);
-    return new EmbeddingBackendError(`cannot reach ${endpoint}: ${detail}`, { retryable: true, cause: err });
+    return new EmbeddingUnavailableError(`cannot reach ${endpoint}: ${detail}`, { cause: err });
   }
-
-  const retries = options.retries ?? DEFAULT_RETRIES;
-  const maxRetryAfterMs = options.maxRetryAfterMs ?? DEFAULT_MAX_RETRY_AFTER_MS;
-  const retriedHere = (err: unknown): err is EmbeddingBackendError =>
-    err instanceof EmbeddingBackendError && err.retryable && (err.retryAfterMs ?? 0) <= maxRetryAfterMs;
-  const requestWithRetries = (batch: readonly string[]) =>
-    pRetry(() => requestBatch(batch), {
-      retries,
-      minTimeout: 250,
-      maxTimeout: 5_000,
-      randomize: true,
-      // The server's Retry-After is the least we wait (plus jitter, so replicas do not return in step).
-      onFailedAttempt: async ({ error, retriesLeft }) => {
-        if (retriesLeft > 0 && retriedHere(error) && error.retryAfterMs) await sleep(error.retryAfterMs * (1 + Math.random() * 0.2));
-      },
-      shouldRetry: ({ error }) => retriedHere(error),
-    });
 
   let closed = false;
   return {
     model,
     async embed(texts) {
-      if (closed) throw new EmbeddingBackendError('embedder is closed', { retryable: false });
+      if (closed) throw new EmbeddingBackendError('embedder is closed');
       const vectors: Float32Array[] = [];
       for (let start = 0; start < texts.length; start += batchSize) {
-        vectors.push(...(await requestWithRetries(texts.slice(start, start + batchSize))));
+        vectors.push(...(await requestBatch(texts.slice(start, start + batchSize))));
       }
       return vectors;
     },
@@ -162,25 +132,16 @@ function embeddingsEndpoint(base: string): string {
 }
 
 /**
- * Maps an HTTP error status to retryable or not: rate limits (429), timeouts (408) and server
- * errors (5xx) may pass; any other 4xx is a request the server will keep refusing.
+ * An HTTP error status as an error type (lib/retry.ts's rule for a REST dependency): rate
+ * limits (429), timeouts (408) and server errors (5xx) may pass; any other 4xx is a request the
+ * server will keep refusing.
  */
-async function statusError(response: Response, endpoint: string): Promise<EmbeddingBackendError> {
+async function statusError(response: Response, endpoint: string): Promise<EmbeddingBackendError | EmbeddingUnavailableError> {
   const { status } = response;
-  const retryable = status === 408 || status === 429 || status >= 500;
-  const retryAfterMs = retryable ? parseRetryAfter(response.headers.get('retry-after')) : undefined;
   const body = (await response.text().catch(() => '')).slice(0, ERROR_BODY_LIMIT).trim();
   const message = `${endpoint} answered ${status}${body ? `: ${body}` : ''}`;
-  return new EmbeddingBackendError(message, { retryable, status, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) });
-}
-
-/** `Retry-After` is either delay-seconds or an HTTP date (RFC 9110 §10.2.3). */
-function parseRetryAfter(value: string | null): number | undefined {
-  if (value === null) return undefined;
-  const trimmed = value.trim();
-  if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000;
-  const date = Date.parse(trimmed);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
+  if (!isRetryableRequestStatus(status)) return new EmbeddingBackendError(message, { status });
+  return new EmbeddingUnavailableError(message, { status, retryAfterMs: parseRetryAfter(response.headers.get('retry-after')) });
 }
 
 function parseEmbeddings(payload: unknown, expected: number): Float32Array[] {
@@ -188,7 +149,6 @@ function parseEmbeddings(payload: unknown, expected: number): Float32Array[] {
   if (!Array.isArray(data) || data.length !== expected) {
     throw new EmbeddingBackendError(
       `embedding API returned ${Array.isArray(data) ? data.length : 'no'} embeddings for ${expected} inputs`,
-      { retryable: false },
     );
   }
   // OpenAI documents `index` as the position of the input: honour it rather than trusting the
@@ -199,7 +159,7 @@ function parseEmbeddings(payload: unknown, expected: number): Float32Array[] {
     for (const item of data) {
       const index = item?.index;
       if (typeof index !== 'number' || !Number.isInteger(index) || index < 0 || index >= expected || ordered[index]) {
-        throw new EmbeddingBackendError(`embedding API returned an invalid or repeated index ${String(index)}`, { retryable: false });
+        throw new EmbeddingBackendError(`embedding API returned an invalid or repeated index ${String(index)}`);
       }
       ordered[index] = item;
     }
@@ -207,7 +167,7 @@ function parseEmbeddings(payload: unknown, expected: number): Float32Array[] {
   return ordered.map((item, i) => {
     const embedding = item?.embedding;
     if (!Array.isArray(embedding) || embedding.length === 0 || !embedding.every((x) => typeof x === 'number')) {
-      throw new EmbeddingBackendError(`embedding API returned no numeric embedding for input ${i}`, { retryable: false });
+      throw new EmbeddingBackendError(`embedding API returned no numeric embedding for input ${i}`);
     }
     return Float32Array.from(embedding);
   });

@@ -15,7 +15,7 @@ export interface Embedder {
   /**
    * Embeds `texts`, returning one vector per text in the same order. Each vector is its own
    * Float32Array (not a view into a shared buffer), so callers may keep or mutate it.
-   * @throws {EmbeddingBackendError} when the backend fails; `retryable` tells whether to retry.
+   * @throws {EmbeddingUnavailableError} (a TransientError) when a retry may pass, {EmbeddingBackendError} when it cannot.
    */
   embed(texts: readonly string[]): Promise<Float32Array[]>;
   /** Releases the model or connections. Calls to `embed` after `close` reject. */

@@ -6,6 +6,7 @@
  */
 import type { CloudEvent } from 'cloudevents';
 import type { TokenSource } from '../auth/token-source.js';
+import { isRetryableStatus, parseRetryAfter } from '../retry.js';
 import { TransientError } from '../runtime/errors.js';
 import { toBinaryMessage } from './http.js';
 
@@ -33,9 +34,6 @@ export class EventRefusedError extends Error {
   }
 }
 
-/** Knative's data-plane contract: these 4xx mean "not now" and are retried like a 5xx. */
-export const RETRYABLE_4XX: ReadonlySet<number> = new Set([404, 408, 409, 429]);
-
 export type Emit = (event: CloudEvent<unknown>) => Promise<void>;
 
 /** Throws TransientError (network, 5xx, retryable 4xx, no token) or EventRefusedError. */
@@ -58,9 +56,10 @@ export function createEmitter(options: EmitterOptions): Emit {
     }
     const text = await res.text().catch(() => '');
     if (accepted(res.status)) return;
-    if (res.status >= 500 || RETRYABLE_4XX.has(res.status)) {
-      const retryAfter = Number(res.headers.get('retry-after'));
-      throw new TransientError(`${options.url} answered ${res.status}: ${text.slice(0, 300)}`, Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : undefined);
+    // Knative's data-plane contract (lib/retry.ts): 5xx and the "not now" 4xx are retried.
+    if (isRetryableStatus(res.status)) {
+      const retryAfterMs = parseRetryAfter(res.headers.get('retry-after'));
+      throw new TransientError(`${options.url} answered ${res.status}: ${text.slice(0, 300)}`, retryAfterMs ? retryAfterMs / 1000 : undefined);
     }
     throw new EventRefusedError(res.status, text, options.url);
   };

@@ -45,7 +45,7 @@ export class DocumentError extends Error {
 
 /** A dependency is unavailable or overloaded. 503: the broker retries with backoff. */
 export class TransientError extends Error {
-  override readonly name = 'TransientError';
+  override readonly name: string = 'TransientError';
   constructor(
     message: string,
     readonly retryAfterSeconds?: number,

@@ -10,6 +10,7 @@
 import type { QdrantClient } from '@qdrant/js-client-rest';
 import { sha256Hex } from '../documents/identity.js';
 import { KEYWORD_INDEXED_FIELDS, type PointPayload } from '../documents/payload.js';
+import { isRetryableRequestStatus } from '../retry.js';
 import { TransientError } from '../runtime/errors.js';
 import type { SparseVector } from '../text/sparse-vector.js';
 import { createQdrantClient } from './client.js';
@@ -296,14 +297,14 @@ function isConflict(err: unknown): boolean {
   return status === 409 || (err instanceof Error && /already exists/i.test(err.message));
 }
 
-/** Qdrant unreachable or failing on its side: the broker retries the event later. */
+/** Qdrant unreachable or failing on its side (lib/retry.ts's rule): the broker retries the event later. */
 async function transient<T>(operation: () => Promise<T>): Promise<T> {
   try {
     return await operation();
   } catch (err) {
     if (err instanceof DimensionMismatchError) throw err;
     const status = (err as { status?: number }).status;
-    if (status === undefined || status >= 500 || status === 429) {
+    if (status === undefined || isRetryableRequestStatus(status)) {
       throw new TransientError(`Qdrant request failed: ${err instanceof Error ? err.message : String(err)}`, undefined, { cause: err });
     }
     throw err;

@@ -1,33 +1,24 @@
 /** The API as a process (locally) or a Knative Service (in the cluster). */
-import { loadConfig, listenPort } from '../../lib/config.js';
-import { createEmbedderFromEnv } from '../../lib/embedding/index.js';
+import { listenPort, loadEmbedProcessConfig } from '../../lib/config.js';
+import { createEmbedder } from '../../lib/embedding/index.js';
 import { createLogger } from '../../lib/log.js';
 import { serveFunction } from '../../lib/runtime/function-server.js';
-import { createVectorStore } from '../../lib/vector-store/qdrant.js';
 import { createBrokerPublisher } from '../../lib/runtime/publish.js';
 import { receiverAuth, senderTokens } from '../../lib/auth/from-config.js';
 import { initTracing } from '../../lib/runtime/tracing.js';
-import { createStatusStore, statusCollectionName } from '../../lib/status/index.js';
-import { createS3Client } from '../../lib/storage/s3.js';
+import { createStores } from '../../lib/stores.js';
 import { parseBasicAuthUsers } from '../../lib/http/basic-auth.js';
 import { createApiApp } from './app.js';
 import { createDeadLetterStore } from './dead-letters.js';
 import { createReconciler } from './reconciler.js';
 
-const config = loadConfig();
+const config = loadEmbedProcessConfig();
 const log = createLogger('api');
 // Reconcile and dead-letter replays publish events: they start (or continue) traces too.
 const tracing = initTracing({ serviceName: 'api', exporter: config.OTEL_TRACES_EXPORTER });
-const embedder = await createEmbedderFromEnv();
-const store = createVectorStore({ url: config.QDRANT_URL, apiKey: config.QDRANT_API_KEY, collection: config.QDRANT_COLLECTION });
-const s3 = createS3Client(config);
-const status = createStatusStore({
-  url: config.QDRANT_URL,
-  apiKey: config.QDRANT_API_KEY,
-  collection: statusCollectionName(config.QDRANT_COLLECTION),
-  maxClockSkewMs: config.STATUS_MAX_CLOCK_SKEW_S * 1000,
-});
-const buckets = config.S3_BUCKET.split(',').map((b) => b.trim()).filter(Boolean);
+const embedder = await createEmbedder(config);
+const { s3, vectors: store, status, close } = createStores(config);
+const { buckets } = config;
 const publish = createBrokerPublisher({ url: config.BROKER_URL, tokens: senderTokens(config) });
 const deadLetters = createDeadLetterStore(s3, config.S3_PIPELINE_BUCKET, { maxCount: config.DEAD_LETTER_MAX_COUNT, ttlMs: config.DEAD_LETTER_TTL_HOURS * 3_600_000 });
 const reconciler = createReconciler({
@@ -70,5 +61,6 @@ await serveFunction(app, {
   onShutdown: async () => {
     stopSchedule();
     await embedder.close();
+    close();
   },
 });

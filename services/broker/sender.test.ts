@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { NO_RESPONSE_STATUS } from './backoff.js';
+import { NO_RESPONSE_STATUS } from '../../lib/retry.js';
 import { sendWithRetries, type SendPolicy } from './sender.js';
 
 /** Answers each path with a scripted status sequence (the last one repeats). */

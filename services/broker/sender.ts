@@ -1,11 +1,10 @@
 /**
- * One HTTP delivery with Knative's retries: up to `retry + 1` attempts, waiting the backoff of
- * {@link backoffDelayMs} plus {@link withJitter}'s up to 20 % (a documented difference from
- * eventing-rabbitmq, see backoff.ts) between them, stopping at the first response that is not retryable.
- * `timeoutMs` bounds each attempt (response body included), like Go's `http.Client.Timeout`.
+ * One HTTP delivery with Knative's retries (lib/retry.ts): up to `retry + 1` attempts, waiting
+ * eventing-rabbitmq's backoff plus up to 20 % jitter (a documented difference, see lib/retry.ts)
+ * between them, stopping at the first response that is not retryable. `timeoutMs` bounds each
+ * attempt (response body included), like Go's `http.Client.Timeout`.
  */
-import { setTimeout as sleep } from 'node:timers/promises';
-import { backoffDelayMs, isDelivered, NO_RESPONSE_STATUS, withJitter } from './backoff.js';
+import { backoffDelayMs, isDelivered, NO_RESPONSE_STATUS, retry, withJitter } from '../../lib/retry.js';
 import type { DeliveryPolicy } from './manifests.js';
 
 export type SendPolicy = Pick<DeliveryPolicy, 'retry' | 'backoffPolicy' | 'backoffDelayMs' | 'timeoutMs'>;
@@ -35,6 +34,16 @@ export interface SendOptions {
   readonly onRetry?: (info: { attempt: number; status: number; error: string; waitMs: number }) => void;
 }
 
+/** An attempt that got no response, or one Knative retries: what the retry loop sees. */
+class Undelivered extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
 export async function sendWithRetries(
   url: string,
   request: { headers: Record<string, string>; body: Buffer },
@@ -42,25 +51,34 @@ export async function sendWithRetries(
   options: SendOptions = {},
 ): Promise<SendOutcome> {
   const { signal } = options;
-  for (let attempt = 1; ; attempt++) {
-    if (signal?.aborted) return { kind: 'aborted', attempts: attempt - 1 };
-    const authorized = await withAuthorization(request, options.authorization);
-    // No token (the issuer is down) counts as an attempt without a response: retried.
-    const result = 'error' in authorized ? authorized : await attemptOnce(url, authorized, policy.timeoutMs, signal);
-    if (signal?.aborted) return { kind: 'aborted', attempts: attempt };
-    if ('response' in result && isDelivered(result.status)) {
-      return { kind: 'delivered', status: result.status, attempts: attempt, response: result.response };
-    }
-    const error = 'error' in result ? result.error : describeResponse(result.status, result.response.body);
-    if (attempt > policy.retry) return { kind: 'failed', status: result.status, attempts: attempt, error };
-    // Knative's backoff plus our jitter (backoff.ts says why it differs from upstream).
-    const waitMs = withJitter(backoffDelayMs(policy.backoffPolicy, policy.backoffDelayMs, attempt), options.random);
-    options.onRetry?.({ attempt, status: result.status, error, waitMs });
-    try {
-      await sleep(waitMs, undefined, signal ? { signal } : {});
-    } catch {
-      return { kind: 'aborted', attempts: attempt };
-    }
+  let attempts = 0;
+  try {
+    const delivered = await retry(
+      async (attempt) => {
+        attempts = attempt;
+        const authorized = await withAuthorization(request, options.authorization);
+        // No token (the issuer is down) counts as an attempt without a response: retried.
+        const result = 'error' in authorized ? authorized : await attemptOnce(url, authorized, policy.timeoutMs, signal);
+        signal?.throwIfAborted();
+        if ('response' in result && isDelivered(result.status)) return { status: result.status, response: result.response };
+        throw new Undelivered(result.status, 'error' in result ? result.error : describeResponse(result.status, result.response.body));
+      },
+      {
+        retries: policy.retry,
+        backoff: (retry) => withJitter(backoffDelayMs(policy.backoffPolicy, policy.backoffDelayMs, retry), options.random),
+        retryable: (err) => err instanceof Undelivered,
+        ...(signal ? { signal } : {}),
+        onRetry: ({ attempt, error, waitMs }) => {
+          const { status, message } = error as Undelivered;
+          options.onRetry?.({ attempt, status, error: message, waitMs });
+        },
+      },
+    );
+    return { kind: 'delivered', ...delivered, attempts };
+  } catch (err) {
+    if (signal?.aborted) return { kind: 'aborted', attempts };
+    if (err instanceof Undelivered) return { kind: 'failed', status: err.status, attempts, error: err.message };
+    throw err;
   }
 }
 

@@ -85,12 +85,12 @@ const LOADER_OPTIONS: protoLoader.Options = {
 
 /**
  * The .proto ships next to this module in the source tree; a compiled copy under dist/ looks
- * in the source tree too. SEAWEEDFS_FILER_PROTO overrides both (container images).
+ * in the source tree too. `override` (SEAWEEDFS_FILER_PROTO, for container images) wins over both.
  */
-export function resolveProtoPath(): string {
+export function resolveProtoPath(override?: string): string {
   const here = dirname(fileURLToPath(import.meta.url));
   const candidates = [
-    process.env.SEAWEEDFS_FILER_PROTO,
+    override,
     join(here, 'filer.proto'),
     resolve(here, '../../../services/seaweedfs-source/filer.proto'),
   ].filter((p): p is string => typeof p === 'string' && p.length > 0);
@@ -113,9 +113,9 @@ interface SeaweedFilerStub extends grpc.Client {
 
 let cachedCtor: (new (address: string, credentials: grpc.ChannelCredentials, options?: object) => SeaweedFilerStub) | undefined;
 
-function stubConstructor() {
+function stubConstructor(protoPath: string | undefined) {
   if (!cachedCtor) {
-    const definition = protoLoader.loadSync(resolveProtoPath(), LOADER_OPTIONS);
+    const definition = protoLoader.loadSync(resolveProtoPath(protoPath), LOADER_OPTIONS);
     const pkg = grpc.loadPackageDefinition(definition) as unknown as {
       filer_pb: { SeaweedFiler: typeof cachedCtor };
     };
@@ -131,8 +131,10 @@ export class FilerClient {
     /** host:port of the filer's gRPC listener (HTTP port + 10000, 18888 by default). */
     readonly address: string,
     private readonly requestTimeoutMs = 10_000,
+    /** The filer's .proto (SEAWEEDFS_FILER_PROTO); default: found next to this module. */
+    protoPath?: string,
   ) {
-    const Ctor = stubConstructor();
+    const Ctor = stubConstructor(protoPath);
     this.stub = new Ctor(address, grpc.credentials.createInsecure(), {
       // Keep the long-lived subscription alive through idle periods and notice dead peers.
       'grpc.keepalive_time_ms': 30_000,

@@ -1,8 +1,12 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { loadConfig } from './main.js';
+import { loadSourceConfig } from '../../lib/config.js';
+import { sourceOptions } from './main.js';
 
-describe('loadConfig', () => {
+/** The source's configuration (lib/config/source.ts) as runSource takes it. */
+const loadConfig = (env: Record<string, string>) => sourceOptions(loadSourceConfig(env));
+
+describe('the source\'s configuration (loadSourceConfig, sourceOptions)', () => {
   test('defaults: filer 127.0.0.1:18888, bucket from S3_BUCKET, sink from BROKER_URL, start at 0', () => {
     const cfg = loadConfig({ S3_BUCKET: 'documents', BROKER_URL: 'http://127.0.0.1:8180/' });
     assert.deepEqual(cfg, {

@@ -3,29 +3,20 @@
  * change in the watched buckets to the sink. In the cluster it runs as a Knative ContainerSource
  * (which injects `K_SINK`); locally `K_SINK` falls back to `BROKER_URL`.
  *
- * Environment:
- *   SEAWEEDFS_FILER_GRPC    filer gRPC address (default 127.0.0.1:18888)
- *   SEAWEEDFS_BUCKETS       comma-separated buckets to watch (default $S3_BUCKET)
- *   K_SINK / BROKER_URL     where to POST the events
- *   SLUICE_AUTH, OIDC_*     the source's OIDC identity, presented to the Broker ingress
- *   SOURCE_CLIENT_NAME      subscriber name and checkpoint key (default sluice-seaweedfs-source)
- *   SOURCE_START_FROM_NS    first run only: filer timestamp (ns) to start after (default 0 = the
- *                           whole log, so objects uploaded before the source ever ran are seen)
- *   SOURCE_CHECKPOINT_FILE  optional: keep the checkpoint in this file instead of the filer KV
- *   SOURCE_METRICS_PORT     /metrics (default 8185, on SLUICE_BIND)
- *   OTEL_TRACES_EXPORTER    none | console | otlp (each object event starts a trace)
- *   LOG_LEVEL
+ * Configuration: lib/config/source.ts (the filer, the buckets, the sink, the checkpoint, the
+ * source's OIDC identity and tracing).
  *
  * Delivery is at-least-once and in filer order: the checkpoint (filer KV key
  * `sluice/source/<client>/checkpoint`) only moves past an event once the sink accepted it, and
  * event ids are derived from the filer event, so replays repeat ids.
  */
 import { randomInt } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { pathToFileURL } from 'node:url';
 import { ROOT_CONTEXT } from '@opentelemetry/api';
-import { loadConfig as loadSluiceConfig } from '../../lib/config.js';
-import { ObjectChangedData } from '../../lib/events/schemas.js';
+import { loadSourceConfig, type SourceConfig } from '../../lib/config.js';
 import { createLogger, type Logger } from '../../lib/log.js';
+import { createBackoff, retry, type Backoff } from '../../lib/retry.js';
 import { eventLogFields } from '../../lib/runtime/event-context.js';
 import { serveMetrics } from '../../lib/runtime/metrics-server.js';
 import { eventSpanAttributes, initTracing, inSpan, SpanKind, withTraceContext } from '../../lib/runtime/tracing.js';
@@ -37,81 +28,50 @@ import { HttpSink } from './sink.js';
 import { senderTokens } from '../../lib/auth/from-config.js';
 import type { TokenSource } from '../../lib/auth/token-source.js';
 
-export interface SourceConfig {
+/** What {@link runSource} needs; {@link sourceOptions} builds it from the source's configuration. */
+export interface SourceOptions {
   filerAddress: string;
-  buckets: string[];
+  buckets: readonly string[];
   sinkUrl: string;
   clientName: string;
   startFromNs: string;
   checkpointFile?: string;
+  /** The filer's .proto; default: the copy next to the code. */
+  protoPath?: string;
   /** The source's OIDC tokens for the Broker (undefined = authentication off). */
   tokens?: TokenSource | undefined;
-  /** Resubscription backoff bounds (ms). */
-  minBackoffMs?: number;
+  /** Resubscription backoff (ms): retry n waits `backoffDelayMs × 2^n`, at most `maxBackoffMs`, plus up to 20 %. */
+  backoffDelayMs?: number;
   maxBackoffMs?: number;
 }
 
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): SourceConfig {
-  const sinkUrl = env.K_SINK || env.BROKER_URL;
-  if (!sinkUrl) throw new Error('K_SINK (or BROKER_URL) must be set');
-  if (!URL.canParse(sinkUrl) || !/^https?:$/.test(new URL(sinkUrl).protocol)) throw new Error(`invalid sink URL: ${sinkUrl}`);
-  const buckets = (env.SEAWEEDFS_BUCKETS || env.S3_BUCKET || '')
-    .split(',')
-    .map((b) => b.trim())
-    .filter((b) => b.length > 0);
-  if (buckets.length === 0) throw new Error('SEAWEEDFS_BUCKETS (or S3_BUCKET) must name at least one bucket');
-  for (const b of buckets) {
-    if (!ObjectChangedData.shape.bucket.safeParse(b).success) throw new Error(`invalid bucket name: ${b}`);
-  }
-  const startFromNs = (env.SOURCE_START_FROM_NS || '0').trim();
-  if (!/^\d{1,20}$/.test(startFromNs)) throw new Error(`SOURCE_START_FROM_NS must be a decimal integer: ${startFromNs}`);
+export function sourceOptions(config: SourceConfig): SourceOptions {
   return {
-    filerAddress: env.SEAWEEDFS_FILER_GRPC || '127.0.0.1:18888',
-    buckets: [...new Set(buckets)],
-    sinkUrl,
-    clientName: env.SOURCE_CLIENT_NAME || 'sluice-seaweedfs-source',
-    startFromNs,
-    ...(env.SOURCE_CHECKPOINT_FILE ? { checkpointFile: env.SOURCE_CHECKPOINT_FILE } : {}),
+    filerAddress: config.SEAWEEDFS_FILER_GRPC,
+    buckets: config.buckets,
+    sinkUrl: config.sinkUrl,
+    clientName: config.SOURCE_CLIENT_NAME,
+    startFromNs: config.SOURCE_START_FROM_NS,
+    ...(config.SOURCE_CHECKPOINT_FILE ? { checkpointFile: config.SOURCE_CHECKPOINT_FILE } : {}),
+    ...(config.SEAWEEDFS_FILER_PROTO ? { protoPath: config.SEAWEEDFS_FILER_PROTO } : {}),
   };
 }
 
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
-  });
-}
-
-function jittered(ms: number): number {
-  return Math.round(ms * (0.5 + Math.random() * 0.5));
-}
-
-/** Retries `fn` with backoff until it succeeds or `signal` aborts (then resolves undefined). */
-async function untilDone<T>(
-  what: string,
-  fn: () => Promise<T>,
-  signal: AbortSignal,
-  log: Logger,
-  minMs: number,
-  maxMs: number,
-): Promise<{ value: T } | undefined> {
-  let delay = minMs;
-  for (let attempt = 1; !signal.aborted; attempt++) {
-    try {
-      return { value: await fn() };
-    } catch (err) {
-      log.warn({ attempt, err: (err as Error).message }, `${what} failed; retrying`);
-      await sleep(jittered(delay), signal);
-      delay = Math.min(delay * 2, maxMs);
-    }
+/** Retries `fn` (any failure) with backoff until it succeeds or `signal` aborts (then resolves undefined). */
+async function untilDone<T>(what: string, fn: () => Promise<T>, signal: AbortSignal, log: Logger, backoff: Backoff): Promise<{ value: T } | undefined> {
+  try {
+    const value = await retry(fn, {
+      retries: Infinity,
+      backoff,
+      retryable: () => true,
+      signal,
+      onRetry: ({ attempt, error }) => log.warn({ attempt, err: (error as Error).message }, `${what} failed; retrying`),
+    });
+    return { value };
+  } catch (err) {
+    if (signal.aborted) return undefined;
+    throw err;
   }
-  return undefined;
 }
 
 /**
@@ -119,10 +79,10 @@ async function untilDone<T>(
  * in order, advance the checkpoint, resubscribe after any stream error. Resolves after the last
  * checkpoint write.
  */
-export async function runSource(cfg: SourceConfig, signal: AbortSignal, log: Logger = createLogger('seaweedfs-source')): Promise<void> {
-  const minBackoffMs = cfg.minBackoffMs ?? 500;
-  const maxBackoffMs = cfg.maxBackoffMs ?? 30_000;
-  const filer = new FilerClient(cfg.filerAddress);
+export async function runSource(cfg: SourceOptions, signal: AbortSignal, log: Logger = createLogger('seaweedfs-source')): Promise<void> {
+  // Exponential (lib/retry.ts) from 500 ms up to 30 s, with jitter: retry n waits 250 ms × 2^n.
+  const backoff = createBackoff({ delayMs: cfg.backoffDelayMs ?? 250, maxMs: cfg.maxBackoffMs ?? 30_000, jitter: true });
+  const filer = new FilerClient(cfg.filerAddress, undefined, cfg.protoPath);
   const store: CheckpointStore = cfg.checkpointFile
     ? new FileCheckpointStore(cfg.checkpointFile)
     : new FilerKvCheckpointStore(filer, cfg.clientName);
@@ -135,7 +95,7 @@ export async function runSource(cfg: SourceConfig, signal: AbortSignal, log: Log
     'seaweedfs source starting',
   );
 
-  const loaded = await untilDone('loading checkpoint', () => store.load(), signal, log, minBackoffMs, maxBackoffMs);
+  const loaded = await untilDone('loading checkpoint', () => store.load(), signal, log, backoff);
   if (!loaded) {
     filer.close();
     return;
@@ -169,7 +129,7 @@ export async function runSource(cfg: SourceConfig, signal: AbortSignal, log: Log
   // stream only while it knows its (id, epoch), and treats a repeated pair as a duplicate.
   const clientId = randomInt(1, 2 ** 31 - 1);
   let epoch = 0;
-  let backoff = minBackoffMs;
+  let failures = 0;
   while (!signal.aborted) {
     epoch += 1;
     const sinceNs = checkpointer.position;
@@ -179,7 +139,7 @@ export async function runSource(cfg: SourceConfig, signal: AbortSignal, log: Log
     log.info({ sinceNs, clientId, epoch }, 'subscribed to filer metadata');
     try {
       for await (const resp of stream as AsyncIterable<SubscribeMetadataResponse>) {
-        backoff = minBackoffMs;
+        failures = 0;
         if (!(await handle(resp))) break;
       }
       if (!signal.aborted) log.warn('filer ended the subscription; resubscribing');
@@ -190,8 +150,8 @@ export async function runSource(cfg: SourceConfig, signal: AbortSignal, log: Log
       stream.cancel();
     }
     if (signal.aborted) break;
-    await sleep(jittered(backoff), signal);
-    backoff = Math.min(backoff * 2, maxBackoffMs);
+    failures += 1;
+    await sleep(backoff(failures, undefined), undefined, { signal }).catch(() => undefined);
   }
 
   await checkpointer.flush();
@@ -202,22 +162,17 @@ export async function runSource(cfg: SourceConfig, signal: AbortSignal, log: Log
 
 async function main(): Promise<void> {
   const log = createLogger('seaweedfs-source');
-  let cfg: SourceConfig;
+  let config: SourceConfig;
+  let cfg: SourceOptions;
   try {
-    cfg = { ...loadConfig(), tokens: senderTokens(loadSluiceConfig()) };
+    config = loadSourceConfig();
+    cfg = { ...sourceOptions(config), tokens: senderTokens(config) };
   } catch (err) {
     log.fatal({ err: (err as Error).message }, 'invalid configuration');
     process.exit(2);
   }
-  let sluice: ReturnType<typeof loadSluiceConfig>;
-  try {
-    sluice = loadSluiceConfig();
-  } catch (err) {
-    log.fatal({ err: (err as Error).message }, 'invalid configuration');
-    process.exit(2);
-  }
-  const tracing = initTracing({ serviceName: 'seaweedfs-source', exporter: sluice.OTEL_TRACES_EXPORTER });
-  const metrics = await serveMetrics({ port: sluice.SOURCE_METRICS_PORT, host: sluice.SLUICE_BIND, log });
+  const tracing = initTracing({ serviceName: 'seaweedfs-source', exporter: config.OTEL_TRACES_EXPORTER });
+  const metrics = await serveMetrics({ port: config.SOURCE_METRICS_PORT, host: config.SLUICE_BIND, log });
   const controller = new AbortController();
   const stop = (sig: NodeJS.Signals) => {
     if (controller.signal.aborted) {

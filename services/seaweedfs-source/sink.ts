@@ -2,22 +2,23 @@
  * Delivers CloudEvents to the sink (Knative `K_SINK`, locally the broker ingress) through the
  * one emitter (lib/events/emitter.ts), with the source's OIDC token for the Broker's audience.
  * Nothing is ever skipped: the checkpoint must not move past an event the broker did not accept.
- * While the sink is down or overloaded the POST is retried with exponential backoff and jitter;
+ * While the sink is down or overloaded the POST is retried (lib/retry.ts: exponential backoff,
+ * retry n waiting `minRetryDelayMs × 2^n` up to `maxRetryDelayMs`, plus up to 20 % jitter);
  * while it refuses the event (401/403 after a credential rotation, 413, 400) the source keeps
  * trying at the longest backoff, says so in every log line and in `sluice_source_blocked`,
  * and carries on by itself once the cause is fixed.
  */
 import type { CloudEvent } from 'cloudevents';
-import pRetry from 'p-retry';
 import { brokerAudience } from '../../lib/auth/identity.js';
 import type { TokenSource } from '../../lib/auth/token-source.js';
 import { createEmitter, EventRefusedError, type Emit } from '../../lib/events/emitter.js';
 import type { Logger } from '../../lib/log.js';
+import { createBackoff, retry } from '../../lib/retry.js';
 import { sinkBlocked, sinkRetries } from './metrics.js';
 
 export interface SinkOptions {
   log: Logger;
-  /** First retry delay (ms); doubles per attempt, randomised ×1–2. */
+  /** Backoff delay (ms): retry n waits this × 2^n (Knative's exponential policy), plus up to 20 %. */
   minRetryDelayMs?: number;
   maxRetryDelayMs?: number;
   /** Per-POST timeout (ms). */
@@ -47,43 +48,26 @@ export class HttpSink {
   /** Resolves once the sink accepted the event (2xx); rejects only when aborted. */
   async send(event: CloudEvent<unknown>): Promise<void> {
     const ctx = { eventId: event.id, type: event.type, subject: event.subject };
+    const backoff = createBackoff({ delayMs: this.minRetryDelayMs, maxMs: this.maxRetryDelayMs, jitter: true });
     let refused = false;
-    await pRetry(
-      async () => {
-        if (refused) await this.wait(this.maxRetryDelayMs);
-        await this.emit(event);
+    await retry(() => this.emit(event), {
+      retries: Infinity,
+      // A refusal will not pass by itself soon: wait the longest between those attempts.
+      backoff: (n, error) => (error instanceof EventRefusedError ? this.maxRetryDelayMs : backoff(n, error)),
+      // Everything is retried, plain TypeErrors too: a bad header would fail every time, but skipping the event would lose it.
+      retryable: () => true,
+      ...(this.opts.signal ? { signal: this.opts.signal } : {}),
+      onRetry: ({ error, attempt }) => {
+        sinkRetries.inc();
+        if (error instanceof EventRefusedError) {
+          refused = true;
+          sinkBlocked.set({ status: String(error.status) }, 1);
+          this.opts.log.error({ ...ctx, attempt, status: error.status, err: error.message }, 'the broker refuses this event; holding the stream here until it is accepted (check the source credentials and the broker)');
+        } else {
+          this.opts.log.warn({ ...ctx, attempt, err: (error as Error).message }, 'sink delivery failed; retrying');
+        }
       },
-      {
-        retries: Infinity,
-        factor: 2,
-        minTimeout: this.minRetryDelayMs,
-        maxTimeout: this.maxRetryDelayMs,
-        randomize: true,
-        ...(this.opts.signal ? { signal: this.opts.signal } : {}),
-        onFailedAttempt: ({ error, attemptNumber }) => {
-          sinkRetries.inc();
-          if (error instanceof EventRefusedError) {
-            refused = true;
-            sinkBlocked.set({ status: String(error.status) }, 1);
-            this.opts.log.error({ ...ctx, attempt: attemptNumber, status: error.status, err: error.message }, 'the broker refuses this event; holding the stream here until it is accepted (check the source credentials and the broker)');
-          } else {
-            this.opts.log.warn({ ...ctx, attempt: attemptNumber, err: error.message }, 'sink delivery failed; retrying');
-          }
-        },
-        // Plain TypeErrors are retried too: a bad header would fail every time, but skipping the event would lose it.
-        shouldRetry: () => true,
-      },
-    );
-    if (refused) sinkBlocked.reset();
-  }
-
-  private wait(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(resolve, ms);
-      this.opts.signal?.addEventListener('abort', () => {
-        clearTimeout(timer);
-        resolve();
-      }, { once: true });
     });
+    if (refused) sinkBlocked.reset();
   }
 }

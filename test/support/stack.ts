@@ -16,7 +16,7 @@ import { firstCredential } from '../../lib/http/basic-auth.js';
 
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const config = loadConfig();
-export const bucket = config.S3_BUCKET.split(',')[0]!.trim();
+export const bucket = config.buckets[0]!;
 export const s3 = createS3Client(config);
 // With SLUICE_BASIC_AUTH set, the stack's API requires it: the suite sends the first pair, like the CLI.
 export const api = createApiClient(process.env.SLUICE_API_URL ?? `http://127.0.0.1:${config.API_PORT}`, { credential: firstCredential(config.SLUICE_BASIC_AUTH) });

@@ -1,77 +1,65 @@
 /**
- * What the code reads from the environment, found in the source itself so the manifests are
- * checked against the code as it is: the keys of lib/config.ts's schema (with or without a
- * default), `process.env.X`, `env.X`, `env['X']` and `read('X')`-style reads, followed through
- * relative imports from an entry file. Defaults come from `.env.example`, which documents every
- * variable with the value the code falls back to.
+ * What the code reads from the environment, taken from the config schemas themselves
+ * (lib/config.ts `PROCESS_CONFIGS`): an image's variables are the keys of its process's schema,
+ * with whether the schema supplies a value when one is unset. One guard keeps that complete:
+ * no module outside lib/config may read `process.env.X` for an X that no schema declares.
+ * Defaults come from `.env.example`, which documents every variable with the value the code
+ * falls back to.
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { join, relative, sep } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { z } from 'zod';
 
-const READ_PATTERNS = [
-  /process\.env\.([A-Z][A-Z0-9_]*)/g,
-  /process\.env\[\s*['"]([A-Z][A-Z0-9_]*)['"]\s*\]/g,
-  /\benv\.([A-Z][A-Z0-9_]*)\b/g,
-  /\benv\[\s*['"]([A-Z][A-Z0-9_]*)['"]\s*\]/g,
-  /\b(?:read|readInteger|readEnv|requireEnv|optionalEnv)\(\s*(?:[a-zA-Z_]+,\s*)?['"]([A-Z][A-Z0-9_]*)['"]/g,
-];
-const IMPORT_PATTERN = /(?:from|import)\s*\(?\s*['"](\.{1,2}\/[^'"]+)['"]/g;
-
-/** A variable of lib/config.ts's schema and whether the schema supplies a value when it is unset. */
+/** A variable of a config schema and whether the schema supplies a value when it is unset. */
 export interface SchemaKey {
   readonly name: string;
   readonly hasDefault: boolean;
   readonly optional: boolean;
 }
 
-/** Keys of `ConfigSchema = z.object({ ... })` in a config module, from its text. */
-export function configSchemaKeys(text: string): SchemaKey[] {
-  const body = /ConfigSchema\s*=\s*z\.object\(\{([\s\S]*?)\n\}\)/.exec(text)?.[1] ?? '';
-  return [...body.matchAll(/^\s+([A-Z][A-Z0-9_]*):\s*(.+)$/gm)].map((m) => {
-    const rule = m[2] ?? '';
-    return {
-      name: m[1] ?? '',
-      // The file's own helpers (port(8181), positiveInt(1000)) take the default as argument.
-      hasDefault: /\.default\(|^(?:port|positiveInt)\(/.test(rule),
-      optional: /\.optional\(\)/.test(rule),
-    };
+/** A process's variables and its own loader (the schema's cross-field rules included). */
+export interface ProcessEnv {
+  readonly keys: ReadonlyMap<string, SchemaKey>;
+  readonly load: (env: Record<string, string>) => unknown;
+}
+
+/** The keys of a zod object schema, asking each field what it makes of "unset". */
+export function schemaKeys(schema: z.ZodObject): SchemaKey[] {
+  return Object.entries(schema.shape).map(([name, field]) => {
+    const unset = (field as z.ZodType).safeParse(undefined);
+    return { name, hasDefault: unset.success && unset.data !== undefined, optional: unset.success && unset.data === undefined };
   });
 }
 
-/** Variables read by `entry` and every module it imports relatively (tests excluded). */
-export function envReadsFrom(codeRoot: string, entry: string): Set<string> {
-  const names = new Set<string>();
-  const seen = new Set<string>();
-  const pending = [resolve(codeRoot, entry)];
-  while (pending.length > 0) {
-    const file = pending.pop() as string;
-    if (seen.has(file) || !existsSync(file)) continue;
-    seen.add(file);
-    const text = readFileSync(file, 'utf8');
-    for (const name of envReadsIn(text)) names.add(name);
-    for (const m of text.matchAll(IMPORT_PATTERN)) {
-      const target = resolve(dirname(file), (m[1] ?? '').replace(/\.js$/, '.ts'));
-      if (target.endsWith('.ts')) pending.push(target);
-    }
-  }
-  return names;
+/** Every process's variables, from `<codeRoot>/lib/config.ts`; empty when there is none. */
+export async function readProcessEnvs(codeRoot: string): Promise<Map<string, ProcessEnv>> {
+  const file = join(codeRoot, 'lib', 'config.ts');
+  if (!existsSync(file)) return new Map();
+  const mod = (await import(pathToFileURL(file).href)) as { PROCESS_CONFIGS?: Record<string, { schema: z.ZodObject; load: ProcessEnv['load'] }> };
+  return new Map(
+    Object.entries(mod.PROCESS_CONFIGS ?? {}).map(([name, { schema, load }]) => [name, { keys: new Map(schemaKeys(schema).map((k) => [k.name, k])), load }]),
+  );
 }
 
-/** Variables read anywhere in the code (lib, functions, services, cli), tests excluded. */
-export function envReadsEverywhere(codeRoot: string): Set<string> {
-  const names = new Set<string>();
+/** `process.env.X` / `process.env['X']` reads (not writes) in a module's text. */
+const DIRECT_READ = /process\.env(?:\.([A-Z][A-Z0-9_]*)\b|\[\s*['"]([A-Z][A-Z0-9_]*)['"]\s*\])(?!\s*(?:\?\?|\|\||&&)?=[^=])/g;
+
+export function directEnvReadsIn(text: string): string[] {
+  return [...text.matchAll(DIRECT_READ)].map((m) => m[1] ?? m[2] ?? '').filter((n) => n !== '');
+}
+
+/** Variables read straight from process.env (lib/config excepted, tests excluded), with the files reading each. */
+export function directEnvReads(codeRoot: string): Map<string, string[]> {
+  const reads = new Map<string, string[]>();
   for (const dir of ['lib', 'functions', 'services', 'cli']) {
     for (const file of walk(join(codeRoot, dir))) {
-      if (file.endsWith('.ts') && !file.endsWith('.test.ts')) for (const name of envReadsIn(readFileSync(file, 'utf8'))) names.add(name);
+      const path = relative(codeRoot, file).split(sep).join('/');
+      if (!file.endsWith('.ts') || file.endsWith('.test.ts') || path === 'lib/config.ts' || path.startsWith('lib/config/')) continue;
+      for (const name of directEnvReadsIn(readFileSync(file, 'utf8'))) reads.set(name, [...(reads.get(name) ?? []), path]);
     }
   }
-  return names;
-}
-
-export function envReadsIn(text: string): string[] {
-  const names = READ_PATTERNS.flatMap((p) => [...text.matchAll(p)].map((m) => m[1] ?? ''));
-  if (text.includes('ConfigSchema')) names.push(...configSchemaKeys(text).map((k) => k.name));
-  return names.filter((n) => n !== '');
+  return reads;
 }
 
 /** `.env.example` as name → documented default (empty string = no default). */

@@ -1,52 +1,44 @@
 /**
- * Step 3c: the environment of every Sluice container against what its code reads. A variable
- * must be set in the cluster when the code has no default for it, or when its documented local
- * default cannot work in a pod (a loopback address, a path relative to the checkout). Every
- * variable the manifests set must be one the code reads (typos), every ConfigMap/Secret key
- * they pull in must exist, and the resulting environment must pass the code's own config schema.
+ * Step 3c: the environment of every Sluice container against its process's config schema
+ * (lib/config.ts PROCESS_CONFIGS). A variable must be set in the cluster when the schema has no
+ * default for it, or when its documented local default cannot work in a pod (a loopback
+ * address, a path relative to the checkout). Every variable the manifests set must be one some
+ * schema declares (typos), every ConfigMap/Secret key they pull in must exist, the resulting
+ * environment must pass the process's own loader, and no code may read a variable that no
+ * schema declares (so the schemas stay the whole list).
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { configSchemaKeys, entryFor, envReadsEverywhere, envReadsFrom, readEnvExample, type SchemaKey } from './code-env.js';
+import { directEnvReads, entryFor, readEnvExample, readProcessEnvs, type ProcessEnv } from './code-env.js';
 import { sluiceImageName, type ImagesFile } from './images.js';
 import { at, type K8sObject, type Reporter } from './model.js';
 import type { Workload } from './workloads.js';
 
-/**
- * Contracts agreed per workload, checked on top of what the scan finds: the source cannot run
- * without the filer address and the sink (K_SINK, injected by the ContainerSource).
- */
-const DECLARED: Record<string, { required: readonly string[]; optional: readonly string[] }> = {
-  'seaweedfs-source': { required: ['SEAWEEDFS_FILER_GRPC', 'K_SINK'], optional: ['SEAWEEDFS_BUCKETS', 'SOURCE_CLIENT_NAME', 'SEAWEEDFS_FILER_PROTO'] },
-};
 /** Set by the runtime, not by Sluice: never flagged as unknown. */
 const RUNTIME_VARS = new Set(['NODE_ENV', 'NODE_OPTIONS', 'TZ', 'UV_THREADPOOL_SIZE']);
 
 export interface CodeContract {
   readonly codeRoot: string;
-  readonly schemaKeys: ReadonlyMap<string, SchemaKey>;
+  /** Each process's variables and loader, by image name. */
+  readonly processes: ReadonlyMap<string, ProcessEnv>;
   readonly documented: ReadonlyMap<string, string>;
+  /** Every variable some schema declares, or .env.example documents (the stack scripts' own). */
   readonly known: ReadonlySet<string>;
-  readonly loadConfig?: (env: Record<string, string>) => unknown;
+  /** Variables the code reads straight from process.env that no schema declares, with the files. */
+  readonly undeclaredReads: ReadonlyMap<string, readonly string[]>;
 }
 
-/** Reads the code's side once: schema keys, .env.example, every variable read anywhere, loadConfig. */
+/** Reads the code's side once: the process schemas, .env.example, the direct reads. */
 export async function readCodeContract(codeRoot: string): Promise<CodeContract> {
-  const configFile = join(codeRoot, 'lib', 'config.ts');
-  const text = existsSync(configFile) ? readFileSync(configFile, 'utf8') : '';
-  const schemaKeys = new Map(configSchemaKeys(text).map((k) => [k.name, k]));
+  const processes = await readProcessEnvs(codeRoot);
   const documented = readEnvExample(codeRoot);
-  const known = new Set([...envReadsEverywhere(codeRoot), ...documented.keys(), ...Object.values(DECLARED).flatMap((d) => [...d.required, ...d.optional])]);
-  const mod = existsSync(configFile) ? ((await import(pathToFileURL(configFile).href)) as { loadConfig?: CodeContract['loadConfig'] }) : {};
-  return { codeRoot, schemaKeys, documented, known, ...(mod.loadConfig ? { loadConfig: mod.loadConfig } : {}) };
+  const declared = new Set([...processes.values()].flatMap((p) => [...p.keys.keys()]));
+  const undeclaredReads = new Map([...directEnvReads(codeRoot)].filter(([name]) => !declared.has(name) && !RUNTIME_VARS.has(name)));
+  return { codeRoot, processes, documented, known: new Set([...declared, ...documented.keys()]), undeclaredReads };
 }
 
-/** Why a variable needs a value in the cluster, or undefined when the code copes without one. */
-export function clusterRequirement(name: string, contract: CodeContract, declaredRequired: readonly string[]): string | undefined {
-  const key = contract.schemaKeys.get(name);
-  if (key !== undefined && !key.hasDefault && !key.optional) return 'lib/config.ts has no default for it';
-  if (declaredRequired.includes(name)) return 'the workload cannot run without it';
+/** Why a variable of a process (`schema`) needs a value in the cluster, or undefined when the code copes without one. */
+export function clusterRequirement(name: string, contract: CodeContract, schema: ProcessEnv): string | undefined {
+  const key = schema.keys.get(name);
+  if (key !== undefined && !key.hasDefault && !key.optional) return 'its config schema has no default for it';
   const local = contract.documented.get(name);
   if (local !== undefined && /(^|[/@])(127\.0\.0\.1|localhost)([:/]|$)/.test(local)) return `its default ${local} is a loopback address`;
   if (local !== undefined && /^\.{1,2}(\/|$)/.test(local)) return `its default ${local} is relative to a checkout`;
@@ -65,7 +57,7 @@ export interface EnvCheckContext {
 
 export function checkEnv({ objects, workloads: all, images, contract, secretKeys, report }: EnvCheckContext): void {
   const configMaps = new Map(objects.filter((o) => o.kind === 'ConfigMap').map((c) => [c.metadata.name, (at(c, 'data') ?? {}) as Record<string, string>]));
-  const readsByEntry = new Map<string, Set<string>>();
+  for (const [name, files] of contract.undeclaredReads) report.error(files.join(', '), `reads ${name} from process.env, which no config schema in lib/config declares`);
 
   for (const w of all) {
     const name = sluiceImageName(images, w.container.image);
@@ -96,23 +88,19 @@ export function checkEnv({ objects, workloads: all, images, contract, secretKeys
     }
 
     const entry = entryFor(contract.codeRoot, name);
-    const declared = DECLARED[name];
-    let reads = readsByEntry.get(entry);
-    if (reads === undefined) {
-      reads = envReadsFrom(contract.codeRoot, entry);
-      readsByEntry.set(entry, reads);
+    const schema = contract.processes.get(name);
+    if (schema === undefined) {
+      report.error(w.subject, `sluice-${name} has no config schema in lib/config.ts PROCESS_CONFIGS: its environment cannot be checked`);
+      continue;
     }
-    const needed = new Set([...reads, ...(declared?.required ?? []), ...(declared?.optional ?? [])]);
-    for (const variable of [...needed].sort()) {
-      const why = clusterRequirement(variable, contract, declared?.required ?? []);
+    for (const variable of [...schema.keys.keys()].sort()) {
+      const why = clusterRequirement(variable, contract, schema);
       if (why !== undefined && !env.has(variable)) report.error(w.subject, `${entry} reads ${variable} and ${why}, but the manifests do not set it`);
     }
-    if (contract.loadConfig !== undefined && reads.has('S3_ENDPOINT')) {
-      try {
-        contract.loadConfig(Object.fromEntries(env));
-      } catch (err) {
-        report.error(w.subject, `its environment fails lib/config.ts: ${(err as Error).message}`);
-      }
+    try {
+      schema.load(Object.fromEntries(env));
+    } catch (err) {
+      report.error(w.subject, `its environment fails its config schema: ${(err as Error).message}`);
     }
   }
 }

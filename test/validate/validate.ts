@@ -15,7 +15,6 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { envReadsFrom, entryFor } from './code-env.js';
 import { checkEnv, readCodeContract } from './env-check.js';
 import { checkEventing } from './eventing-checks.js';
 import { checkFuncYamls } from './func-check.js';
@@ -89,7 +88,7 @@ export async function validateManifests(options: ValidateOptions): Promise<Valid
     checkImageEntries(images, codeRoot, files);
     checkDockerfile(codeRoot, files);
     for (const name of images.names) {
-      const needsModel = envReadsFrom(codeRoot, entryFor(codeRoot, name)).has('SLUICE_MODEL_DIR');
+      const needsModel = contract.processes.get(name)?.keys.has('SLUICE_MODEL_DIR') ?? false;
       if (needsModel && !images.withModel.includes(name)) files.error(IMAGES_FILE, `sluice-${name} loads the embedding model (reads SLUICE_MODEL_DIR): add it to IMAGES_WITH_MODEL`);
     }
   }
