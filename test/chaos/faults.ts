@@ -8,7 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
-import type { Random } from './random.js';
+import type { Random } from '../support/random.js';
 
 export type Stage = 'split' | 'embed' | 'index';
 /** Processes a kill may hit: the stages, and (long variant) the broker and the event source. */

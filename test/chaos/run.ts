@@ -20,7 +20,7 @@ import { describeFault, FaultInjector, planFaults } from './faults.js';
 import { judge, passed, settled, type PointView, type StatusView, type Upload } from './ground-truth.js';
 import { extraHostileFiles, generatedHostileFiles } from './hostile.js';
 import { checkPoison, sendPoisonEvent } from './poison.js';
-import { seededRandom } from './random.js';
+import { seededRandom } from '../support/random.js';
 import { printReport, type FaultRecord } from './report.js';
 import { PeakRss } from './rss.js';
 

@@ -11,6 +11,7 @@ import { loadConfig } from '../../lib/config.js';
 import { buildPdf, encryptedPdf, textPdf } from './pdf.js';
 import { buildEpub, buildOpenDocument, buildPptx, buildXlsx, odfParagraph, odfText, type PartOverride } from './containers.js';
 import { buildDocx, deflatedRepeat, documentXml, paragraph, zlibRepeat } from './zip.js';
+import { seededRandom } from '../support/random.js';
 
 export interface HostileFile {
   key: string;
@@ -82,18 +83,10 @@ function corpusPdf(): Uint8Array {
   return textPdf('A generated PDF standing in for the corpus: '.repeat(200));
 }
 
-/** Deterministic pseudo-random bytes (mulberry32). */
+/** Deterministic pseudo-random bytes. */
 function randomBytes(length: number, seed: number): Uint8Array {
-  const out = new Uint8Array(length);
-  let state = seed >>> 0;
-  for (let i = 0; i < length; i++) {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    out[i] = (t ^ (t >>> 14)) & 0xff;
-  }
-  return out;
+  const random = seededRandom(seed);
+  return Uint8Array.from({ length }, () => random.int(0, 0xffffffff) & 0xff);
 }
 
 /** A valid 1×1 PNG. */

@@ -17,7 +17,7 @@ import { createLogger } from '../../lib/log.js';
 import { startBroker, type RunningBroker } from '../../services/broker/broker.js';
 import { ZERO_TIME } from '../../services/broker/event-codec.js';
 import { deleteTopology } from '../../services/broker/topology.js';
-import { Subscribers, waitFor, type Received } from '../support/subscribers.js';
+import { brokerManifest, Subscribers, waitFor, type Received } from '../support/subscribers.js';
 
 const RABBITMQ_URL = process.env.RABBITMQ_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 const log = createLogger('broker-wire-test').child({}, { level: process.env.BROKER_TEST_LOG ?? 'silent' });
@@ -36,20 +36,7 @@ spec:
   subscriber: { ref: { apiVersion: serving.knative.dev/v1, kind: Service, name: wire-svc }, uri: ${path} }`;
 
 const MANIFESTS = [
-  `apiVersion: eventing.knative.dev/v1alpha1
-kind: RabbitmqBrokerConfig
-metadata: { name: wire-config, namespace: ${NS} }
-spec:
-  rabbitmqClusterReference: { name: local, namespace: ${NS} }
-  queueType: quorum`,
-  `apiVersion: eventing.knative.dev/v1
-kind: Broker
-metadata:
-  name: ${BROKER}
-  namespace: ${NS}
-  annotations: { eventing.knative.dev/broker.class: RabbitMQBroker }
-spec:
-  config: { apiVersion: eventing.knative.dev/v1alpha1, kind: RabbitmqBrokerConfig, name: wire-config }`,
+  brokerManifest(NS, BROKER),
   trigger('all', { type: 'it.wire' }, '/all'),
   trigger('n-as-string', { type: 'it.wire', n: '42' }, '/n-string'),
   trigger('flag-as-string', { type: 'it.wire', flag: 'true' }, '/flag-string'),

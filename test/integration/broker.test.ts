@@ -14,7 +14,7 @@ import { createLogger } from '../../lib/log.js';
 import { startBroker, type RunningBroker } from '../../services/broker/broker.js';
 import { triggerQueue } from '../../services/broker/naming.js';
 import { deleteTopology } from '../../services/broker/topology.js';
-import { Subscribers, waitFor, type Received } from '../support/subscribers.js';
+import { brokerManifest, Subscribers, waitFor, type Received } from '../support/subscribers.js';
 
 const RABBITMQ_URL = process.env.RABBITMQ_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 const log = createLogger('broker-test').child({}, { level: process.env.BROKER_TEST_LOG ?? 'silent' });
@@ -44,24 +44,10 @@ const FAST_DELIVERY = (retry: number) => `  delivery:
     deadLetterSink: ${dest('/dls')}`;
 
 const MANIFESTS = [
-  `apiVersion: eventing.knative.dev/v1alpha1
-kind: RabbitmqBrokerConfig
-metadata: { name: it-config, namespace: ${NS} }
-spec:
-  rabbitmqClusterReference: { name: local, namespace: ${NS} }
-  queueType: quorum`,
-  `apiVersion: eventing.knative.dev/v1
-kind: Broker
-metadata:
-  name: ${BROKER}
-  namespace: ${NS}
-  annotations: { eventing.knative.dev/broker.class: RabbitMQBroker }
-spec:
-  config: { apiVersion: eventing.knative.dev/v1alpha1, kind: RabbitmqBrokerConfig, name: it-config }
-  delivery:
+  brokerManifest(NS, BROKER, `  delivery:
     retry: 1
     backoffDelay: PT0.1S
-    deadLetterSink: ${dest('/broker-dls')}`,
+    deadLetterSink: ${dest('/broker-dls')}`),
   trigger('by-type', { type: 'it.a' }, '/a'),
   trigger('by-extension', { type: 'it.b', tenant: 'acme' }, '/ext'),
   trigger('flaky', { type: 'it.flaky' }, '/flaky', FAST_DELIVERY(3)),

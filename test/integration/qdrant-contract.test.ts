@@ -17,6 +17,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { QdrantClient } from '@qdrant/js-client-rest';
+import { seededRandom } from '../support/random.js';
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const PYTHON = path.join(REPO_ROOT, '.venv', 'bin', 'python');
@@ -111,26 +112,15 @@ interface TestPoint {
   payload: ChunkPayload;
 }
 
-/** Deterministic pseudo-random numbers (mulberry32), so every run sees the same vectors. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function makePoints(): TestPoint[] {
+  // Deterministic, so every run sees the same vectors.
   const random = seededRandom(20_240_601);
   const points: TestPoint[] = [];
   for (let doc = 0; doc < DOCUMENTS; doc++) {
     for (let chunk = 0; chunk < CHUNKS_PER_DOCUMENT; chunk++) {
       points.push({
         id: randomUUID(),
-        vector: Array.from({ length: DIMENSIONS }, () => random() * 2 - 1),
+        vector: Array.from({ length: DIMENSIONS }, () => random.next() * 2 - 1),
         payload: { doc_id: `doc-${doc}`, chunk_index: chunk, text: `document ${doc}, chunk ${chunk}` },
       });
     }

@@ -1,3 +1,4 @@
+import { seededRandom } from './random.js';
 /** Labelled queries for retrieval quality: distinctive sentences taken verbatim from chunks. */
 
 const sentenceSegmenter = new Intl.Segmenter('en', { granularity: 'sentence' });
@@ -26,26 +27,12 @@ export function exactSentenceQueries(chunks: readonly ChunkText[], perDocument: 
   }
   const owners = new Map<string, number>();
   for (const set of byKey.values()) for (const s of set) owners.set(s, (owners.get(s) ?? 0) + 1);
-  const random = mulberry32(seed);
+  const random = seededRandom(seed);
   const queries: { query: string; key: string }[] = [];
   for (const [key, set] of [...byKey].sort(([a], [b]) => (a < b ? -1 : 1))) {
-    const unique = [...set].filter((s) => owners.get(s) === 1).sort();
-    for (let i = unique.length - 1; i > 0; i--) {
-      const j = Math.floor(random() * (i + 1));
-      [unique[i], unique[j]] = [unique[j]!, unique[i]!];
-    }
+    const unique = random.shuffle([...set].filter((s) => owners.get(s) === 1).sort());
     for (const query of unique.slice(0, perDocument)) queries.push({ query, key });
   }
   return queries;
 }
 
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}

@@ -57,3 +57,28 @@ export async function waitFor(what: string, predicate: () => boolean, timeoutMs 
     await sleep(25);
   }
 }
+
+/**
+ * The RabbitmqBrokerConfig and Broker of a test namespace, as YAML documents (joined by `---`):
+ * the broker tests each start their own broker from manifests like the cluster's. `delivery`
+ * is the Broker's `spec.delivery` block, already indented under `spec:`.
+ */
+export function brokerManifest(ns: string, broker: string, delivery = ''): string {
+  const config = `${broker}-config`;
+  return [
+    `apiVersion: eventing.knative.dev/v1alpha1
+kind: RabbitmqBrokerConfig
+metadata: { name: ${config}, namespace: ${ns} }
+spec:
+  rabbitmqClusterReference: { name: local, namespace: ${ns} }
+  queueType: quorum`,
+    `apiVersion: eventing.knative.dev/v1
+kind: Broker
+metadata:
+  name: ${broker}
+  namespace: ${ns}
+  annotations: { eventing.knative.dev/broker.class: RabbitMQBroker }
+spec:
+  config: { apiVersion: eventing.knative.dev/v1alpha1, kind: RabbitmqBrokerConfig, name: ${config} }${delivery ? `\n${delivery}` : ''}`,
+  ].join('\n---\n');
+}
