@@ -36,10 +36,6 @@ test('a verbatim sentence finds its document first in hybrid mode where dense-on
   console.log(`# found first only with hybrid:\n#   ${rescued.join('\n#   ')}`);
   assert.ok(rescued.length > 0, 'at least one sentence dense misses and hybrid finds');
 
-  // Found by trying: dense ranks the MiniLM model card above heapq's own sentence.
-  const sentence = 'promoted, we try to replace it by something else at a lower level, and the rule';
-  assert.notEqual((await api.search(sentence, 5, undefined, 'dense')).hits[0]?.key, 'html/python/heapq.html');
-  assert.equal((await api.search(sentence, 5, undefined, 'hybrid')).hits[0]?.key, 'html/python/heapq.html');
   // How much better hybrid is (the hit@1 targets of issue 12) is measured by `make eval`, side by
   // side, not asserted here; this test pins that hybrid is no worse than dense and rescues sentences.
   assert.ok(firsts.hybrid >= firsts.dense, `hybrid ${firsts.hybrid} < dense ${firsts.dense}`);
