@@ -36,19 +36,11 @@ export function assertNoEntityDeclarations(markup: string, what: string): void {
 }
 
 /**
- * The same check over a part read in chunks: any DOCTYPE in a DOCX part is refused (Word
+ * The same check over a part read in chunks: any DOCTYPE in an OOXML part is refused (Office
  * never writes one). Keeps a short tail so a marker split across two chunks is still found.
  */
 export function createDoctypeScanner(what: (part: string) => string): (part: string, chunk: Uint8Array) => void {
-  const tails = new Map<string, string>();
-  return (part, chunk) => {
-    if (!/\.(xml|rels)$/i.test(part)) return;
-    const text = (tails.get(part) ?? '') + Buffer.from(chunk).toString('latin1');
-    if (/<!DOCTYPE|<!ENTITY/i.test(text)) {
-      throw new ExtractError('xml_entities', `${what(part)} contains a DTD (<!DOCTYPE>/<!ENTITY>): refused to prevent entity expansion`);
-    }
-    tails.set(part, text.slice(-16));
-  };
+  return createChunkScanner(/\.(xml|rels)$/i, /<!DOCTYPE|<!ENTITY/i, (part) => `${what(part)} contains a DTD (<!DOCTYPE>/<!ENTITY>): refused to prevent entity expansion`);
 }
 
 /**
@@ -57,13 +49,16 @@ export function createDoctypeScanner(what: (part: string) => string): (part: str
  * manifests): only `<!ENTITY` is refused, in every markup part.
  */
 export function createEntityScanner(what: (part: string) => string): (part: string, chunk: Uint8Array) => void {
+  return createChunkScanner(/\.(xml|rels|opf|ncx|x?html?|svg)$/i, /<!ENTITY/i, (part) => `${what(part)} declares XML entities (<!ENTITY>): refused to prevent entity expansion`);
+}
+
+/** Refuses the parts named like `parts` whose text matches `marker`, across chunk boundaries. */
+function createChunkScanner(parts: RegExp, marker: RegExp, refusal: (part: string) => string): (part: string, chunk: Uint8Array) => void {
   const tails = new Map<string, string>();
   return (part, chunk) => {
-    if (!/\.(xml|rels|opf|ncx|x?html?|svg)$/i.test(part)) return;
+    if (!parts.test(part)) return;
     const text = (tails.get(part) ?? '') + Buffer.from(chunk).toString('latin1');
-    if (/<!ENTITY/i.test(text)) {
-      throw new ExtractError('xml_entities', `${what(part)} declares XML entities (<!ENTITY>): refused to prevent entity expansion`);
-    }
+    if (marker.test(text)) throw new ExtractError('xml_entities', refusal(part));
     tails.set(part, text.slice(-16));
   };
 }
