@@ -3,6 +3,7 @@ import { detectKind } from './detect.js';
 import { ExtractError } from './errors.js';
 import { extractMarkdown } from './markdown.js';
 import type { DocumentKind, Section } from './section.js';
+import { tooMuchText } from './text-budget.js';
 import { decodeText } from './text.js';
 import { assertNoEntityDeclarations } from './xml.js';
 import type { Config } from '../../../lib/config.js';
@@ -44,7 +45,7 @@ export async function extractText(bytes: Uint8Array, key: string, contentType: s
   const kind = detectKind(bytes, key, contentType);
   const sections = await extractSections(kind, bytes, limits);
   const chars = sections.reduce((sum, section) => sum + section.text.length, 0);
-  if (chars > limits.maxExtractedChars) throw tooMuchText(chars, limits);
+  if (chars > limits.maxExtractedChars) throw tooMuchText(chars, limits.maxExtractedChars);
   return { kind, sections };
 }
 
@@ -77,7 +78,7 @@ async function extractSections(kind: DocumentKind, bytes: Uint8Array, limits: Ex
     case 'rtf':
       return (await import('./rtf.js')).extractRtf(decodeWithin(bytes, limits), limits);
     case 'eml': {
-      if (bytes.byteLength > limits.maxExtractedChars) throw tooMuchText(bytes.byteLength, limits);
+      if (bytes.byteLength > limits.maxExtractedChars) throw tooMuchText(bytes.byteLength, limits.maxExtractedChars);
       const readPart = async (part: Uint8Array, name: string, contentType: string): Promise<Section[]> => {
         if (depth >= MAX_MAIL_DEPTH || part.byteLength === 0) return [];
         try {
@@ -109,10 +110,7 @@ async function extractSections(kind: DocumentKind, bytes: Uint8Array, limits: Ex
 /** Plain text is its own extracted text: refuse it before splitting it into lines and sections. */
 function decodeWithin(bytes: Uint8Array, limits: ExtractLimits): string {
   const text = decodeText(bytes);
-  if (text.length > limits.maxExtractedChars) throw tooMuchText(text.length, limits);
+  if (text.length > limits.maxExtractedChars) throw tooMuchText(text.length, limits.maxExtractedChars);
   return text;
 }
 
-function tooMuchText(chars: number, limits: ExtractLimits): ExtractError {
-  return new ExtractError('too_much_text', `${chars} characters of text, over the limit of ${limits.maxExtractedChars} (MAX_EXTRACTED_CHARS)`);
-}

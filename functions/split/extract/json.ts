@@ -8,7 +8,7 @@
  */
 import { ExtractError } from './errors.js';
 import type { Section } from './section.js';
-import { TextBudget } from './table.js';
+import { TextBudget } from './text-budget.js';
 
 export interface JsonOptions {
   maxNestingDepth: number;

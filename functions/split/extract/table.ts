@@ -4,7 +4,6 @@
  * section here, so that tables read alike whatever they came from, and the chunker repeats the
  * header in every chunk of a long table (see chunk.ts).
  */
-import { ExtractError } from './errors.js';
 import type { Section } from './section.js';
 
 /** Where a table sits in its document; copied into its section. */
@@ -38,21 +37,4 @@ export function tableSection(rows: ReadonlyArray<readonly string[]>, place: Tabl
   }
   const header = `${markdownRow(table[0]!)}\n${markdownRow(Array.from({ length: columns }, () => '---'))}`;
   return { text: table.slice(1).map(markdownRow).join('\n'), ...place, records: { separator: '\n', header } };
-}
-
-/**
- * Counts characters as an extractor produces them, and stops it as soon as the document is over
- * MAX_EXTRACTED_CHARS: spreadsheets can declare a cell repeated a million times, or a used range
- * of millions of empty cells, and must not be expanded before the total is checked.
- */
-export class TextBudget {
-  private used = 0;
-  constructor(private readonly maxChars: number) {}
-
-  charge(chars: number): void {
-    this.used += chars;
-    if (this.used > this.maxChars) {
-      throw new ExtractError('too_much_text', `more than ${this.maxChars} characters of text (MAX_EXTRACTED_CHARS)`);
-    }
-  }
 }

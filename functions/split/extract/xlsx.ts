@@ -8,7 +8,8 @@
  */
 import { localName, openContainer, relationships, type ContainerOptions } from './container.js';
 import type { Section } from './section.js';
-import { tableSection, TextBudget } from './table.js';
+import { tableSection } from './table.js';
+import { TextBudget } from './text-budget.js';
 import { walkXml } from './xml.js';
 
 export interface XlsxOptions extends ContainerOptions {
