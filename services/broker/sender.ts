@@ -4,7 +4,7 @@
  * between them, stopping at the first response that is not retryable. `timeoutMs` bounds each
  * attempt (response body included), like Go's `http.Client.Timeout`.
  */
-import { backoffDelayMs, isDelivered, NO_RESPONSE_STATUS, retry, withJitter } from '../../lib/retry.js';
+import { createBackoff, isDelivered, NO_RESPONSE_STATUS, retry } from '../../lib/retry.js';
 import type { DeliveryPolicy } from './manifests.js';
 
 export type SendPolicy = Pick<DeliveryPolicy, 'retry' | 'backoffPolicy' | 'backoffDelayMs' | 'timeoutMs'>;
@@ -65,7 +65,7 @@ export async function sendWithRetries(
       },
       {
         retries: policy.retry,
-        backoff: (retry) => withJitter(backoffDelayMs(policy.backoffPolicy, policy.backoffDelayMs, retry), options.random),
+        backoff: createBackoff({ policy: policy.backoffPolicy, delayMs: policy.backoffDelayMs, jitter: true, ...(options.random ? { random: options.random } : {}) }),
         retryable: (err) => err instanceof Undelivered,
         ...(signal ? { signal } : {}),
         onRetry: ({ attempt, error, waitMs }) => {
