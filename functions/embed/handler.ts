@@ -13,6 +13,7 @@ import type { Handler } from '../../lib/runtime/function-server.js';
 import { embeddedChunks } from '../../lib/runtime/metrics.js';
 import { claimKey, type ClaimCheckStore } from '../../lib/storage/claim-check.js';
 import type { StatusStore } from '../../lib/status/index.js';
+import { uniqueTexts } from './units.js';
 
 export interface EmbedDependencies {
   embedder: Embedder;
@@ -48,21 +49,26 @@ export function createEmbedHandler({ embedder, claims, status, knownVectors, lim
     // Only chunks whose text was never embedded go through the model: an edited document
     // re-embeds its changed chunks, not all of them. A stored vector that is not one of this
     // model's (another length, NaN) is recomputed rather than copied on.
-    const known = await knownVectors([...new Set(chunks.map((c) => c.hash))]);
+    // Identical chunks of the document share one text, embedded once (units.ts).
+    const unique = uniqueTexts(chunks);
+    const known = await knownVectors(unique.map((t) => t.hash));
     for (const [hash, vector] of known) if (!isVectorOf(dimension, vector)) known.delete(hash);
-    const missing = chunks.filter((c) => !known.has(c.hash));
-    const computed = await embedAll(embedder, missing.map((c) => c.text));
+    const missing = unique.filter((t) => !known.has(t.hash));
+    const computed = await embedAll(embedder, missing.map((t) => t.text));
     const wrong = computed.find((v) => !isVectorOf(dimension, v));
     if (wrong) throw new Error(`the embedding model returned a ${wrong.length}-dimensional vector (or non-finite values), EMBED_DIMENSION says ${dimension}`);
-    missing.forEach((chunk, i) => known.set(chunk.hash, computed[i]!));
+    missing.forEach((t, i) => known.set(t.hash, computed[i]!));
     embeddedChunks.inc({ origin: 'model' }, missing.length);
-    embeddedChunks.inc({ origin: 'reused' }, chunks.length - missing.length);
-    const embedded: EmbeddedChunk[] = chunks.map((chunk) => ({ ...chunk, vector: encodeVector(Float32Array.from(known.get(chunk.hash)!)) }));
+    embeddedChunks.inc({ origin: 'reused' }, unique.length - missing.length);
+    embeddedChunks.inc({ origin: 'duplicate' }, chunks.length - unique.length);
+    // Encoded once per text too: 5 000 copies of a line share one base64 string.
+    const encoded = new Map([...known].map(([hash, vector]) => [hash, encodeVector(Float32Array.from(vector))]));
+    const embedded: EmbeddedChunk[] = chunks.map((chunk) => ({ ...chunk, vector: encoded.get(chunk.hash)! }));
     const packed = await claims.pack(embedded, claimKey('vectors', document.docId, document.version));
     // Every vector was checked against the configured dimension, reused or computed.
     const model = { name: embedder.model.name, dimension };
     log.info(
-      { key: document.key, version: document.version, chunks: chunks.length, embedded: missing.length, ms: Math.round(performance.now() - started) },
+      { key: document.key, version: document.version, chunks: chunks.length, unique: unique.length, embedded: missing.length, ms: Math.round(performance.now() - started) },
       'embedded',
     );
     return new CloudEvent({

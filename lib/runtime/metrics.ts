@@ -62,7 +62,7 @@ export const vectorsWritten = new Counter({
 
 export const embeddedChunks = new Counter({
   name: 'sluice_embedded_chunks_total',
-  help: 'Chunks given a vector by embed: computed by the model, or reused from an identical chunk already indexed',
+  help: 'Chunks given a vector by embed: computed by the model (model), reused from an identical chunk already indexed (reused), or sharing the text of another chunk of the same document version, embedded once (duplicate)',
   labelNames: ['origin'] as const,
   registers: [registry],
 });
