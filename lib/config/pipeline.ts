@@ -78,6 +78,13 @@ export const PipelineSchema = BaseSchema.merge(StorageSchema).extend({
   SPLIT_WORKERS: positiveInt(2),
   /** embed: how long a lone chunk batch may wait for others to share one model run (ms). */
   EMBED_LINGER_MS: nonNegativeInt(10),
+  /**
+   * embed: distinct chunk texts embedded per delivery. A document with more is embedded one
+   * unit at a time, each unit's vectors kept in S3 and the next unit asked for through the
+   * broker (`io.sluice.chunks.embedding`), so no delivery runs long and a retry resumes at its
+   * unit. 512 is about 8 s of model time on 2 cores, a small part of the 300 s delivery timeout.
+   */
+  EMBED_UNIT_CHUNKS: positiveInt(512),
   /** How far ahead of our clock a status cycle time may be before it is refused. */
   STATUS_MAX_CLOCK_SKEW_S: nonNegativeInt(300),
   /** Largest dead letter the API's sink stores; larger is 413. */
