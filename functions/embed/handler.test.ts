@@ -27,7 +27,7 @@ function setup(options: { embedder?: Embedder; known?: Map<string, number[]>; li
   const embedder = options.embedder ?? remoteEmbedder();
   const claims = createMemoryClaimStore(10);
   const status = createMemoryStatusStore();
-  const handler = createEmbedHandler({ embedder, claims, status, limits: testLimits(options.limits), knownVectors: async () => new Map(options.known ?? []) });
+  const handler = createEmbedHandler({ embedder, claims, status, limits: testLimits(options.limits), unitChunks: 512, knownVectors: async () => new Map(options.known ?? []) });
   return { handler, claims, status };
 }
 
@@ -91,6 +91,7 @@ test('a repeated text is looked up once among the known vectors and mixed with n
     claims,
     status: createMemoryStatusStore(),
     limits: testLimits(),
+    unitChunks: 512,
     knownVectors: async (hashes) => (asked.push([...hashes]), new Map([[sha256Hex('old'), [0.1, 0.2, 0.3]]])),
   });
   const reply = await handler(chunksReady(['old', 'new', 'old', 'new', 'other']), silentContext);

@@ -67,6 +67,14 @@ export const embeddedChunks = new Counter({
   registers: [registry],
 });
 
+/** Units of work of large documents (EMBED_UNIT_CHUNKS distinct texts each; functions/embed/handler.ts). */
+export const embedUnits = new Counter({
+  name: 'sluice_embed_units_total',
+  help: 'Units of documents embedded in several deliveries (EMBED_UNIT_CHUNKS distinct texts each): embedded by this delivery, or resumed (a retry found the vectors an earlier attempt had stored)',
+  labelNames: ['outcome'] as const,
+  registers: [registry],
+});
+
 /** The Prometheus text exposition of this process's registry, for a `/metrics` route. */
 export async function metricsResponse(): Promise<{ contentType: string; body: string }> {
   return { contentType: registry.contentType, body: await registry.metrics() };
