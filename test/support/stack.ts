@@ -69,3 +69,18 @@ const run = promisify(execFile);
 export async function component(action: 'start' | 'stop' | 'kill' | 'restart', name: string): Promise<void> {
   await run('bash', [join(repoRoot, 'stack/component.sh'), action, name], { cwd: repoRoot, env: process.env });
 }
+
+/** {@link component} with `env` on top of the stack's settings (undefined: unset), for that component only. */
+export async function componentWith(action: 'start' | 'restart', name: string, env: Record<string, string | undefined>): Promise<void> {
+  const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
+  const apply = (values: Record<string, string | undefined>) => {
+    for (const [k, v] of Object.entries(values)) if (v === undefined) delete process.env[k];
+    else process.env[k] = v;
+  };
+  apply(env);
+  try {
+    await component(action, name);
+  } finally {
+    apply(saved);
+  }
+}
