@@ -571,12 +571,13 @@ const table = formatTable(
 /** The mixed run's two rows: the small documents' latency (judged) and the large one's completion. */
 function mixedRows({ small, large }: MixedRunSummary): string[][] {
   const lost = small.not_searchable > 0 ? `, ${small.not_searchable} never searchable` : '';
-  const done = large.completed
-    ? `indexed in ${fmt(large.seconds)} s (${fmt(large.chunks_per_s)} chunks/s, ${large.units} units)`
-    : `NOT COMPLETED: ${large.status}${large.reason ? ` (${large.reason})` : ''}, ${large.points}/${large.expectedChunks} points`;
+  const outcome = large.completed
+    ? `indexed in ${fmt(large.seconds)} s (${large.units} embed units)`
+    : `not completed: ${large.status}${large.reason ? ` (${large.reason})` : ''}, ${large.points}/${large.expectedChunks} points`;
   return [
     row(`  beside a ${large.expectedChunks}-chunk document: p50 / p95`, `${fmt(small.p50_s, 2)} / ${fmt(small.p95_s, 2)} s (${small.samples} small docs${lost})`, 'mixed_small_p95_s'),
-    row(`  the ${large.expectedChunks}-chunk document itself`, done, undefined, large.completed ? '' : 'MISS'),
+    // Issue 13 asks that it completes; how fast is reported, not judged.
+    [`  the ${large.expectedChunks}-chunk document itself`, outcome, `${fmt(large.chunks_per_s)} chunks/s`, 'completes', large.completed ? 'PASS' : 'MISS'],
   ];
 }
 
