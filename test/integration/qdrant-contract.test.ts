@@ -376,6 +376,21 @@ test('upserts named vectors and queries each branch and their fusion, filters on
     assert.equal(fused.points[0]?.id, target.id, fusion);
   }
 
+  // Weighted RRF (Sluice's default hybrid): with one candidate per branch, a dense-only winner
+  // and a sparse-only winner tie at equal weights, and the heavier branch's candidate wins.
+  const denseWinner = pointAt(points, 3);
+  for (const [weights, winner] of [[[1, 5], target], [[5, 1], denseWinner]] as const) {
+    const weighted = await client.query(hybridCollection, {
+      prefetch: [
+        { query: denseWinner.vector, using: 'dense', limit: 1 },
+        { query: sparseOf({ 1012: 1 }), using: 'sparse', limit: 1 },
+      ],
+      query: { rrf: { weights: [...weights] } },
+      limit: 2,
+    });
+    assert.deepEqual(weighted.points.map((p) => p.id), [winner.id, winner === target ? denseWinner.id : target.id], `weights ${weights.join(':')}`);
+  }
+
   // A filter on both branches (and the fusion) keeps every hit inside it.
   const onlyDoc0 = byDoc('doc-0');
   const filtered = await client.query(hybridCollection, {
