@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { EventType } from '../../lib/events/types.js';
 import { InvalidCloudEventError } from './errors.js';
 import {
   eventLogFields,
@@ -17,7 +18,7 @@ const binaryHeaders = {
   'ce-specversion': '1.0',
   'ce-id': 'e-1',
   'ce-source': '/sluice/cli',
-  'ce-type': 'io.sluice.ingest.requested',
+  'ce-type': EventType.IngestRequested,
   'ce-subject': 'doc.pdf',
   'ce-time': '2025-03-04T05:06:07.120+01:00',
   'ce-tenant': 'acme',
@@ -35,7 +36,7 @@ describe('parseHttpEvent', () => {
       specversion: '1.0',
       id: 'e-1',
       source: '/sluice/cli',
-      type: 'io.sluice.ingest.requested',
+      type: EventType.IngestRequested,
       subject: 'doc.pdf',
       time: '2025-03-04T04:06:07.12Z',
       tenant: 'acme',
@@ -101,7 +102,7 @@ describe('AMQP mapping (eventing-rabbitmq CloudEventToRabbitMQMessage / NewMessa
       specversion: '1.0',
       time: '2025-03-04T04:06:07.12Z',
       id: 'e-1',
-      type: 'io.sluice.ingest.requested',
+      type: EventType.IngestRequested,
       source: '/sluice/cli',
       subject: 'doc.pdf',
       tenant: 'acme',
@@ -126,7 +127,7 @@ describe('AMQP mapping (eventing-rabbitmq CloudEventToRabbitMQMessage / NewMessa
   it('log fields name the event, its document and its trace (extension, else the hop\'s trace context)', () => {
     const data = Buffer.from(JSON.stringify({ document: { key: 'docs/a.pdf', version: 'etag-1' }, chunkCount: 2 }));
     const traced = { attributes: { ...event.attributes, traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' }, data };
-    const fields = { eventId: 'e-1', eventType: 'io.sluice.ingest.requested', key: 'docs/a.pdf', version: 'etag-1', traceId: '0af7651916cd43dd8448eb211c80319c' };
+    const fields = { eventId: 'e-1', eventType: EventType.IngestRequested, key: 'docs/a.pdf', version: 'etag-1', traceId: '0af7651916cd43dd8448eb211c80319c' };
     assert.deepEqual(eventLogFields(traced), fields);
     assert.deepEqual(eventLogFields({ attributes: event.attributes, traceContext: { traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' }, data }), fields);
     assert.deepEqual(eventLogFields({ attributes: { id: 'x', type: 't', subject: 'k.txt' }, data: Buffer.from('not json') }), { eventId: 'x', eventType: 't', key: 'k.txt' });
