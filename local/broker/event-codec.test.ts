@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { EventType } from '../../lib/events/types.js';
+import { createEvent } from '../../lib/events/create-event.js';
+import { fromHttpMessage, toBinaryMessage } from '../../lib/events/http.js';
+import { EventSource, EventType } from '../../lib/events/types.js';
 import { InvalidCloudEventError } from './errors.js';
 import {
   eventLogFields,
@@ -11,6 +13,7 @@ import {
   toAmqpMessage,
   toHttpBinary,
   withExtensions,
+  withSendTime,
   ZERO_TIME,
 } from './event-codec.js';
 
@@ -144,6 +147,22 @@ describe('AMQP mapping (eventing-rabbitmq CloudEventToRabbitMQMessage / NewMessa
     assert.equal(headers['ce-tenant'], 'acme');
     assert.equal(headers['ce-datacontenttype'], undefined);
     assert.equal(body.toString(), '{"key":"doc.pdf"}');
+  });
+
+  it('a producer\'s event reaches the subscriber as sent: percent-encoded ce-* values passed through, data bytes untouched', () => {
+    // Producers and subscribers speak lib/events/http.ts; the broker in between keeps header
+    // values as they came (as sdk-go's protocol/http Message does) and never reads the data.
+    const sent = createEvent(EventType.IngestRequested, EventSource.cli, 'docs/café menu.pdf', { key: 'docs/café menu.pdf' }, { id: 'e-9' });
+    const message = toBinaryMessage(sent);
+    const inBroker = parseHttpEvent(message.headers, Buffer.from(message.body));
+    assert.equal(inBroker.attributes.subject, 'docs/caf%C3%A9%20menu.pdf');
+    const queued = toAmqpMessage(inBroker);
+    const delivered = toHttpBinary(withSendTime(fromAmqpMessage(queued.headers, queued.content)));
+    assert.equal(delivered.headers['ce-subject'], message.headers['ce-subject']);
+    assert.equal(delivered.body.toString(), message.body.toString());
+    const received = fromHttpMessage(delivered.headers, delivered.body);
+    assert.equal(received.subject, 'docs/café menu.pdf');
+    assert.deepEqual(received.data, { key: 'docs/café menu.pdf' });
   });
 });
 
