@@ -27,7 +27,8 @@ import { QdrantVectorStore } from '@langchain/qdrant';
 import { createEmbedderFromEnv, type Embedder } from '../lib/embedding/index.js';
 import { chunkSparseVector } from '../lib/text/sparse-vector.js';
 import { createQdrantClient } from '../lib/vector-store/client.js';
-import { createVectorStore, type Fusion, type SearchMode } from '../lib/vector-store/qdrant.js';
+import { createStores } from '../lib/stores.js';
+import type { Fusion, SearchMode } from '../lib/vector-store/qdrant.js';
 import { search } from '../services/api/search.js';
 import { pointsOfKeys } from '../test/support/qdrant.js';
 import { exactSentenceQueries } from '../test/support/retrieval.js';
@@ -113,7 +114,7 @@ progress(sets.map((s) => `${queries.filter((q) => q.set === s).length} ${s}`).jo
 
 type Retriever = (query: string) => Promise<string[]>;
 const embedder = await createEmbedderFromEnv();
-const store = createVectorStore({ url: config.QDRANT_URL, apiKey: config.QDRANT_API_KEY, collection: config.QDRANT_COLLECTION });
+const { vectors: store } = createStores(config);
 const sluice = (mode: SearchMode, fusion?: Fusion): Retriever => async (query) =>
   (await search(embedder, store, query, { k: 10, mode, ...(fusion ? { fusion } : {}) })).map((h) => h.key);
 

@@ -5,6 +5,7 @@
  * process reads, so `make validate` checks the manifests against the schemas themselves.
  */
 import type { z } from 'zod';
+import { ApiSchema, loadApiConfig } from './config/api.js';
 import { BrokerSchema, loadBrokerConfig } from './config/broker.js';
 import { CliSchema, loadCliConfig } from './config/cli.js';
 import { EmbedProcessSchema, loadEmbedProcessConfig } from './config/embedding.js';
@@ -12,6 +13,7 @@ import type { Env } from './config/env.js';
 import { loadConfig, PipelineSchema } from './config/pipeline.js';
 import { loadSourceConfig, SourceSchema } from './config/source.js';
 
+export { ApiSchema, BasicAuthSchema, loadApiConfig, type ApiConfig } from './config/api.js';
 export { BaseSchema, listenPort, type BaseConfig } from './config/base.js';
 export { BrokerSchema, defaultSubscribers, loadBrokerConfig, type BrokerConfig } from './config/broker.js';
 export { CliSchema, loadCliConfig, type CliConfig } from './config/cli.js';
@@ -44,7 +46,7 @@ export const PROCESS_CONFIGS: Readonly<Record<string, ProcessConfig>> = {
   split: { schema: PipelineSchema, load: loadConfig },
   embed: { schema: EmbedProcessSchema, load: loadEmbedProcessConfig },
   index: { schema: PipelineSchema, load: loadConfig },
-  api: { schema: EmbedProcessSchema, load: loadEmbedProcessConfig },
+  api: { schema: ApiSchema, load: loadApiConfig },
   'seaweedfs-source': { schema: SourceSchema, load: loadSourceConfig },
   broker: { schema: BrokerSchema, load: loadBrokerConfig },
   cli: { schema: CliSchema, load: loadCliConfig },
