@@ -11,6 +11,7 @@ import { CliSchema, loadCliConfig } from './config/cli.js';
 import { EmbedProcessSchema, loadEmbedProcessConfig } from './config/embedding.js';
 import type { Env } from './config/env.js';
 import { loadConfig, PipelineSchema } from './config/pipeline.js';
+import { IssuerSchema, loadIssuerConfig } from './config/issuer.js';
 import { loadSourceConfig, SourceSchema } from './config/source.js';
 
 export { ApiSchema, BasicAuthSchema, loadApiConfig, type ApiConfig } from './config/api.js';
@@ -30,6 +31,7 @@ export {
 } from './config/embedding.js';
 export { commaList, ConfigError, parseEnv, type Env } from './config/env.js';
 export { deadLetterUrl, EVENT_ENVELOPE_BYTES, largestInlinePayload, loadConfig, PipelineSchema, StorageSchema, type Config } from './config/pipeline.js';
+export { IssuerSchema, loadIssuerConfig, type IssuerConfig } from './config/issuer.js';
 export { loadSourceConfig, SourceSchema, type SourceConfig } from './config/source.js';
 
 /** A process's schema (its keys are every variable it reads) and its loader (with the cross-field rules). */
@@ -50,4 +52,5 @@ export const PROCESS_CONFIGS: Readonly<Record<string, ProcessConfig>> = {
   'seaweedfs-source': { schema: SourceSchema, load: loadSourceConfig },
   broker: { schema: BrokerSchema, load: loadBrokerConfig },
   cli: { schema: CliSchema, load: loadCliConfig },
+  'oidc-issuer': { schema: IssuerSchema, load: loadIssuerConfig },
 };
