@@ -4,9 +4,9 @@
  * self-healing. The CLI shares {@link BasicAuthSchema}: it sends the first pair.
  */
 import { z } from 'zod';
-import { checkEmbedding, EmbedProcessSchema } from './embedding.js';
+import { checkEmbedProcess, EmbedProcessSchema } from './embedding.js';
 import { nonNegativeInt, parseEnv, positiveInt, type Env } from './env.js';
-import { checkPipeline, derivePipeline, type PipelineDerived } from './pipeline.js';
+import { derivePipeline, type PipelineDerived } from './pipeline.js';
 
 /** People's credentials: the API checks them, the CLI (and the test suite) send the first pair. */
 export const BasicAuthSchema = z.object({
@@ -34,12 +34,6 @@ export const ApiSchema = EmbedProcessSchema.merge(BasicAuthSchema).extend({
 export type ApiConfig = z.infer<typeof ApiSchema> & PipelineDerived;
 
 export function loadApiConfig(env: Env = process.env): ApiConfig {
-  const parsed = parseEnv(
-    ApiSchema.superRefine((c, ctx) => {
-      checkPipeline(c, ctx);
-      checkEmbedding(c, ctx);
-    }),
-    env,
-  );
+  const parsed = parseEnv(ApiSchema.superRefine(checkEmbedProcess), env);
   return { ...parsed, ...derivePipeline(parsed) };
 }
