@@ -27,7 +27,8 @@ import { QdrantVectorStore } from '@langchain/qdrant';
 import { createEmbedderFromEnv, type Embedder } from '../lib/embedding/index.js';
 import { chunkSparseVector } from '../lib/text/sparse-vector.js';
 import { createQdrantClient } from '../lib/vector-store/client.js';
-import { createVectorStore, DEFAULT_FUSION, type Fusion, type SearchMode, type VectorPoint } from '../lib/vector-store/qdrant.js';
+import { createStores } from '../lib/stores.js';
+import { DEFAULT_FUSION, type Fusion, type SearchMode, type VectorPoint } from '../lib/vector-store/qdrant.js';
 import { search } from '../services/api/search.js';
 import { pointsOfKeys } from '../test/support/qdrant.js';
 import { exactSentenceQueries } from '../test/support/retrieval.js';
@@ -126,7 +127,7 @@ class QueryEmbeddings extends Embeddings {
 
 type Retriever = (query: string) => Promise<string[]>;
 const embedder = await createEmbedderFromEnv();
-const store = createVectorStore({ url: config.QDRANT_URL, apiKey: config.QDRANT_API_KEY, collection: config.QDRANT_COLLECTION });
+const { vectors: store } = createStores(config);
 const sluice = (mode: SearchMode, fusion?: Fusion): Retriever => async (query) =>
   (await search(embedder, store, query, { k: 10, mode, ...(fusion ? { fusion } : {}) })).map((h) => h.key);
 const fusionName = (fusion: Fusion) => (fusion.method === 'dbsf' ? 'DBSF' : `RRF, sparse ×${fusion.sparseWeight ?? 1}`);

@@ -4,7 +4,7 @@
  *
  * With QDRANT_URL set it runs against that server (a real Qdrant must pass it too, so it
  * only asserts behaviour real Qdrant has). Without it, the test starts
- * services/qdrant-edge-gateway on a free loopback port with a temporary data directory, and
+ * local/qdrant-edge-gateway on a free loopback port with a temporary data directory, and
  * additionally checks what only a process it owns can show: data acknowledged before a
  * SIGKILL is there after a restart, and SIGTERM exits cleanly.
  */
@@ -21,7 +21,7 @@ import { seededRandom } from '../support/random.js';
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const PYTHON = path.join(REPO_ROOT, '.venv', 'bin', 'python');
-const GATEWAY_SCRIPT = path.join(REPO_ROOT, 'services', 'qdrant-edge-gateway', 'gateway.py');
+const GATEWAY_SCRIPT = path.join(REPO_ROOT, 'local', 'qdrant-edge-gateway', 'gateway.py');
 
 const DIMENSIONS = 384;
 const DOCUMENTS = 5;
