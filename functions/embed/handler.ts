@@ -15,7 +15,7 @@ import { verifyChunks, verifyClaimReference, verifyCycleTime, verifyDocument, ty
 import type { Embedder } from '../../lib/embedding/types.js';
 import { encodeVector } from '../../lib/embedding/vector-codec.js';
 import { createEvent } from '../../lib/events/create-event.js';
-import { Chunk, type ChunksReadyData, type EmbeddedChunk } from '../../lib/events/schemas.js';
+import { Chunk, type ChunksReadyData, type DocumentRef, type EmbeddedChunk } from '../../lib/events/schemas.js';
 import { EventSource, EventType } from '../../lib/events/types.js';
 import { InvalidEventError } from '../../lib/runtime/errors.js';
 import { parseEventData } from '../../lib/runtime/event-data.js';
@@ -102,37 +102,44 @@ export function createEmbedHandler({ embedder, claims, status, knownVectors, lim
     // Past the last unit only when EMBED_UNIT_CHUNKS changed since the cursor was made: gather
     // what there is, which sends the cursor back to the first unit missing in the new cut.
     if (cursor.unit < plan.count) {
-      current = await unitVectors(plan, cursor.unit);
+      current = await unitVectors(document, plan, cursor.unit);
       log.info({ key: document.key, unit: cursor.unit, units: plan.count, ms: Math.round(performance.now() - started) }, 'unit embedded');
       if (cursor.unit + 1 < plan.count) return progress(data, cursor.unit + 1, cursor.rewinds);
     }
+    const gathered = await gather(document, plan, cursor.unit, current);
+    if (typeof gathered === 'number') {
+      if (cursor.rewinds >= MAX_REWINDS) throw new Error(`the vectors of unit ${gathered} of ${document.key}@${document.version} went missing ${cursor.rewinds} times`);
+      log.warn({ key: document.key, unit: gathered, units: plan.count }, 'vectors of an earlier unit are gone; embedding from that unit again');
+      return progress(data, gathered, cursor.rewinds + 1);
+    }
+    return vectorsReady(data, chunks, plan, gathered, { log, started });
+  };
+
+  /** One unit's vectors: read back when an earlier attempt stored them, else made and stored. */
+  async function unitVectors(document: DocumentRef, plan: UnitPlan, unit: number): Promise<Map<string, Float32Array>> {
+    const stored = await units.read(document, plan, unit);
+    if (stored) {
+      embedUnits.inc({ outcome: 'resumed' });
+      return stored;
+    }
+    const texts = plan.unit(unit);
+    const { vectors, computed } = await vectorsFor(texts);
+    await units.write(document, plan, unit, vectors);
+    countTexts(texts.length, computed);
+    embedUnits.inc({ outcome: 'embedded' });
+    return vectors;
+  }
+
+  /** Every unit's vectors (`current`'s from memory), or the first unit whose vectors are gone. */
+  async function gather(document: DocumentRef, plan: UnitPlan, currentUnit: number, current: Map<string, Float32Array> | undefined): Promise<Map<string, Float32Array> | number> {
     const vectors = new Map<string, Float32Array>();
     for (let unit = 0; unit < plan.count; unit++) {
-      const stored = unit === cursor.unit ? current : await units.read(document, plan, unit);
-      if (!stored) {
-        if (cursor.rewinds >= MAX_REWINDS) throw new Error(`the vectors of unit ${unit} of ${document.key}@${document.version} went missing ${cursor.rewinds} times`);
-        log.warn({ key: document.key, unit, units: plan.count }, 'vectors of an earlier unit are gone; embedding from that unit again');
-        return progress(data, unit, cursor.rewinds + 1);
-      }
+      const stored = unit === currentUnit ? current : await units.read(document, plan, unit);
+      if (!stored) return unit;
       for (const [hash, vector] of stored) vectors.set(hash, vector);
     }
-    return vectorsReady(data, chunks, plan, vectors, { log, started });
-
-    /** One unit's vectors: read back when an earlier attempt stored them, else made and stored. */
-    async function unitVectors(unitPlan: UnitPlan, unit: number): Promise<Map<string, Float32Array>> {
-      const stored = await units.read(document, unitPlan, unit);
-      if (stored) {
-        embedUnits.inc({ outcome: 'resumed' });
-        return stored;
-      }
-      const texts = unitPlan.unit(unit);
-      const { vectors, computed } = await vectorsFor(texts);
-      await units.write(document, unitPlan, unit, vectors);
-      countTexts(texts.length, computed);
-      embedUnits.inc({ outcome: 'embedded' });
-      return vectors;
-    }
-  };
+    return vectors;
+  }
 
   /** The cursor for unit `unit`: the same chunks reference, checked again by the next delivery. */
   function progress(data: ChunksReadyData, unit: number, rewinds: number): CloudEvent<unknown> {
