@@ -23,22 +23,43 @@ export interface EmbedDependencies {
   /** What an event is checked against before anything is written (see lib/documents/verify.ts). */
   limits: DocumentLimits;
   now?: () => Date;
+  /**
+   * The index generation an event is for: its model, limits, stored vectors and status;
+   * undefined when it no longer takes writes (the event is dropped). Without it: the
+   * dependencies above.
+   */
+  target?(requested: number | undefined): Promise<EmbedTarget | undefined>;
 }
 
-export function createEmbedHandler({ embedder, claims, status, knownVectors, limits, now = () => new Date() }: EmbedDependencies): Handler {
-  const { dimension } = limits;
+export interface EmbedTarget {
+  id: number;
+  embedder: Embedder;
+  limits: DocumentLimits;
+  status: Pick<StatusStore, 'record'>;
+  knownVectors(hashes: readonly string[]): Promise<Map<string, ArrayLike<number>>>;
+}
+
+export function createEmbedHandler(deps: EmbedDependencies): Handler {
+  const { claims, now = () => new Date() } = deps;
   // A remote model learns its dimension from its first answer (0 until then), checked below.
-  if (embedder.model.dimension !== 0 && embedder.model.dimension !== dimension) {
-    throw new Error(`the embedding model ${embedder.model.name} makes ${embedder.model.dimension}-dimensional vectors, EMBED_DIMENSION says ${dimension}`);
+  if (deps.embedder.model.dimension !== 0 && deps.embedder.model.dimension !== deps.limits.dimension) {
+    throw new Error(`the embedding model ${deps.embedder.model.name} makes ${deps.embedder.model.dimension}-dimensional vectors, EMBED_DIMENSION says ${deps.limits.dimension}`);
   }
   return async (event, { log }) => {
     const data = parseEventData(event, EventType.ChunksReady);
     const { document } = data;
+    const target = deps.target ? await deps.target(data.generation) : undefined;
+    if (deps.target && !target) {
+      log.info({ key: document.key, generation: data.generation }, 'generation no longer takes writes; dropped');
+      return undefined;
+    }
+    const { embedder, limits, status, knownVectors } = target ?? deps;
+    const { dimension } = limits;
     // Re-derived, not believed: a forged docId would make us write vectors under a victim's
     // claim key, a forged hash would be stored and reused for every later chunk with it.
     verifyDocument(limits, document);
     verifyCycleTime(document.requestedAt ?? event.time, now());
-    verifyClaimReference(limits, data.chunks.claim, document, 'chunks');
+    verifyClaimReference(limits, data.chunks.claim, document, 'chunks', target?.id);
     const chunks = await claims.unpack(data.chunks, Chunk);
     verifyChunks(limits, chunks, data.chunkCount);
     if (document.requestedAt) {
@@ -58,7 +79,7 @@ export function createEmbedHandler({ embedder, claims, status, knownVectors, lim
     embeddedChunks.inc({ origin: 'model' }, missing.length);
     embeddedChunks.inc({ origin: 'reused' }, chunks.length - missing.length);
     const embedded: EmbeddedChunk[] = chunks.map((chunk) => ({ ...chunk, vector: encodeVector(Float32Array.from(known.get(chunk.hash)!)) }));
-    const packed = await claims.pack(embedded, claimKey('vectors', document.docId, document.version));
+    const packed = await claims.pack(embedded, claimKey('vectors', document.docId, document.version, target?.id));
     // Every vector was checked against the configured dimension, reused or computed.
     const model = { name: embedder.model.name, dimension };
     log.info(
@@ -70,7 +91,7 @@ export function createEmbedHandler({ embedder, claims, status, knownVectors, lim
       source: EventSource.embed,
       subject: data.document.key,
       datacontenttype: 'application/json',
-      data: { document, model, chunkCount: embedded.length, chunks: packed },
+      data: { document, model, chunkCount: embedded.length, chunks: packed, ...(target ? { generation: target.id } : {}) },
     });
   };
 }

@@ -13,6 +13,7 @@ import type { Handler } from '../../lib/runtime/function-server.js';
 import { claimKey, type ClaimCheckStore } from '../../lib/storage/claim-check.js';
 import { ObjectNotFoundError, ObjectTooLargeError, type StoredObject } from '../../lib/storage/s3.js';
 import { cycleOf, type StatusStore, type StatusTransition } from '../../lib/status/index.js';
+import type { ChunkerOptions } from './chunk.js';
 import { ExtractError } from './extract/index.js';
 import type { SplitDocument, Splitter } from './worker/isolated.js';
 
@@ -32,6 +33,20 @@ export interface SplitDependencies {
   splitter: Splitter;
   /** An event naming a bucket outside `limits.buckets` is rejected. */
   limits: SplitLimits;
+  /**
+   * The index generation an event is for (its tag, or the serving one), with that generation's
+   * chunking, points and status; undefined when it no longer takes writes (the event is
+   * dropped). Without it: `countIndexed`, `status` and the splitter's own chunking.
+   */
+  target?(requested: number | undefined): Promise<SplitTarget | undefined>;
+}
+
+export interface SplitTarget {
+  /** Carried on the reply, so that embed and index work for the same generation. */
+  id: number;
+  chunking: ChunkerOptions;
+  countIndexed(docId: string, version: string): Promise<number>;
+  status: Pick<StatusStore, 'get' | 'record'>;
 }
 
 export interface ObjectHead {
@@ -44,6 +59,7 @@ interface ObjectRequest {
   bucket: string;
   key: string;
   sequence?: string;
+  generation?: number;
 }
 
 export function createSplitHandler(deps: SplitDependencies): Handler {
@@ -59,10 +75,18 @@ export function createSplitHandler(deps: SplitDependencies): Handler {
     verifyCycleTime(event.time, now());
     const cycle = cycleOf(event, now);
     const docId = documentId(request.bucket, request.key);
+    const target = deps.target ? await deps.target(request.generation) : undefined;
+    if (deps.target && !target) {
+      log.info({ key: request.key, generation: request.generation }, 'generation no longer takes writes; dropped');
+      return undefined;
+    }
+    const generation = target ? { generation: target.id } : {};
+    const status = target?.status ?? deps.status;
+    const countIndexed = target?.countIndexed ?? deps.countIndexed;
     const failure = (reason: string, message: string, version?: string) =>
-      new DocumentError(reason, message, { bucket: request.bucket, key: request.key, requestedAt: cycle, ...(version ? { version } : {}) });
-    const mark = (status: StatusTransition['status'], extra: Partial<StatusTransition> = {}) =>
-      deps.status.record({ docId, bucket: request.bucket, key: request.key, status, cycle, at: now().toISOString(), sequence: request.sequence, ...extra });
+      new DocumentError(reason, message, { bucket: request.bucket, key: request.key, requestedAt: cycle, ...(version ? { version } : {}), ...generation });
+    const mark = (transition: StatusTransition['status'], extra: Partial<StatusTransition> = {}) =>
+      status.record({ docId, bucket: request.bucket, key: request.key, status: transition, cycle, at: now().toISOString(), sequence: request.sequence, ...extra });
 
     // An unchanged object costs a HEAD and two small reads: no download, no embedding, no writes.
     const current = await head(deps, request, failure);
@@ -70,11 +94,11 @@ export function createSplitHandler(deps: SplitDependencies): Handler {
     if (current.size > deps.limits.maxObjectBytes) {
       throw failure('too_large', new ObjectTooLargeError(current.size, deps.limits.maxObjectBytes).message, current.etag || undefined);
     }
-    const previous = await deps.status.get(docId);
+    const previous = await status.get(docId);
     if (
       previous?.indexed_version === current.etag &&
       previous.indexed_chunks !== undefined &&
-      (await deps.countIndexed(docId, current.etag)) === previous.indexed_chunks
+      (await countIndexed(docId, current.etag)) === previous.indexed_chunks
     ) {
       await mark('unchanged', { version: current.etag, chunkCount: previous.indexed_chunks });
       log.info({ key: request.key, version: current.etag }, 'unchanged');
@@ -95,6 +119,7 @@ export function createSplitHandler(deps: SplitDependencies): Handler {
             requestedAt: cycle,
           },
           chunkCount: previous.indexed_chunks,
+          ...generation,
         },
       });
     }
@@ -104,7 +129,7 @@ export function createSplitHandler(deps: SplitDependencies): Handler {
     const version = object.etag || sha256Hex(object.bytes);
     if (object.size === 0) throw failure('empty', 'object is empty (0 bytes)', version);
 
-    const { kind, chunks } = await split(deps.splitter, object, request.key, (reason, message) => failure(reason, message, version));
+    const { kind, chunks } = await split(deps.splitter, object, request.key, (reason, message) => failure(reason, message, version), target?.chunking);
     if (chunks.length === 0) {
       const why = kind === 'pdf' ? ': the PDF has no text layer (scanned pages?); OCR is not supported yet' : '';
       throw failure('no_text', `no extractable text in this ${kind} document${why}`, version);
@@ -123,14 +148,14 @@ export function createSplitHandler(deps: SplitDependencies): Handler {
       contentType: object.contentType,
       requestedAt: cycle,
     };
-    const packed = await deps.claims.pack(chunks, claimKey('chunks', document.docId, version));
+    const packed = await deps.claims.pack(chunks, claimKey('chunks', document.docId, version, target?.id));
     log.info({ key: request.key, version, kind, chunks: chunks.length, claimCheck: 'claim' in packed }, 'split');
     return new CloudEvent({
       type: EventType.ChunksReady,
       source: EventSource.split,
       subject: request.key,
       datacontenttype: 'application/json',
-      data: { document, chunkCount: chunks.length, chunks: packed },
+      data: { document, chunkCount: chunks.length, chunks: packed, ...generation },
     });
   };
 }
@@ -144,7 +169,7 @@ function readRequest(event: CloudEvent<unknown>, defaultBucket: string): ObjectR
     }
     case EventType.IngestRequested: {
       const data = parseEventData(event, EventType.IngestRequested);
-      return { bucket: data.bucket ?? defaultBucket, key: data.key };
+      return { bucket: data.bucket ?? defaultBucket, key: data.key, ...(data.generation !== undefined ? { generation: data.generation } : {}) };
     }
     default:
       throw new InvalidEventError(`split does not handle events of type ${event.type}`);
@@ -183,9 +208,10 @@ async function split(
   object: StoredObject,
   key: string,
   failure: (reason: string, message: string) => DocumentError,
+  chunking?: ChunkerOptions,
 ): Promise<SplitDocument> {
   try {
-    return await splitter.split(object.bytes, key, object.contentType);
+    return await splitter.split(object.bytes, key, object.contentType, chunking);
   } catch (err) {
     if (err instanceof ExtractError) throw failure(err.reason, err.message);
     // Anything else is the worker failing to run at all: ours to fix, so retried, not blamed on the document.
