@@ -4,6 +4,6 @@ export { createGenerationRecordStore, generationsRecordKey, type GenerationRecor
 export { aliasTarget, collectionNames, createGenerationCollection, ensureAlias, pointAlias, type EnsureAliasOptions, type EnsureAliasResult } from './aliases.js';
 export { createGenerations, type Generations, type GenerationsOptions } from './resolver.js';
 export { servingStatusStore, servingVectorStore } from './serving.js';
-export { describeSettings, embeddingSettings, fileSha256, modelSettings, pipelineSettings, UNRECORDED_MODEL, type SettingsChange } from './settings.js';
+export { applyChange, describeSettings, embeddingSettings, fileSha256, modelSettings, pipelineSettings, UNRECORDED_MODEL, type SettingsChange } from './settings.js';
 export { generationLimits } from './limits.js';
 export { reusableVectors } from './reuse.js';

@@ -75,6 +75,8 @@ export const GenerationsRecord = z.object({
   format: z.literal(1),
   alias: z.string().min(1),
   generations: z.array(Generation),
+  /** Ids are never reused (a late write may re-create a dropped generation's collection). */
+  nextId: z.number().int().positive().optional(),
   updatedAt: z.string(),
 });
 export type GenerationsRecord = z.infer<typeof GenerationsRecord>;
@@ -170,7 +172,7 @@ export function beginBuild(record: GenerationsRecord, settings: GenerationSettin
   if (sameModel(serving.settings.model, settings.model) && sameChunking(serving.settings, settings)) {
     throw new GenerationStateError(`generation ${serving.id} already serves these settings; nothing to re-index`);
   }
-  const id = Math.max(...record.generations.map((g) => g.id)) + 1;
+  const id = Math.max(record.nextId ?? 1, ...record.generations.map((g) => g.id + 1));
   const at = now.toISOString();
   const generation: Generation = {
     id,
@@ -182,7 +184,7 @@ export function beginBuild(record: GenerationsRecord, settings: GenerationSettin
     from: serving.id,
     build: { startedAt: at, reuse: { chunks: sameChunking(serving.settings, settings), vectors: sameModel(serving.settings.model, settings.model) } },
   };
-  return { record: { ...record, generations: [...record.generations, generation], updatedAt: at }, generation };
+  return { record: { ...record, generations: [...record.generations, generation], nextId: id + 1, updatedAt: at }, generation };
 }
 
 /** Applies `change` to one generation's build progress. */

@@ -71,3 +71,19 @@ export function describeSettings(settings: GenerationSettings): string {
   const model = settings.model.file ? `${settings.model.name} (${settings.model.file})` : settings.model.name;
   return `${model}, ${settings.model.dimension} dims, chunks ${settings.chunkSize}/${settings.chunkOverlap}`;
 }
+
+/**
+ * The settings of a new generation: the serving one's with `change` applied. A model file is
+ * named and hashed here, in the API, which has the model directory; the stages check the hash
+ * when they load it.
+ */
+export async function applyChange(config: Pick<Config, 'EMBED_DIMENSION'> & EmbeddingConfig, serving: GenerationSettings, change: SettingsChange): Promise<GenerationSettings> {
+  const chunkSize = change.chunkSize ?? serving.chunkSize;
+  const chunkOverlap = change.chunkOverlap ?? Math.min(serving.chunkOverlap, Math.floor(chunkSize / 2));
+  if (chunkOverlap >= chunkSize) throw new GenerationStateError(`chunk overlap ${chunkOverlap} must be smaller than the chunk size ${chunkSize}`);
+  const model = change.modelFile !== undefined ? await modelSettings(config, change.modelFile) : serving.model;
+  if (model.dimension !== serving.model.dimension && config.EMBED_DIMENSION !== model.dimension) {
+    throw new GenerationStateError(`${model.name} makes ${model.dimension}-dimensional vectors; the stages are configured for ${config.EMBED_DIMENSION} (EMBED_DIMENSION)`);
+  }
+  return { ...serving, model, chunkSize, chunkOverlap };
+}

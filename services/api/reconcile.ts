@@ -102,7 +102,7 @@ async function healDocument(deps: ReconcileDependencies, bucket: string, key: st
   await deps.publish(new CloudEvent({ type: EventType.IngestRequested, source: EventSource.api, subject: key, time: cycle, datacontenttype: 'application/json', data: { bucket, key } }));
 }
 
-async function listObjects(s3: S3Client, bucket: string): Promise<Map<string, string>> {
+export async function listObjects(s3: S3Client, bucket: string): Promise<Map<string, string>> {
   const objects = new Map<string, string>();
   let token: string | undefined;
   do {
