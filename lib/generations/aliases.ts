@@ -9,8 +9,10 @@
  * alias created. Every step is idempotent and the state in Qdrant says where a crash left it:
  *
  *   concrete <alias> exists      → (finish a sparse upgrade), copy into g1, count, delete it, then:
- *   no alias                     → create the serving collection if missing, create the alias
- *   alias → serving collection   → done
+ *   no alias, serving collection → create the alias
+ *   no alias, no collection      → nothing yet: index creates the collection with its first
+ *                                  write (the dimension is fixed then) and the alias right after
+ *   alias → a collection         → done
  *
  * Between the delete and the alias (one request apart) a search of the alias finds nothing;
  * the pipeline's own reads and writes name the concrete collection and are not affected.
@@ -49,7 +51,6 @@ export async function pointAlias(client: QdrantClient, alias: string, collection
 export interface EnsureAliasOptions {
   /** The serving generation's collection and its vectors' dimension. */
   collection: string;
-  dimension: number;
   batchSize?: number;
   log?: AliasLog;
 }
@@ -58,22 +59,24 @@ export interface EnsureAliasOptions {
 export interface EnsureAliasResult {
   migrated?: number;
   aliasCreated: boolean;
+  /** The alias names a collection (false: nothing indexed yet, no collection to name). */
+  inPlace: boolean;
 }
 
 export async function ensureAlias(client: QdrantClient, alias: string, options: EnsureAliasOptions): Promise<EnsureAliasResult> {
   const batchSize = options.batchSize ?? 256;
   let names = await collectionNames(client);
-  const result: EnsureAliasResult = { aliasCreated: false };
+  const result: EnsureAliasResult = { aliasCreated: false, inPlace: false };
   if (names.has(alias) || names.has(stagingCollectionName(alias))) {
     result.migrated = await migrateConcrete(client, alias, options.collection, batchSize, names, options.log);
     names = await collectionNames(client);
   }
   const current = await aliasTarget(client, alias);
-  if (current !== undefined && names.has(current)) return result;
-  if (!names.has(options.collection)) await createGenerationCollection(client, options.collection, options.dimension);
+  if (current !== undefined && names.has(current)) return { ...result, inPlace: true };
+  if (!names.has(options.collection)) return result;
   await pointAlias(client, alias, options.collection);
   options.log?.('alias created', { alias, collection: options.collection });
-  return { ...result, aliasCreated: true };
+  return { ...result, aliasCreated: true, inPlace: true };
 }
 
 /** A generation's collection: named dense + sparse vectors and the keyword payload indexes. */

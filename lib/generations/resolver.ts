@@ -56,14 +56,19 @@ export function createGenerations(options: GenerationsOptions): Generations {
   const statusStores = new Map<string, StatusStore>();
   let readying: Promise<void> | undefined;
 
-  const ready = () =>
-    (readying ??= (async () => {
+  // Done once the alias names a collection; until then (nothing indexed yet) every call looks again.
+  let inPlace = false;
+  const ready = async () => {
+    if (inPlace) return;
+    readying ??= (async () => {
       const serving = servingGeneration(await records.read({ fresh: true }));
-      await ensureAlias(client, options.alias, { collection: serving.collection, dimension: serving.settings.model.dimension, ...(options.log ? { log: options.log } : {}) });
-    })().catch((err: unknown) => {
+      const result = await ensureAlias(client, options.alias, { collection: serving.collection, ...(options.log ? { log: options.log } : {}) });
+      inPlace = result.inPlace;
+    })().finally(() => {
       readying = undefined;
-      throw err;
-    }));
+    });
+    return readying;
+  };
 
   const record = async (readOptions?: { fresh?: boolean }) => {
     await ready();
@@ -87,7 +92,12 @@ export function createGenerations(options: GenerationsOptions): Generations {
     live: async () => liveGenerations(await record()),
     vectors(generation) {
       let store = vectorStores.get(generation.collection);
-      if (!store) vectorStores.set(generation.collection, (store = createVectorStore({ ...options.qdrant, collection: generation.collection })));
+      if (!store) {
+        const created = createVectorStore({ ...options.qdrant, collection: generation.collection });
+        // The first write of an install creates generation 1's collection: the alias follows at once.
+        store = { ...created, ensureCollection: async (dimension) => { await created.ensureCollection(dimension); await ready(); } };
+        vectorStores.set(generation.collection, store);
+      }
       return store;
     },
     status(generation) {
