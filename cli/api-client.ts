@@ -62,7 +62,7 @@ export function createApiClient(baseUrl: string, options: ApiClientOptions = {})
   };
   return {
     search: (query: string, k: number, key?: string, mode?: string) =>
-      call<{ hits: Hit[] }>('/search', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query, k, key, mode }) }),
+      call<{ hits: Hit[]; generation?: number }>('/search', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query, k, key, mode }) }),
     status: (key: string, bucket?: string) =>
       call<StatusRecord>(`/status/${key.split('/').map(encodeURIComponent).join('/')}${bucket ? `?bucket=${encodeURIComponent(bucket)}` : ''}`),
     statuses: (status?: string) => call<StatusRecord[]>(`/status${status ? `?status=${encodeURIComponent(status)}` : ''}`),

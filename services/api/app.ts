@@ -61,7 +61,7 @@ export interface ApiOptions {
    * What one search runs against: the serving generation's model and collection, resolved once
    * per search so that the query vector and the points are of one generation. Default: `embedder`, `store`.
    */
-  searchTarget?: () => Promise<{ embedder: Embedder; store: VectorStore }>;
+  searchTarget?: () => Promise<{ embedder: Embedder; store: VectorStore; generation?: number }>;
 }
 
 const SearchQuery = z.object({
@@ -179,9 +179,10 @@ export function createApiApp(options: ApiOptions): express.Express {
       return;
     }
     const { q, k, key, mode } = parsed.data;
-    const target = options.searchTarget ? await options.searchTarget() : { embedder, store };
+    const target: { embedder: Embedder; store: VectorStore; generation?: number } = options.searchTarget ? await options.searchTarget() : { embedder, store };
     const hits = await search(target.embedder, target.store, q, { k, mode, ...(key ? { key } : {}) });
-    res.json({ query: q, mode, hits });
+    // Which index generation answered (every hit is of that one): docs/generations.md.
+    res.json({ query: q, mode, hits, ...(target.generation !== undefined ? { generation: target.generation } : {}) });
   };
   app.get('/search', (req, res) => runSearch(req.query, res));
   app.post('/search', express.json({ limit: '64kb' }), (req, res) =>

@@ -75,7 +75,7 @@ const app = createApiApp({
   },
   searchTarget: async () => {
     const generation = await generations.serving();
-    return { embedder: await models.embedderFor(generation.settings.model), store: generations.vectors(generation) };
+    return { embedder: await models.embedderFor(generation.settings.model), store: generations.vectors(generation), generation: generation.id };
   },
 });
 // Self-healing and bounded state without anyone asking (in the cluster a PingSource asks instead).

@@ -67,7 +67,7 @@ export interface BuildProgressReport {
   /** Documents finished per second since the build started. */
   rate?: number;
   etaSeconds?: number;
-  verification?: Pick<Verification, 'objects' | 'complete' | 'busy'> & { missing: number; orphans: number; failed: string[] };
+  verification?: Pick<Verification, 'objects' | 'complete' | 'busy'> & { at: string; missing: number; missingKeys: string[]; orphans: number; failed: string[] };
 }
 
 export interface ReindexStatus {
@@ -104,7 +104,10 @@ export function createReindexer(options: ReindexOptions): Reindexer {
   const redriveMs = options.redriveMs ?? 60_000;
   const records = generations.records;
   const redriven = new Map<string, number>();
-  const lastVerification = new Map<number, Verification>();
+  const lastVerification = new Map<number, Verification & { at: number }>();
+  // While the counts say "not done", verify anyway this often: a request lost without a trace
+  // (a record left `queued`) would otherwise hold the build forever.
+  const verifyEveryMs = Math.max(30_000, tickMs * 10);
   let timer: NodeJS.Timeout | undefined;
   let ticking: Promise<void> | undefined;
 
@@ -148,7 +151,8 @@ export function createReindexer(options: ReindexOptions): Reindexer {
 
   const progressOf = async (generation: Generation): Promise<BuildProgressReport> => {
     const counts = await generations.status(generation).counts();
-    const done = counts.indexed + counts.unchanged + counts.failed;
+    // Deleted counts as done: an object listed at the start and deleted since is finished with.
+    const done = counts.indexed + counts.unchanged + counts.failed + counts.deleted;
     const total = Math.max(generation.build?.total ?? 0, done);
     const elapsed = (now().getTime() - Date.parse(generation.build?.startedAt ?? generation.createdAt)) / 1000;
     const rate = elapsed > 0 && done > 0 ? done / elapsed : undefined;
@@ -162,6 +166,8 @@ export function createReindexer(options: ReindexOptions): Reindexer {
       ...(verification
         ? {
             verification: {
+              at: new Date(verification.at).toISOString(),
+              missingKeys: verification.missing.slice(0, 10).map((o) => `${o.bucket}/${o.key}`),
               objects: verification.objects,
               complete: verification.complete,
               busy: verification.busy,
@@ -180,8 +186,10 @@ export function createReindexer(options: ReindexOptions): Reindexer {
     if (!generation) return stopTimer();
     if (generation.build?.requestedAt === undefined) return requestAll(generation);
     const progress = await progressOf(generation);
-    if (progress.inFlight > 0 || progress.done < (generation.build.total ?? 0)) return;
-    const verification = await verifyGeneration({
+    const settled = progress.inFlight === 0 && progress.done >= (generation.build.total ?? 0);
+    const verifiedAt = lastVerification.get(generation.id)?.at ?? Date.parse(generation.build.requestedAt);
+    if (!settled && now().getTime() - verifiedAt < verifyEveryMs) return;
+    const found = await verifyGeneration({
       s3: options.s3,
       buckets: options.buckets,
       points: generations.vectors(generation),
@@ -189,6 +197,7 @@ export function createReindexer(options: ReindexOptions): Reindexer {
       servingStatus: generations.status(servingGeneration(record)),
       now,
     });
+    const verification = { ...found, at: now().getTime() };
     lastVerification.set(generation.id, verification);
     await records.update((r) => ({ record: updateBuild(r, generation.id, { verifiedAt: now().toISOString(), missing: verification.missing.length + verification.orphans.length }, now()), result: undefined }));
     if (verification.missing.length === 0 && verification.orphans.length === 0 && verification.busy === 0) {
