@@ -17,7 +17,8 @@ function forwarding<T extends object>(resolve: () => Promise<T>, fixed: Partial<
   return new Proxy(fixed as T, {
     get(target, property) {
       if (property in target) return (target as Record<PropertyKey, unknown>)[property];
-      if (property === 'then') return undefined; // not a thenable
+      // Not a thenable, and no symbol (inspection, coercion) is a store method.
+      if (property === 'then' || typeof property === 'symbol') return undefined;
       return async (...args: unknown[]) => {
         const store = (await resolve()) as Record<PropertyKey, unknown>;
         const method = store[property];

@@ -48,6 +48,12 @@ export function createGenerationRecordStore(options: GenerationRecordStoreOption
   const now = options.now ?? (() => new Date());
   let cache: { record: GenerationsRecord; stored: boolean; at: number } | undefined;
   let updating: Promise<unknown> = Promise.resolve();
+  // Computed once: for embed and the API it hashes the model file.
+  let initial: Promise<GenerationSettings> | undefined;
+  const initialSettings = () => (initial ??= options.initialSettings().catch((err: unknown) => {
+    initial = undefined;
+    throw err;
+  }));
 
   const load = async (): Promise<{ record: GenerationsRecord; stored: boolean }> => {
     let raw: unknown;
@@ -55,7 +61,7 @@ export function createGenerationRecordStore(options: GenerationRecordStoreOption
       raw = await getJson(s3, bucket, key, MAX_RECORD_BYTES);
     } catch (err) {
       if (!(err instanceof ObjectNotFoundError)) throw err;
-      return { record: initialRecord(alias, await options.initialSettings(), now()), stored: false };
+      return { record: initialRecord(alias, await initialSettings(), now()), stored: false };
     }
     const parsed = GenerationsRecord.safeParse(raw);
     // Written only by us: a record we cannot read is a bug or a hand edit, never to be guessed around.
