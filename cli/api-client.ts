@@ -1,8 +1,9 @@
 /** The CLI's view of the Sluice API: typed calls, and errors a user can act on. */
 import { basicAuthHeader } from '../lib/http/basic-auth.js';
 import type { DeadLetterSummary, ReplayResult } from '../services/api/dead-letters.js';
+import type { ReindexStatus } from '../services/api/reindex.js';
 
-export type { DeadLetterSummary, ReplayResult };
+export type { DeadLetterSummary, ReplayResult, ReindexStatus };
 
 /** An error the user can act on: printed as one line, exit code 1 (no stack trace). */
 export class CliError extends Error {
@@ -55,13 +56,13 @@ export function createApiClient(baseUrl: string, options: ApiClientOptions = {})
       throw new CliError(options.credential ? `the API at ${baseUrl} refused the credentials from SLUICE_BASIC_AUTH` : `the API at ${baseUrl} requires credentials: set SLUICE_BASIC_AUTH=user:password`);
     }
     if (!res.ok && !init?.okStatuses?.includes(res.status)) {
-      throw new CliError(res.status === 404 || res.status === 400 ? errorMessage(body) : `API ${res.status}: ${errorMessage(body).slice(0, 500)}`);
+      throw new CliError(res.status === 404 || res.status === 400 || res.status === 409 ? errorMessage(body) : `API ${res.status}: ${errorMessage(body).slice(0, 500)}`);
     }
     return JSON.parse(body) as T;
   };
   return {
     search: (query: string, k: number, key?: string, mode?: string) =>
-      call<{ hits: Hit[] }>('/search', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query, k, key, mode }) }),
+      call<{ hits: Hit[]; generation?: number }>('/search', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query, k, key, mode }) }),
     status: (key: string, bucket?: string) =>
       call<StatusRecord>(`/status/${key.split('/').map(encodeURIComponent).join('/')}${bucket ? `?bucket=${encodeURIComponent(bucket)}` : ''}`),
     statuses: (status?: string) => call<StatusRecord[]>(`/status${status ? `?status=${encodeURIComponent(status)}` : ''}`),
@@ -78,6 +79,12 @@ export function createApiClient(baseUrl: string, options: ApiClientOptions = {})
       return call<DocumentPoints>(`/documents/${key.split('/').map(encodeURIComponent).join('/')}?${params}`);
     },
     deadLetters: () => call<DeadLetterSummary[]>('/dead-letters'),
+    /** Index generations (docs/generations.md). */
+    reindexStatus: () => call<ReindexStatus>('/reindex'),
+    reindex: (change: { modelFile?: string; chunkSize?: number; chunkOverlap?: number }) =>
+      call<ReindexStatus>('/reindex', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(change), okStatuses: [202] }),
+    reindexAction: (action: 'cancel' | 'rollback') => call<ReindexStatus>(`/reindex/${action}`, { method: 'POST' }),
+    reindexPrune: () => call<{ dropped: number[] }>('/reindex/prune', { method: 'POST' }),
     /** Replays one dead letter, or every one with `all`; 502 means some could not be replayed. */
     replayDeadLetters: (id: string | 'all') =>
       call<ReplayResult>(`/dead-letters/${encodeURIComponent(id)}/replay`, { method: 'POST', okStatuses: [502] }),

@@ -18,6 +18,7 @@ import { createS3Client, headObject } from '../lib/storage/s3.js';
 import { CliError, createApiClient } from './api-client.js';
 import { findRepoRoot, loadProjectEnv, stackDataDir } from './env.js';
 import { formatDeadLetters, formatHits, formatStatusTable } from './format.js';
+import { addReindexCommands } from './reindex.js';
 import { listFiles, uploadFiles, type UploadedObject } from './upload.js';
 import { countStatuses, finishedOf, formatProgress, pendingOf, RateTracker } from './watch.js';
 import { SEARCH_MODES, type SearchMode } from '../lib/vector-store/search-mode.js';
@@ -223,6 +224,8 @@ program
       for (const key of r.deleted) console.log(`  delete  ${key}`);
     }
   });
+
+addReindexCommands(program, api);
 
 /**
  * Polls until each object's uploaded version has points in the index, or its status says this

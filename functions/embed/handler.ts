@@ -23,9 +23,9 @@ import type { FunctionContext, Handler } from '../../lib/runtime/function-server
 import { embeddedChunks, embedUnits } from '../../lib/runtime/metrics.js';
 import { claimKey, type ClaimCheckStore, type KeyedClaims } from '../../lib/storage/claim-check.js';
 import type { StatusStore } from '../../lib/status/index.js';
-import { createUnitVectors } from './unit-vectors.js';
+import { createUnitVectors, type UnitVectors } from './unit-vectors.js';
 import { planUnits, uniqueTexts, type UnitPlan } from './units.js';
-import { createVectorSource } from './vectors.js';
+import { createVectorSource, type VectorSource } from './vectors.js';
 
 export interface EmbedDependencies {
   embedder: Embedder;
@@ -38,6 +38,28 @@ export interface EmbedDependencies {
   /** Distinct texts embedded per delivery (EMBED_UNIT_CHUNKS). */
   unitChunks: number;
   now?: () => Date;
+  /**
+   * The index generation an event is for: its model, limits, stored vectors and status;
+   * undefined when it no longer takes writes (the event is dropped). Without it: the
+   * dependencies above.
+   */
+  target?(requested: number | undefined): Promise<EmbedTarget | undefined>;
+}
+
+export interface EmbedTarget {
+  id: number;
+  embedder: Embedder;
+  limits: DocumentLimits;
+  status: Pick<StatusStore, 'record'>;
+  knownVectors(hashes: readonly string[]): Promise<Map<string, ArrayLike<number>>>;
+}
+
+/** What one delivery embeds with: its generation's model, stored vectors and unit claims. */
+interface Delivery {
+  generation: number | undefined;
+  vectorsFor: VectorSource;
+  units: UnitVectors;
+  model: { name: string; dimension: number };
 }
 
 /**
@@ -55,26 +77,36 @@ interface Cursor {
   first: boolean;
 }
 
-export function createEmbedHandler({ embedder, claims, status, knownVectors, limits, unitChunks, now = () => new Date() }: EmbedDependencies): Handler {
-  const { dimension } = limits;
+export function createEmbedHandler(deps: EmbedDependencies): Handler {
+  const { claims, unitChunks, now = () => new Date() } = deps;
   // A remote model learns its dimension from its first answer (0 until then), checked below.
-  if (embedder.model.dimension !== 0 && embedder.model.dimension !== dimension) {
-    throw new Error(`the embedding model ${embedder.model.name} makes ${embedder.model.dimension}-dimensional vectors, EMBED_DIMENSION says ${dimension}`);
+  if (deps.embedder.model.dimension !== 0 && deps.embedder.model.dimension !== deps.limits.dimension) {
+    throw new Error(`the embedding model ${deps.embedder.model.name} makes ${deps.embedder.model.dimension}-dimensional vectors, EMBED_DIMENSION says ${deps.limits.dimension}`);
   }
-  const vectorsFor = createVectorSource({ embedder, knownVectors, dimension });
-  const units = createUnitVectors(claims, dimension);
-  // Every vector was checked against the configured dimension, reused or computed.
-  const model = { name: embedder.model.name, dimension };
 
   return async (event, { log }) => {
     const cursor = parseCursor(event);
     const { data } = cursor;
     const { document } = data;
+    const target = deps.target ? await deps.target(data.generation) : undefined;
+    if (deps.target && !target) {
+      log.info({ key: document.key, generation: data.generation }, 'generation no longer takes writes; dropped');
+      return undefined;
+    }
+    const { embedder, limits, status, knownVectors } = target ?? deps;
+    const { dimension } = limits;
+    const delivery: Delivery = {
+      generation: target?.id,
+      vectorsFor: createVectorSource({ embedder, knownVectors, dimension }),
+      units: createUnitVectors(claims, dimension, target?.id),
+      // Every vector is checked against the generation's dimension, reused or computed.
+      model: { name: embedder.model.name, dimension },
+    };
     // Re-derived, not believed: a forged docId would make us write vectors under a victim's
     // claim key, a forged hash would be stored and reused for every later chunk with it.
     verifyDocument(limits, document);
     verifyCycleTime(document.requestedAt ?? event.time, now());
-    verifyClaimReference(limits, data.chunks.claim, document, 'chunks');
+    verifyClaimReference(limits, data.chunks.claim, document, 'chunks', target?.id);
     const chunks = await claims.unpack(data.chunks, Chunk);
     verifyChunks(limits, chunks, data.chunkCount);
     // The cut into units is embed's own (its EMBED_UNIT_CHUNKS), never the sender's: a cursor
@@ -87,9 +119,9 @@ export function createEmbedHandler({ embedder, claims, status, knownVectors, lim
     const started = performance.now();
 
     if (plan.count === 1) {
-      const { vectors, computed } = await vectorsFor(plan.texts);
+      const { vectors, computed } = await delivery.vectorsFor(plan.texts);
       countTexts(plan.texts.length, computed);
-      return vectorsReady(data, chunks, plan, vectors, { log, started });
+      return vectorsReady(delivery, data, chunks, plan, vectors, { log, started });
     }
     if (cursor.first) {
       // Hand-off: the units run as chunks.embedding deliveries, on their own queue, so a big
@@ -102,21 +134,21 @@ export function createEmbedHandler({ embedder, claims, status, knownVectors, lim
     // Past the last unit only when EMBED_UNIT_CHUNKS changed since the cursor was made: gather
     // what there is, which sends the cursor back to the first unit missing in the new cut.
     if (cursor.unit < plan.count) {
-      current = await unitVectors(document, plan, cursor.unit);
+      current = await unitVectors(delivery, document, plan, cursor.unit);
       log.info({ key: document.key, unit: cursor.unit, units: plan.count, ms: Math.round(performance.now() - started) }, 'unit embedded');
       if (cursor.unit + 1 < plan.count) return progress(data, cursor.unit + 1, cursor.rewinds);
     }
-    const gathered = await gather(document, plan, cursor.unit, current);
+    const gathered = await gather(delivery, document, plan, cursor.unit, current);
     if (typeof gathered === 'number') {
       if (cursor.rewinds >= MAX_REWINDS) throw new Error(`the vectors of unit ${gathered} of ${document.key}@${document.version} went missing ${cursor.rewinds} times`);
       log.warn({ key: document.key, unit: gathered, units: plan.count }, 'vectors of an earlier unit are gone; embedding from that unit again');
       return progress(data, gathered, cursor.rewinds + 1);
     }
-    return vectorsReady(data, chunks, plan, gathered, { log, started });
+    return vectorsReady(delivery, data, chunks, plan, gathered, { log, started });
   };
 
   /** One unit's vectors: read back when an earlier attempt stored them, else made and stored. */
-  async function unitVectors(document: DocumentRef, plan: UnitPlan, unit: number): Promise<Map<string, Float32Array>> {
+  async function unitVectors({ units, vectorsFor }: Delivery, document: DocumentRef, plan: UnitPlan, unit: number): Promise<Map<string, Float32Array>> {
     const stored = await units.read(document, plan, unit);
     if (stored) {
       embedUnits.inc({ outcome: 'resumed' });
@@ -131,7 +163,7 @@ export function createEmbedHandler({ embedder, claims, status, knownVectors, lim
   }
 
   /** Every unit's vectors (`current`'s from memory), or the first unit whose vectors are gone. */
-  async function gather(document: DocumentRef, plan: UnitPlan, currentUnit: number, current: Map<string, Float32Array> | undefined): Promise<Map<string, Float32Array> | number> {
+  async function gather({ units }: Delivery, document: DocumentRef, plan: UnitPlan, currentUnit: number, current: Map<string, Float32Array> | undefined): Promise<Map<string, Float32Array> | number> {
     const vectors = new Map<string, Float32Array>();
     for (let unit = 0; unit < plan.count; unit++) {
       const stored = unit === currentUnit ? current : await units.read(document, plan, unit);
@@ -143,11 +175,12 @@ export function createEmbedHandler({ embedder, claims, status, knownVectors, lim
 
   /** The cursor for unit `unit`: the same chunks reference, checked again by the next delivery. */
   function progress(data: ChunksReadyData, unit: number, rewinds: number): CloudEvent<unknown> {
-    const { document, chunkCount, chunks } = data;
-    return createEvent(EventType.EmbedProgress, EventSource.embed, document.key, { document, chunkCount, chunks, unit, rewinds });
+    const { document, generation, chunkCount, chunks } = data;
+    return createEvent(EventType.EmbedProgress, EventSource.embed, document.key, { document, ...(generation !== undefined ? { generation } : {}), chunkCount, chunks, unit, rewinds });
   }
 
   async function vectorsReady(
+    { generation, model }: Delivery,
     data: ChunksReadyData,
     chunks: readonly Chunk[],
     plan: UnitPlan,
@@ -159,12 +192,18 @@ export function createEmbedHandler({ embedder, claims, status, knownVectors, lim
     // Encoded once per text: 5 000 copies of a line share one base64 string.
     const encoded = new Map([...vectors].map(([hash, vector]) => [hash, encodeVector(vector)]));
     const embedded: EmbeddedChunk[] = chunks.map((chunk) => ({ ...chunk, vector: encoded.get(chunk.hash)! }));
-    const packed = await claims.pack(embedded, claimKey('vectors', document.docId, document.version));
+    const packed = await claims.pack(embedded, claimKey('vectors', document.docId, document.version, generation));
     log.info(
       { key: document.key, version: document.version, chunks: chunks.length, unique: plan.texts.length, units: plan.count, ms: Math.round(performance.now() - started) },
       'embedded',
     );
-    return createEvent(EventType.VectorsReady, EventSource.embed, document.key, { document, model, chunkCount: embedded.length, chunks: packed });
+    return createEvent(EventType.VectorsReady, EventSource.embed, document.key, {
+      document,
+      model,
+      chunkCount: embedded.length,
+      chunks: packed,
+      ...(generation !== undefined ? { generation } : {}),
+    });
   }
 }
 

@@ -24,8 +24,9 @@ export interface UnitVectors {
   write(document: Version, plan: UnitPlan, unit: number, vectors: ReadonlyMap<string, Float32Array>): Promise<void>;
 }
 
-export function createUnitVectors(claims: KeyedClaims, dimension: number): UnitVectors {
-  const keyOf = (document: Version, plan: UnitPlan, unit: number) => unitClaimKey(document.docId, document.version, plan.size, unit);
+/** `generation`: the index generation the vectors are for; its claims are its own (claimPrefix). */
+export function createUnitVectors(claims: KeyedClaims, dimension: number, generation?: number): UnitVectors {
+  const keyOf = (document: Version, plan: UnitPlan, unit: number) => unitClaimKey(document.docId, document.version, plan.size, unit, generation);
   return {
     async read(document, plan, unit) {
       const items = await claims.get(keyOf(document, plan, unit), UnitVector);

@@ -41,59 +41,85 @@ export interface IndexDependencies {
   /** What an event is checked against before anything is written (see lib/documents/verify.ts). */
   limits: DocumentLimits;
   now?: () => Date;
+  /**
+   * The index generation a vectors event is for: its collection, status and limits; undefined
+   * when it no longer takes writes (the event is dropped). Without it: the dependencies above.
+   */
+  target?(requested: number | undefined): Promise<IndexTarget | undefined>;
+  /** Where a deletion applies: every generation whose collection is kept. Without it: `store`. */
+  deletionTargets?(): Promise<Omit<IndexTarget, 'limits'>[]>;
+}
+
+export interface IndexTarget {
+  id: number;
+  store: VectorStore;
+  status: Pick<StatusStore, 'record'>;
+  limits: DocumentLimits;
 }
 
 export function createIndexHandler(deps: IndexDependencies): Handler {
   const now = deps.now ?? (() => new Date());
 
-  const mark = (document: Pick<DocumentRef, 'docId' | 'bucket' | 'key'>, cycle: string, status: StatusTransition['status'], extra: Partial<StatusTransition> = {}) =>
-    deps.status.record({ docId: document.docId, bucket: document.bucket, key: document.key, status, cycle, at: now().toISOString(), ...extra });
+  const mark = (
+    status: Pick<StatusStore, 'record'>,
+    document: Pick<DocumentRef, 'docId' | 'bucket' | 'key'>,
+    cycle: string,
+    transition: StatusTransition['status'],
+    extra: Partial<StatusTransition> = {},
+  ) => status.record({ docId: document.docId, bucket: document.bucket, key: document.key, status: transition, cycle, at: now().toISOString(), ...extra });
 
   const indexVectors = async (event: CloudEvent<unknown>, { log }: FunctionContext) => {
     const data = parseEventData(event, EventType.VectorsReady);
     const { document, model } = data;
+    const target = deps.target ? await deps.target(data.generation) : undefined;
+    if (deps.target && !target) {
+      log.info({ key: document.key, generation: data.generation }, 'generation no longer takes writes; dropped');
+      return undefined;
+    }
+    const { store, status, limits } = target ?? deps;
+    const generation = target ? { generation: target.id } : {};
     // Whatever the sender says that index can check, it checks before reading or writing
     // anything: the collection's dimension is fixed by the first write, the points by their ids.
-    verifyDocument(deps.limits, document);
+    verifyDocument(limits, document);
     verifyCycleTime(document.requestedAt ?? event.time, now());
-    verifyModel(deps.limits, model);
-    verifyClaimReference(deps.limits, data.chunks.claim, document, 'vectors');
+    verifyModel(limits, model);
+    verifyClaimReference(limits, data.chunks.claim, document, 'vectors', target?.id);
     const cycle = document.requestedAt ?? cycleOf(event, now);
     const isCurrent = async () => (await deps.currentVersion(document.bucket, document.key)) === document.version;
 
     if (!(await isCurrent())) {
       // Superseded (overwritten or deleted since): the newer event owns the document.
-      await deps.store.deleteDocument(document.docId, { onlyVersion: document.version });
+      await store.deleteDocument(document.docId, { onlyVersion: document.version });
       log.info({ key: document.key, version: document.version }, 'stale version skipped');
       return undefined;
     }
     const chunks = await deps.claims.unpack(data.chunks, EmbeddedChunk);
-    verifyChunks(deps.limits, chunks, data.chunkCount);
-    const vectors = verifyVectors(deps.limits, chunks);
-    await mark(document, cycle, 'indexing', { version: document.version, sequence: document.sequence, chunkCount: data.chunkCount });
-    await deps.store.ensureCollection(deps.limits.dimension);
+    verifyChunks(limits, chunks, data.chunkCount);
+    const vectors = verifyVectors(limits, chunks);
+    await mark(status, document, cycle, 'indexing', { version: document.version, sequence: document.sequence, chunkCount: data.chunkCount });
+    await store.ensureCollection(limits.dimension);
     const points = toPoints(document, chunks, vectors, now().toISOString());
     // New version first, then remove the old one: a search never finds the document missing.
-    await deps.store.upsert(points);
-    await deps.store.deleteDocument(document.docId, { keepVersion: document.version });
+    await store.upsert(points);
+    await store.deleteDocument(document.docId, { keepVersion: document.version });
     if (!(await isCurrent())) {
       // Overwritten while we wrote: take our version back out. Deleting the other versions may
       // just have removed the points of the version that is current now, if it was indexed
       // before (A → B → A) and split already answered `unchanged` for it: hand the document
       // back to split, which re-checks the current version and rebuilds what is missing.
-      await deps.store.deleteDocument(document.docId, { onlyVersion: document.version });
+      await store.deleteDocument(document.docId, { onlyVersion: document.version });
       if ((await deps.currentVersion(document.bucket, document.key)) === undefined) {
         log.info({ key: document.key, version: document.version }, 'object deleted during indexing; removed');
         return undefined;
       }
       log.info({ key: document.key, version: document.version }, 'version superseded during indexing; removed, re-ingestion requested');
-      return ingestRequest(document.bucket, document.key, cycle);
+      return ingestRequest(document.bucket, document.key, cycle, target?.id);
     }
-    await mark(document, cycle, 'indexed', { version: document.version, sequence: document.sequence, chunkCount: points.length });
+    await mark(status, document, cycle, 'indexed', { version: document.version, sequence: document.sequence, chunkCount: points.length });
     // Bounded state: the version's claims are done with. Best effort; reconcile sweeps leftovers by age.
-    await deps.claims.deleteClaims(document).catch((err: unknown) => log.warn({ err, key: document.key }, 'claim cleanup failed'));
+    await deps.claims.deleteClaims({ ...document, generation: target?.id }).catch((err: unknown) => log.warn({ err, key: document.key }, 'claim cleanup failed'));
     log.info({ key: document.key, version: document.version, points: points.length }, 'indexed');
-    return createEvent(EventType.DocumentIndexed, EventSource.index, document.key, { document, chunkCount: points.length, collection: deps.store.collection });
+    return createEvent(EventType.DocumentIndexed, EventSource.index, document.key, { document, chunkCount: points.length, collection: store.collection, ...generation });
   };
 
   const deleteDocument = async (event: CloudEvent<unknown>, { log }: FunctionContext) => {
@@ -105,13 +131,15 @@ export function createIndexHandler(deps: IndexDependencies): Handler {
       log.info({ key: data.key }, 'object exists again; stale deletion ignored');
       return undefined;
     }
-    await deps.store.deleteDocument(docId);
+    // Every generation kept (serving, building, previous): none may keep a deleted object's text.
+    const targets = deps.deletionTargets ? await deps.deletionTargets() : [{ store: deps.store, status: deps.status }];
+    for (const { store } of targets) await store.deleteDocument(docId);
     if ((await deps.currentVersion(data.bucket, data.key)) !== undefined) {
       // Re-created between our check and the deletion: its points may have gone with the old ones.
       log.info({ key: data.key }, 'object re-created during deletion; re-ingestion requested');
       return ingestRequest(data.bucket, data.key, cycleOf(event, now));
     }
-    await mark({ docId, bucket: data.bucket, key: data.key }, cycleOf(event, now), 'deleted', { sequence: data.sequence });
+    for (const { status } of targets) await mark(status, { docId, bucket: data.bucket, key: data.key }, cycleOf(event, now), 'deleted', { sequence: data.sequence });
     // The deleted object's text must not live on in its claims.
     await deps.claims.deleteClaims({ docId }).catch((err: unknown) => log.warn({ err, key: data.key }, 'claim cleanup failed'));
     log.info({ key: data.key }, 'deleted');
@@ -141,8 +169,8 @@ export function createIndexHandler(deps: IndexDependencies): Handler {
  * It continues the cycle that found the problem (its time is that cycle's), so it cannot
  * outrank the status of anything that happened to the object since, such as a deletion.
  */
-function ingestRequest(bucket: string, key: string, cycle: string): CloudEvent<unknown> {
-  return createEvent(EventType.IngestRequested, EventSource.index, key, { bucket, key }, { time: cycle });
+function ingestRequest(bucket: string, key: string, cycle: string, generation?: number): CloudEvent<unknown> {
+  return createEvent(EventType.IngestRequested, EventSource.index, key, { bucket, key, ...(generation !== undefined ? { generation } : {}) }, { time: cycle });
 }
 
 function toPoints(document: DocumentRef, chunks: readonly EmbeddedChunk[], vectors: readonly Float32Array[], indexedAt: string): VectorPoint[] {

@@ -6,19 +6,19 @@ import { serveStage } from '../../lib/runtime/serve-stage.js';
 import { initTracing } from '../../lib/runtime/tracing.js';
 import { headObject, ObjectNotFoundError } from '../../lib/storage/s3.js';
 import { createStores } from '../../lib/stores.js';
+import { generationLimits } from '../../lib/generations/index.js';
 import { createIndexHandler } from './handler.js';
 
 const config = loadConfig();
 const log = createLogger('index');
 const tracing = initTracing({ serviceName: 'index', exporter: config.OTEL_TRACES_EXPORTER });
-const { s3, vectors: store, status, claims, close } = createStores(config);
+const { s3, generations, vectors: store, status, claims, close } = createStores(config, { log: (message, fields) => log.info(fields ?? {}, message) });
+const limits = documentLimits(config);
 
-// A collection from before sparse vectors is rebuilt at start, without waiting for the first
-// event (which would also do it); a failure here is retried by that event.
-store.upgradeLegacyCollection().then(
-  (upgraded) => upgraded && log.info({ collection: store.collection }, 'collection upgraded to dense + sparse vectors'),
-  (err: unknown) => log.warn({ err }, 'collection upgrade failed; the next event retries it'),
-);
+// The alias in place at start, without waiting for the first event (which would also do it):
+// a collection from before generations moves into generation 1 (and one from before sparse
+// vectors is rebuilt on the way); a failure here is retried by that event.
+generations.ready().catch((err: unknown) => log.warn({ err }, 'moving the collection behind its alias failed; the next event retries it'));
 const handler = createIndexHandler({
   store,
   status,
@@ -31,7 +31,13 @@ const handler = createIndexHandler({
       },
     ),
   claims,
-  limits: documentLimits(config),
+  limits,
+  target: async (requested) => {
+    const generation = await generations.target(requested);
+    if (!generation) return undefined;
+    return { id: generation.id, store: generations.vectors(generation), status: generations.status(generation), limits: generationLimits(limits, generation, config.MAX_CLAIM_BYTES) };
+  },
+  deletionTargets: async () => (await generations.live()).map((g) => ({ id: g.id, store: generations.vectors(g), status: generations.status(g) })),
 });
 await serveStage(config, {
   stage: 'index',

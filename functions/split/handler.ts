@@ -14,6 +14,7 @@ import type { Handler } from '../../lib/runtime/function-server.js';
 import { claimKey, type ClaimCheckStore } from '../../lib/storage/claim-check.js';
 import { ObjectNotFoundError, ObjectTooLargeError, type StoredObject } from '../../lib/storage/s3.js';
 import { cycleOf, type StatusStore, type StatusTransition } from '../../lib/status/index.js';
+import type { ChunkerOptions } from './chunk.js';
 import { ExtractError } from './extract/index.js';
 import type { SplitDocument, Splitter } from './worker/isolated.js';
 
@@ -33,6 +34,20 @@ export interface SplitDependencies {
   splitter: Splitter;
   /** An event naming a bucket outside `limits.buckets` is rejected. */
   limits: SplitLimits;
+  /**
+   * The index generation an event is for (its tag, or the serving one), with that generation's
+   * chunking, points and status; undefined when it no longer takes writes (the event is
+   * dropped). Without it: `countIndexed`, `status` and the splitter's own chunking.
+   */
+  target?(requested: number | undefined): Promise<SplitTarget | undefined>;
+}
+
+export interface SplitTarget {
+  /** Carried on the reply, so that embed and index work for the same generation. */
+  id: number;
+  chunking: ChunkerOptions;
+  countIndexed(docId: string, version: string): Promise<number>;
+  status: Pick<StatusStore, 'get' | 'record'>;
 }
 
 export interface ObjectHead {
@@ -45,6 +60,7 @@ interface ObjectRequest {
   bucket: string;
   key: string;
   sequence?: string;
+  generation?: number;
 }
 
 export function createSplitHandler(deps: SplitDependencies): Handler {
@@ -60,10 +76,18 @@ export function createSplitHandler(deps: SplitDependencies): Handler {
     verifyCycleTime(event.time, now());
     const cycle = cycleOf(event, now);
     const docId = documentId(request.bucket, request.key);
+    const target = deps.target ? await deps.target(request.generation) : undefined;
+    if (deps.target && !target) {
+      log.info({ key: request.key, generation: request.generation }, 'generation no longer takes writes; dropped');
+      return undefined;
+    }
+    const generation = target ? { generation: target.id } : {};
+    const status = target?.status ?? deps.status;
+    const countIndexed = target?.countIndexed ?? deps.countIndexed;
     const failure = (reason: string, message: string, version?: string) =>
-      new DocumentError(reason, message, { bucket: request.bucket, key: request.key, requestedAt: cycle, ...(version ? { version } : {}) });
-    const mark = (status: StatusTransition['status'], extra: Partial<StatusTransition> = {}) =>
-      deps.status.record({ docId, bucket: request.bucket, key: request.key, status, cycle, at: now().toISOString(), sequence: request.sequence, ...extra });
+      new DocumentError(reason, message, { bucket: request.bucket, key: request.key, requestedAt: cycle, ...(version ? { version } : {}), ...generation });
+    const mark = (transition: StatusTransition['status'], extra: Partial<StatusTransition> = {}) =>
+      status.record({ docId, bucket: request.bucket, key: request.key, status: transition, cycle, at: now().toISOString(), sequence: request.sequence, ...extra });
 
     // An unchanged object costs a HEAD and two small reads: no download, no embedding, no writes.
     const current = await head(deps, request, failure);
@@ -71,11 +95,11 @@ export function createSplitHandler(deps: SplitDependencies): Handler {
     if (current.size > deps.limits.maxObjectBytes) {
       throw failure('too_large', new ObjectTooLargeError(current.size, deps.limits.maxObjectBytes).message, current.etag || undefined);
     }
-    const previous = await deps.status.get(docId);
+    const previous = await status.get(docId);
     if (
       previous?.indexed_version === current.etag &&
       previous.indexed_chunks !== undefined &&
-      (await deps.countIndexed(docId, current.etag)) === previous.indexed_chunks
+      (await countIndexed(docId, current.etag)) === previous.indexed_chunks
     ) {
       await mark('unchanged', { version: current.etag, chunkCount: previous.indexed_chunks });
       log.info({ key: request.key, version: current.etag }, 'unchanged');
@@ -91,6 +115,7 @@ export function createSplitHandler(deps: SplitDependencies): Handler {
           requestedAt: cycle,
         },
         chunkCount: previous.indexed_chunks,
+        ...generation,
       });
     }
     await mark('splitting', { version: current.etag });
@@ -99,7 +124,7 @@ export function createSplitHandler(deps: SplitDependencies): Handler {
     const version = object.etag || sha256Hex(object.bytes);
     if (object.size === 0) throw failure('empty', 'object is empty (0 bytes)', version);
 
-    const { kind, chunks } = await split(deps.splitter, object, request.key, (reason, message) => failure(reason, message, version));
+    const { kind, chunks } = await split(deps.splitter, object, request.key, (reason, message) => failure(reason, message, version), target?.chunking);
     if (chunks.length === 0) {
       const why = kind === 'pdf' ? ': the PDF has no text layer (scanned pages?); OCR is not supported yet' : '';
       throw failure('no_text', `no extractable text in this ${kind} document${why}`, version);
@@ -118,9 +143,9 @@ export function createSplitHandler(deps: SplitDependencies): Handler {
       contentType: object.contentType,
       requestedAt: cycle,
     };
-    const packed = await deps.claims.pack(chunks, claimKey('chunks', document.docId, version));
+    const packed = await deps.claims.pack(chunks, claimKey('chunks', document.docId, version, target?.id));
     log.info({ key: request.key, version, kind, chunks: chunks.length, claimCheck: 'claim' in packed }, 'split');
-    return createEvent(EventType.ChunksReady, EventSource.split, request.key, { document, chunkCount: chunks.length, chunks: packed });
+    return createEvent(EventType.ChunksReady, EventSource.split, request.key, { document, chunkCount: chunks.length, chunks: packed, ...generation });
   };
 }
 
@@ -133,7 +158,7 @@ function readRequest(event: CloudEvent<unknown>, defaultBucket: string): ObjectR
     }
     case EventType.IngestRequested: {
       const data = parseEventData(event, EventType.IngestRequested);
-      return { bucket: data.bucket ?? defaultBucket, key: data.key };
+      return { bucket: data.bucket ?? defaultBucket, key: data.key, ...(data.generation !== undefined ? { generation: data.generation } : {}) };
     }
     default:
       throw new InvalidEventError(`split does not handle events of type ${event.type}`);
@@ -172,9 +197,10 @@ async function split(
   object: StoredObject,
   key: string,
   failure: (reason: string, message: string) => DocumentError,
+  chunking?: ChunkerOptions,
 ): Promise<SplitDocument> {
   try {
-    return await splitter.split(object.bytes, key, object.contentType);
+    return await splitter.split(object.bytes, key, object.contentType, chunking);
   } catch (err) {
     if (err instanceof ExtractError) throw failure(err.reason, err.message);
     // Anything else is the worker failing to run at all: ours to fix, so retried, not blamed on the document.

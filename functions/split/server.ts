@@ -13,7 +13,7 @@ import { createIsolatedSplitter } from './worker/isolated.js';
 const config = loadConfig();
 const log = createLogger('split');
 const tracing = initTracing({ serviceName: 'split', exporter: config.OTEL_TRACES_EXPORTER });
-const { s3, vectors, status, claims, close } = createStores(config);
+const { s3, generations, vectors, status, claims, close } = createStores(config, { log: (message, fields) => log.info(fields ?? {}, message) });
 
 const splitter = createIsolatedSplitter(
   extractLimits(config),
@@ -29,6 +29,18 @@ const handler = createSplitHandler({
   claims,
   splitter,
   limits: documentLimits(config),
+  // Each event is split with the chunking of the index generation it is for (lib/generations).
+  target: async (requested) => {
+    const generation = await generations.target(requested);
+    if (!generation) return undefined;
+    const points = generations.vectors(generation);
+    return {
+      id: generation.id,
+      chunking: { size: generation.settings.chunkSize, overlap: generation.settings.chunkOverlap },
+      countIndexed: (docId, version) => points.countDocumentPoints(docId, version),
+      status: generations.status(generation),
+    };
+  },
 });
 
 await serveStage(config, {

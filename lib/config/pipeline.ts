@@ -25,7 +25,7 @@ export const StorageSchema = z.object({
   QDRANT_URL: z.string().url().default('http://127.0.0.1:6333'),
   /** Sent to Qdrant; the local stack generates one into its data directory. */
   QDRANT_API_KEY: z.string().optional(),
-  /** The points collection; status records live in `<name>_status`. */
+  /** The alias users query: it names the serving index generation's collection `<name>-g<N>` (docs/generations.md). */
   QDRANT_COLLECTION: z.string().default('sluice'),
 });
 

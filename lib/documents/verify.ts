@@ -102,9 +102,11 @@ export function verifyClaimReference(
   claim: ClaimCheck | undefined,
   document: Pick<DocumentRef, 'docId' | 'version'>,
   stage: 'chunks' | 'vectors',
+  /** The index generation the event is for: its claims are its own (claimPrefix). */
+  generation?: number,
 ): void {
   if (claim === undefined) return;
-  const key = claimKey(stage, document.docId, document.version);
+  const key = claimKey(stage, document.docId, document.version, generation);
   if (claim.bucket !== limits.pipelineBucket || claim.key !== key) {
     throw new InvalidEventError(`claim check s3://${claim.bucket}/${claim.key} is not this document's ${stage} claim (s3://${limits.pipelineBucket}/${key})`);
   }

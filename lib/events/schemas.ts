@@ -39,10 +39,18 @@ export const ObjectDeletedData = z.object({
 });
 export type ObjectDeletedData = z.infer<typeof ObjectDeletedData>;
 
+/**
+ * The index generation an event is for (lib/generations): absent on what users and the source
+ * send (the serving generation), set by split on everything downstream, and on the requests of
+ * a re-index build. Receivers check it names a generation that takes writes.
+ */
+export const GenerationTag = z.number().int().positive().max(1_000_000);
+
 /** Data of ingest.requested (what a user curls). The bucket defaults to the configured one. */
 export const IngestRequestedData = z.object({
   bucket: BucketName.optional(),
   key: ObjectKey,
+  generation: GenerationTag.optional(),
 });
 export type IngestRequestedData = z.infer<typeof IngestRequestedData>;
 
@@ -95,6 +103,7 @@ const inlineOrClaim = <T extends z.ZodTypeAny>(item: T) =>
 
 export const ChunksReadyData = z.object({
   document: DocumentRef,
+  generation: GenerationTag.optional(),
   chunkCount: z.number().int().nonnegative(),
   chunks: inlineOrClaim(Chunk),
 });
@@ -118,6 +127,7 @@ export type EmbeddingModelInfo = z.infer<typeof EmbeddingModelInfo>;
 
 export const VectorsReadyData = z.object({
   document: DocumentRef,
+  generation: GenerationTag.optional(),
   model: EmbeddingModelInfo,
   chunkCount: z.number().int().nonnegative(),
   chunks: inlineOrClaim(EmbeddedChunk),
@@ -128,6 +138,7 @@ export const DocumentIndexedData = z.object({
   document: DocumentRef,
   chunkCount: z.number().int().nonnegative(),
   collection: z.string(),
+  generation: GenerationTag.optional(),
 });
 export type DocumentIndexedData = z.infer<typeof DocumentIndexedData>;
 
@@ -143,12 +154,24 @@ export type DocumentDeletedData = z.infer<typeof DocumentDeletedData>;
 export const DocumentUnchangedData = z.object({
   document: DocumentRef,
   chunkCount: z.number().int().nonnegative(),
+  generation: GenerationTag.optional(),
 });
 export type DocumentUnchangedData = z.infer<typeof DocumentUnchangedData>;
 
 /** Data of reconcile.requested: which bucket(s) to reconcile (default: every configured one). */
 export const ReconcileRequestedData = z.object({ bucket: BucketName.optional() });
 export type ReconcileRequestedData = z.infer<typeof ReconcileRequestedData>;
+
+/**
+ * Data of reindex.requested: what the new generation changes (the rest stays as the serving
+ * generation has it). `modelFile` names a graph in SLUICE_MODEL_DIR.
+ */
+export const ReindexRequestedData = z.object({
+  modelFile: z.string().min(1).max(255).regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'a file name in SLUICE_MODEL_DIR').optional(),
+  chunkSize: z.number().int().positive().max(100_000).optional(),
+  chunkOverlap: z.number().int().nonnegative().max(100_000).optional(),
+});
+export type ReindexRequestedData = z.infer<typeof ReindexRequestedData>;
 
 export const IngestFailedData = z.object({
   bucket: z.string(),
@@ -160,6 +183,8 @@ export const IngestFailedData = z.object({
   /** Machine-readable reason, e.g. `unsupported_type`, `no_text`, `too_large`. */
   reason: z.string(),
   message: z.string(),
+  /** The generation whose build failed the document, when not the serving one. */
+  generation: GenerationTag.optional(),
 });
 export type IngestFailedData = z.infer<typeof IngestFailedData>;
 
@@ -176,6 +201,7 @@ export const DATA_SCHEMAS = {
   [EventType.DocumentDeleted]: DocumentDeletedData,
   [EventType.DocumentUnchanged]: DocumentUnchangedData,
   [EventType.ReconcileRequested]: ReconcileRequestedData,
+  [EventType.ReindexRequested]: ReindexRequestedData,
   // The PingSource's data is `{}`: every bucket (see eventing/reconcile-schedule.yaml).
   [EventType.ReconcileScheduled]: ReconcileRequestedData,
   [EventType.IngestFailed]: IngestFailedData,

@@ -26,6 +26,11 @@ export const EventType = Object.freeze({
   DocumentIndexed: 'io.sluice.document.indexed',
   /** split: the object's current version is already fully indexed; nothing was written. Terminal. */
   DocumentUnchanged: 'io.sluice.document.unchanged',
+  /**
+   * Ask the API to build a new index generation (another model file or chunking) and swap the
+   * alias to it once complete (docs/generations.md).
+   */
+  ReindexRequested: 'io.sluice.reindex.requested',
   /** Ask the API to compare the bucket with the index and repair both directions. */
   ReconcileRequested: 'io.sluice.reconcile.requested',
   /**

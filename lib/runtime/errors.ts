@@ -24,6 +24,8 @@ export interface FailedDocument {
   key: string;
   version?: string;
   requestedAt?: string;
+  /** The index generation the failed work was for (lib/generations). */
+  generation?: number;
 }
 
 /**

@@ -50,3 +50,14 @@ test('keyed claims: stored whatever their size, read back by key, undefined when
   await assert.rejects(claims.put([], 'dead-letters/x.json'), /not a claim key/);
   assert.equal(await claims.deleteClaims({ docId: docA, version: 'v1' }), 1, 'unit claims go with their version');
 });
+
+test('the claims of one version in two index generations are apart: cleaning up one leaves the other', async () => {
+  const s3 = createMemoryS3();
+  const claims = createClaimCheckStore({ s3, bucket: 'pipeline', thresholdBytes: 1 });
+  await claims.pack(['x'.repeat(10)], claimKey('chunks', docA, 'v1'));
+  await claims.pack(['x'.repeat(10)], claimKey('chunks', docA, 'v1', 2));
+  assert.equal(claimKey('chunks', docA, 'v1', 1), claimKey('chunks', docA, 'v1'), 'generation 1 keeps the layout from before generations');
+  assert.equal(await claims.deleteClaims({ docId: docA, version: 'v1', generation: 2 }), 1);
+  assert.deepEqual([...s3.objects.keys()], [`pipeline/claims/${docA}/v1/chunks.json`]);
+  assert.equal(await claims.deleteClaims({ docId: docA, version: 'v1' }), 1);
+});

@@ -36,7 +36,7 @@ export interface ClaimCleanup {
    * Deletes the document's claims once they are no longer needed: those of `version` (indexed
    * or superseded), or all of them (the object was deleted). Returns how many were deleted.
    */
-  deleteClaims(document: { docId: string; version?: string | undefined }): Promise<number>;
+  deleteClaims(document: { docId: string; version?: string | undefined; generation?: number | undefined }): Promise<number>;
 }
 
 export interface ClaimCheckOptions {
@@ -86,7 +86,7 @@ export function createClaimCheckStore({ s3, bucket, thresholdBytes, maxBytes = N
       const parsed = z.array(itemSchema).safeParse(raw);
       return parsed.success ? parsed.data : undefined;
     },
-    deleteClaims: (document) => deleteClaims(s3, bucket, claimPrefix(document.docId, document.version)),
+    deleteClaims: (document) => deleteClaims(s3, bucket, claimPrefix(document.docId, document.version, document.generation)),
   };
 
   async function readClaim(claim: ClaimCheck): Promise<unknown> {
@@ -109,9 +109,15 @@ export function createClaimCheckStore({ s3, bucket, thresholdBytes, maxBytes = N
   }
 }
 
-/** The prefix of a document's claims (every version), or of one version's. */
-export function claimPrefix(docId: string, version?: string): string {
-  return version === undefined ? `claims/${docId}/` : `claims/${docId}/${version}/`;
+/**
+ * The prefix of a document's claims (every version), or of one version's in one index
+ * generation: while a re-index runs, a version is split and embedded for two generations with
+ * different chunking, and neither may overwrite or clean up the other's claims. Generation 1
+ * keeps the layout from before generations; `@` never occurs in a version (verify.ts).
+ */
+export function claimPrefix(docId: string, version?: string, generation?: number): string {
+  if (version === undefined) return `claims/${docId}/`;
+  return `claims/${docId}/${version}${generation !== undefined && generation > 1 ? `@g${generation}` : ''}/`;
 }
 
 /** Deletes every object under `prefix` whose last modification is before `olderThan` (all when absent). */
@@ -142,8 +148,8 @@ export function sweepClaims(s3: S3Client, bucket: string, maxAgeMs: number, now:
 }
 
 /** Where the stages put claim-checked payloads: one object per document version and stage. */
-export function claimKey(stage: 'chunks' | 'vectors', docId: string, version: string): string {
-  return `${claimPrefix(docId, version)}${stage}.json`;
+export function claimKey(stage: 'chunks' | 'vectors', docId: string, version: string, generation?: number): string {
+  return `${claimPrefix(docId, version, generation)}${stage}.json`;
 }
 
 /**
@@ -151,6 +157,6 @@ export function claimKey(stage: 'chunks' | 'vectors', docId: string, version: st
  * `unitSize` texts: under the version's prefix, so they go with its other claims, and named by
  * the unit size too, so that a changed EMBED_UNIT_CHUNKS never reads another cut's unit.
  */
-export function unitClaimKey(docId: string, version: string, unitSize: number, unit: number): string {
-  return `${claimPrefix(docId, version)}units/${unitSize}/${unit}.json`;
+export function unitClaimKey(docId: string, version: string, unitSize: number, unit: number, generation?: number): string {
+  return `${claimPrefix(docId, version, generation)}units/${unitSize}/${unit}.json`;
 }

@@ -101,9 +101,10 @@ interface StoredChunk {
 /**
  * Copies every point of `from` into `to` with the same id and payload. With `sparseOf`, the
  * source is a legacy collection (one unnamed vector) and each point gets its sparse vector
- * computed from its payload; without, the named vectors are copied as they are.
+ * computed from its payload; without, the named vectors are copied as they are. Also used to
+ * move a pre-generations collection into its first generation (lib/generations/aliases.ts).
  */
-async function copyPoints(
+export async function copyPoints(
   client: QdrantClient,
   from: string,
   to: string,

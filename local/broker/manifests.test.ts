@@ -100,11 +100,13 @@ describe('the real eventing/ directory', () => {
         route('status-ingest-requested', EventType.IngestRequested, 'sluice-api', 'http://127.0.0.1:8184/events', exp(7, 500, 60_000), '/events', 16),
         route('status-ingest-failed', EventType.IngestFailed, 'sluice-api', 'http://127.0.0.1:8184/events', exp(7, 500, 60_000), '/events'),
         route('api-reconcile-requested', EventType.ReconcileRequested, 'sluice-api', 'http://127.0.0.1:8184/events', exp(7, 500, 60_000), '/events'),
+        // One re-index request at a time (parallelism 1): the API serialises builds anyway.
+        route('api-reindex-requested', EventType.ReindexRequested, 'sluice-api', 'http://127.0.0.1:8184/events', exp(7, 500, 60_000), '/events', 1),
         // A lost tick of the schedule costs one interval: short retries, parallelism 1.
         route('api-reconcile-scheduled', EventType.ReconcileScheduled, 'sluice-api', 'http://127.0.0.1:8184/events', exp(2, 1000, 60_000), '/events', 1),
       ],
     });
-    assert.equal(formatRoutingTable(table).length, 13);
+    assert.equal(formatRoutingTable(table).length, 14);
   });
 
   it('routes every non-terminal event type of the catalogue, and only catalogue types', async () => {

@@ -14,6 +14,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Callable, Optional
 from urllib.parse import parse_qsl, unquote, urlsplit
 
+import aliases
 import collection_endpoints as collections
 import point_endpoints as points
 from api_request import ApiRequest, RawResponse
@@ -62,6 +63,9 @@ ROUTES: list[Route] = [
     route("GET", "/livez", collections.healthz),
     route("GET", "/readyz", collections.readyz),
     route("GET", "/collections", collections.list_collections),
+    route("POST", "/collections/aliases", aliases.update_aliases),
+    route("GET", "/aliases", aliases.list_aliases),
+    route("GET", f"{_COLLECTION}/aliases", aliases.collection_aliases),
     route("GET", _COLLECTION, collections.get_collection),
     route("PUT", _COLLECTION, collections.create_collection),
     route("DELETE", _COLLECTION, collections.delete_collection),

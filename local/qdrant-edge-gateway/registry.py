@@ -33,6 +33,7 @@ import qdrant_edge as qe
 from conversions import Json, parse_field_schema
 from errors import AlreadyExists, ApiError, BadInput, NotFound, Unavailable, engine_errors
 from collection_config import edge_config_from_request
+from aliases import AliasTable
 
 log = logging.getLogger("qdrant-edge-gateway")
 
@@ -251,6 +252,8 @@ class CollectionRegistry:
         # Guards creation and deletion only; lookups read the dict without it.
         self._mutation_lock = threading.Lock()
         self._closing = False
+        # Other names of collections (aliases.py); every lookup below resolves them.
+        self.aliases = AliasTable(self.data_dir, write_file_durably)
 
     # --- start-up ------------------------------------------------------------------------
 
@@ -263,6 +266,7 @@ class CollectionRegistry:
             elif entry.is_dir() and (entry / METADATA_FILE).is_file():
                 collection = self._open(entry)
                 self._collections[collection.name] = collection
+        self.aliases.load(set(self._collections))
         log.info("loaded %d collection(s) from %s", len(self._collections), self.data_dir)
 
     def _open(self, path: Path) -> Collection:
@@ -287,13 +291,17 @@ class CollectionRegistry:
     def names(self) -> list[str]:
         return sorted(self._collections)
 
-    def exists(self, name: str) -> bool:
+    def has_collection(self, name: str) -> bool:
+        """A collection of that name (not an alias)."""
         return name in self._collections
+
+    def exists(self, name: str) -> bool:
+        return name in self._collections or self.aliases.resolve(name) in self._collections
 
     def get(self, name: str) -> Collection:
         if self._closing:
             raise Unavailable("the gateway is shutting down")
-        collection = self._collections.get(name)
+        collection = self._collections.get(name) or self._collections.get(self.aliases.resolve(name) or "")
         if collection is None:
             raise NotFound(f"Collection `{name}` doesn't exist!")
         return collection
@@ -312,6 +320,8 @@ class CollectionRegistry:
                 raise Unavailable("the gateway is shutting down")
             if name in self._collections:
                 raise AlreadyExists(f"Collection `{name}` already exists!")
+            if self.aliases.holds(name):
+                raise BadInput(f"Can't create collection with name {name}. Alias with the same name already exists")
             final_path = self.data_dir / name
             if final_path.exists():
                 raise ApiError(f"{final_path} exists but is not a loaded collection")
@@ -347,7 +357,8 @@ class CollectionRegistry:
                 raise Unavailable("the gateway is shutting down")
             collection = self._collections.pop(name, None)
             if collection is None:
-                return False
+                return False  # an alias's name deletes nothing, as in Qdrant
+            self.aliases.drop_collection(name)
             collection.close(NotFound(f"Collection `{name}` doesn't exist!"))
             doomed = self.data_dir / f"{STAGING_PREFIX}{uuid.uuid4().hex}"
             os.rename(collection.path, doomed)

@@ -31,6 +31,8 @@ import { checkEventAllowed, requireEventSender, type ReceiverAuth } from '../../
 import { DeadLetterNotFoundError, replayDeadLetters, summarise, type DeadLetterStore } from './dead-letters.js';
 import { registerDeadLetterGauge, registerDocumentStatusGauge } from './metrics.js';
 import { PAGE_CSP, PAGE_CSS, PAGE_SCRIPT, renderPage } from './web-page.js';
+import { reindexRequest, reindexRoutes } from './reindex-routes.js';
+import type { Reindexer } from './reindex.js';
 
 export interface ApiOptions {
   embedder: Embedder;
@@ -51,6 +53,15 @@ export interface ApiOptions {
   deadLetterMaxBytes?: number;
   /** How far ahead of our clock a status cycle time may be (STATUS_MAX_CLOCK_SKEW_S). */
   maxClockSkewMs?: number;
+  /** Index generations (services/api/reindex.ts): /reindex, the copy of live events to a build. */
+  reindexer?: Reindexer;
+  /** The status store of a generation an event is tagged with (see status-events.ts). */
+  statusFor?: (generation: number) => Promise<Pick<StatusStore, 'record'> | undefined>;
+  /**
+   * What one search runs against: the serving generation's model and collection, resolved once
+   * per search so that the query vector and the points are of one generation. Default: `embedder`, `store`.
+   */
+  searchTarget?: () => Promise<{ embedder: Embedder; store: VectorStore; generation?: number }>;
 }
 
 const SearchQuery = z.object({
@@ -65,7 +76,15 @@ export function createApiApp(options: ApiOptions): express.Express {
   const defaultBucket = buckets[0]!;
   const reconciler = options.reconciler ?? createReconciler({ s3, status, index: store, publish, buckets, log });
   const reconcile = (bucket?: string) => reconciler.run(bucket);
-  const sinkOptions = { status, defaultBucket, buckets, ...(options.maxClockSkewMs !== undefined ? { maxClockSkewMs: options.maxClockSkewMs } : {}) };
+  const sinkOptions = {
+    status,
+    defaultBucket,
+    buckets,
+    ...(options.maxClockSkewMs !== undefined ? { maxClockSkewMs: options.maxClockSkewMs } : {}),
+    ...(options.statusFor ? { statusFor: options.statusFor } : {}),
+  };
+  const { reindexer } = options;
+  const generationEvents = reindexer ? { fanOut: reindexer.fanOut, reindex: reindexRequest(reindexer, log) } : {};
   const app = express();
   app.disable('x-powered-by');
   registerDocumentStatusGauge(status);
@@ -84,7 +103,7 @@ export function createApiApp(options: ApiOptions): express.Express {
     const event = res.locals.event as CloudEvent<unknown>;
     if (!checkEventAllowed(eventAuth, res, event)) return;
     try {
-      await handleStatusEvent(event, { ...sinkOptions, reconcile });
+      await handleStatusEvent(event, { ...sinkOptions, ...generationEvents, reconcile });
       res.status(202).end();
     } catch (err) {
       if (err instanceof InvalidEventError) {
@@ -160,8 +179,10 @@ export function createApiApp(options: ApiOptions): express.Express {
       return;
     }
     const { q, k, key, mode } = parsed.data;
-    const hits = await search(embedder, store, q, { k, mode, ...(key ? { key } : {}) });
-    res.json({ query: q, mode, hits });
+    const target: { embedder: Embedder; store: VectorStore; generation?: number } = options.searchTarget ? await options.searchTarget() : { embedder, store };
+    const hits = await search(target.embedder, target.store, q, { k, mode, ...(key ? { key } : {}) });
+    // Which index generation answered (every hit is of that one): docs/generations.md.
+    res.json({ query: q, mode, hits, ...(target.generation !== undefined ? { generation: target.generation } : {}) });
   };
   app.get('/search', (req, res) => runSearch(req.query, res));
   app.post('/search', express.json({ limit: '64kb' }), (req, res) =>
@@ -197,6 +218,8 @@ export function createApiApp(options: ApiOptions): express.Express {
   app.post('/reconcile', express.json({ limit: '4kb' }), async (req, res) => {
     res.json(await reconcile(typeof req.body?.bucket === 'string' ? req.body.bucket : undefined));
   });
+
+  if (reindexer) app.use('/reindex', reindexRoutes(reindexer));
 
   app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
     // The body parsers' own refusals (413 over the size cap, 400 unreadable) are the client's fault.

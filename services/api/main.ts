@@ -11,13 +11,18 @@ import { parseBasicAuthUsers } from '../../lib/http/basic-auth.js';
 import { createApiApp } from './app.js';
 import { createDeadLetterStore } from './dead-letters.js';
 import { createReconciler } from './reconciler.js';
+import { createReindexer } from './reindex.js';
+import { applyChange, embeddingSettings, modelSettings } from '../../lib/generations/index.js';
+import { createEmbedderPool } from '../../lib/generations/embedders.js';
 
 const config = loadApiConfig();
 const log = createLogger('api');
 // Reconcile and dead-letter replays publish events: they start (or continue) traces too.
 const tracing = initTracing({ serviceName: 'api', exporter: config.OTEL_TRACES_EXPORTER });
 const embedder = await createEmbedder(config);
-const { s3, vectors: store, status, close } = createStores(config);
+const { s3, generations, vectors: store, status, close } = createStores(config, { initialSettings: () => embeddingSettings(config), log: (message, fields) => log.info(fields ?? {}, message) });
+// Queries are embedded with the serving generation's model (another file after a re-index).
+const models = createEmbedderPool(config, embedder, await modelSettings(config));
 const { buckets } = config;
 const publish = createBrokerPublisher({ url: config.BROKER_URL, tokens: senderTokens(config) });
 const deadLetters = createDeadLetterStore(s3, config.S3_PIPELINE_BUCKET, { maxCount: config.DEAD_LETTER_MAX_COUNT, ttlMs: config.DEAD_LETTER_TTL_HOURS * 3_600_000 });
@@ -33,6 +38,22 @@ const reconciler = createReconciler({
   deadLetters,
   heal: { baseMs: config.HEAL_BACKOFF_BASE_S * 1000, maxMs: config.HEAL_BACKOFF_MAX_S * 1000 },
 });
+const reindexer = createReindexer({
+  generations,
+  s3,
+  buckets,
+  publish,
+  log,
+  settingsFor: (serving, change) => applyChange(config, serving, change),
+  reconcile: () => reconciler.run(),
+});
+// The record pinned, the alias in place, a build interrupted by a restart resumed; retried until Qdrant and S3 answer.
+const resume = (): void =>
+  void reindexer.resume().catch((err: unknown) => {
+    log.warn({ err }, 'resuming index generations failed; retrying in 5 s');
+    setTimeout(resume, 5_000).unref();
+  });
+resume();
 const app = createApiApp({
   embedder,
   store,
@@ -47,6 +68,15 @@ const app = createApiApp({
   reconciler,
   deadLetterMaxBytes: config.DEAD_LETTER_MAX_BYTES,
   maxClockSkewMs: config.STATUS_MAX_CLOCK_SKEW_S * 1000,
+  reindexer,
+  statusFor: async (id) => {
+    const generation = await generations.target(id);
+    return generation ? generations.status(generation) : undefined;
+  },
+  searchTarget: async () => {
+    const generation = await generations.serving();
+    return { embedder: await models.embedderFor(generation.settings.model), store: generations.vectors(generation), generation: generation.id };
+  },
 });
 // Self-healing and bounded state without anyone asking (in the cluster a PingSource asks instead).
 const stopSchedule = reconciler.schedule(config.RECONCILE_INTERVAL_S * 1000);
@@ -60,6 +90,8 @@ await serveFunction(app, {
   tracing,
   onShutdown: async () => {
     stopSchedule();
+    reindexer.stop();
+    await models.close();
     await embedder.close();
     close();
   },

@@ -103,7 +103,7 @@ async function healDocument(deps: ReconcileDependencies, bucket: string, key: st
   await deps.publish(createEvent(EventType.IngestRequested, EventSource.api, key, { bucket, key }, { time: cycle }));
 }
 
-async function listObjects(s3: S3Client, bucket: string): Promise<Map<string, string>> {
+export async function listObjects(s3: S3Client, bucket: string): Promise<Map<string, string>> {
   const objects = new Map<string, string>();
   let token: string | undefined;
   do {

@@ -4,6 +4,7 @@
  */
 import type { CloudEvent } from 'cloudevents';
 import { documentId } from '../../lib/documents/identity.js';
+import type { ReindexRequestedData } from '../../lib/events/schemas.js';
 import { EventType } from '../../lib/events/types.js';
 import { InvalidEventError } from '../../lib/runtime/errors.js';
 import { parseEventData } from '../../lib/runtime/event-data.js';
@@ -18,6 +19,22 @@ export interface StatusEventDependencies {
   now?: () => Date;
   /** How far ahead of our clock a cycle time may be (STATUS_MAX_CLOCK_SKEW_S). */
   maxClockSkewMs?: number;
+  /**
+   * The status store of an index generation an event is tagged with (a re-index build);
+   * undefined when it no longer takes writes. Unknown generation: InvalidEventError.
+   */
+  statusFor?(generation: number): Promise<Pick<StatusStore, 'record'> | undefined>;
+  /** A live (untagged) object event, copied to every generation being built (services/api/reindex.ts). */
+  fanOut?(event: CloudEvent<unknown>, object: { bucket: string; key: string }): Promise<void>;
+  /** Starts a re-index (io.sluice.reindex.requested). */
+  reindex?(request: ReindexRequestedData): Promise<unknown>;
+}
+
+/** The status store a transition of `generation` goes to: the serving one's when untagged. */
+async function statusOf(deps: Pick<StatusEventDependencies, 'status' | 'statusFor'>, generation: number | undefined): Promise<Pick<StatusStore, 'record'> | undefined> {
+  if (generation === undefined) return deps.status;
+  if (!deps.statusFor) throw new InvalidEventError(`generation ${generation}: this API keeps no generations`);
+  return deps.statusFor(generation);
 }
 
 /** Refuses (400, nothing written) a bucket that is not one of ours. */
@@ -49,14 +66,19 @@ export async function handleStatusEvent(event: CloudEvent<unknown>, deps: Status
       const bucket = data.bucket ?? deps.defaultBucket;
       checkBucket(bucket, deps);
       const cycle = cycleFor(event, undefined, deps);
-      await deps.status.record({ docId: documentId(bucket, data.key), bucket, key: data.key, status: 'queued', cycle, at, sequence: 'sequence' in data ? data.sequence : undefined });
+      const generation = 'generation' in data ? data.generation : undefined;
+      const status = await statusOf(deps, generation);
+      await status?.record({ docId: documentId(bucket, data.key), bucket, key: data.key, status: 'queued', cycle, at, sequence: 'sequence' in data ? data.sequence : undefined });
+      // A live change reaches the generation being built too (as its own, tagged, request).
+      if (generation === undefined) await deps.fanOut?.(event, { bucket, key: data.key });
       return;
     }
     case EventType.IngestFailed: {
       const data = parseEventData(event, EventType.IngestFailed);
       checkBucket(data.bucket, deps);
       const cycle = cycleFor(event, data.requestedAt, deps);
-      await deps.status.record({
+      const status = await statusOf(deps, data.generation);
+      await status?.record({
         docId: documentId(data.bucket, data.key),
         bucket: data.bucket,
         key: data.key,
@@ -72,6 +94,12 @@ export async function handleStatusEvent(event: CloudEvent<unknown>, deps: Status
     case EventType.ReconcileRequested: {
       const data = parseEventData(event, EventType.ReconcileRequested);
       await deps.reconcile(data.bucket);
+      return;
+    }
+    case EventType.ReindexRequested: {
+      const data = parseEventData(event, EventType.ReindexRequested);
+      if (!deps.reindex) throw new InvalidEventError('this API does not build index generations');
+      await deps.reindex(data);
       return;
     }
     case EventType.ReconcileScheduled:
@@ -91,7 +119,7 @@ export async function handleStatusEvent(event: CloudEvent<unknown>, deps: Status
  */
 export async function recordDeadLetter(
   event: CloudEvent<unknown>,
-  deps: Pick<StatusEventDependencies, 'status' | 'defaultBucket' | 'buckets' | 'now' | 'maxClockSkewMs'>,
+  deps: Pick<StatusEventDependencies, 'status' | 'statusFor' | 'defaultBucket' | 'buckets' | 'now' | 'maxClockSkewMs'>,
 ): Promise<boolean> {
   if (String(event.knativeerrorcode) === '400') return false;
   const data = (typeof event.data === 'string' ? safeJson(event.data) : event.data) as Record<string, unknown> | undefined;
@@ -101,7 +129,11 @@ export async function recordDeadLetter(
   checkBucket(bucket, deps);
   const cycle = cycleFor(event, document.requestedAt, deps);
   const now = deps.now ?? (() => new Date());
-  await deps.status.record({
+  // The generation the dead-lettered work was for (a re-index build), when the data names a real one.
+  const generation = typeof data?.generation === 'number' && Number.isInteger(data.generation) && data.generation > 0 ? data.generation : undefined;
+  const status = await statusOf(deps, generation);
+  if (!status) return false;
+  await status.record({
     docId: documentId(bucket, document.key),
     bucket,
     key: document.key,

@@ -1,12 +1,15 @@
 /**
- * A collection made before sparse vectors (one unnamed dense vector) is upgraded by index at
- * start, with no manual step: same point ids, payloads and dense vectors (no re-embed), a
- * sparse vector computed from each stored chunk, and hybrid search working afterwards.
+ * A collection made before sparse vectors (one unnamed dense vector) and before generations
+ * (a concrete collection named QDRANT_COLLECTION, no alias) is upgraded by index at start,
+ * with no manual step: moved into generation 1 behind the alias, with the same point ids,
+ * payloads and dense vectors (no re-embed), a sparse vector computed from each stored chunk,
+ * and hybrid search working afterwards.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { api, component, config, putObject, waitFor, waitIndexed } from '../support/stack.js';
 import { qdrant } from '../support/qdrant.js';
+import { aliasTarget } from '../../lib/generations/index.js';
 import { chunkSparseVector } from '../../lib/text/sparse-vector.js';
 
 const collection = config.QDRANT_COLLECTION;
@@ -39,11 +42,15 @@ test('index upgrades a dense-only collection at start, from the stored chunks', 
   const before = await allPoints();
   assert.ok(before.length > 0);
 
-  // Turn the collection into what an older Sluice made: one unnamed 384-d vector per point.
+  // Turn the collection into what an older Sluice made: no alias, one concrete collection of
+  // that name, one unnamed 384-d vector per point.
   await component('stop', 'index');
+  const generation = (await aliasTarget(qdrant, collection))!;
+  assert.ok(generation, `${collection} is an alias`);
   try {
     const dimension = before[0]!.dense.length;
-    await qdrant.deleteCollection(collection);
+    await qdrant.updateCollectionAliases({ actions: [{ delete_alias: { alias_name: collection } }] });
+    await qdrant.deleteCollection(generation);
     await qdrant.createCollection(collection, { vectors: { size: dimension, distance: 'Cosine' } });
     for (let i = 0; i < before.length; i += 256) {
       await qdrant.upsert(collection, { wait: true, points: before.slice(i, i + 256).map((p) => ({ id: p.id, vector: p.dense, payload: p.payload })) });
@@ -54,7 +61,8 @@ test('index upgrades a dense-only collection at start, from the stored chunks', 
     await component('start', 'index');
   }
 
-  const upgraded = await waitFor('the collection to have named vectors', async () => {
+  const upgraded = await waitFor('the collection to have named vectors, behind its alias again', async () => {
+    if ((await aliasTarget(qdrant, collection)) !== generation) return undefined;
     const info = await qdrant.getCollection(collection).catch(() => undefined);
     const ready = info?.config.params.sparse_vectors?.sparse && (await qdrant.collectionExists(`${collection}-upgrade`)).exists === false;
     return ready ? info : undefined;

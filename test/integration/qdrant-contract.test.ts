@@ -415,6 +415,61 @@ test('upserts named vectors and queries each branch and their fusion, filters on
   assert.equal(await client.deleteCollection(hybridCollection), true);
 });
 
+test('aliases: another name for a collection, moved in one atomic request, resolved by every route', async () => {
+  // Index generations (lib/generations): the alias users query names one concrete collection.
+  const [g1, g2, alias] = [`${collection}_g1`, `${collection}_g2`, `${collection}_alias`];
+  const small = { vectors: { dense: { size: 4, distance: 'Cosine' as const } } };
+  await client.createCollection(g1, small);
+  await client.createCollection(g2, small);
+  try {
+    await client.upsert(g1, { wait: true, points: [{ id: 1, vector: { dense: [1, 0, 0, 0] }, payload: { in: 'g1' } }] });
+    await client.upsert(g2, { wait: true, points: [{ id: 2, vector: { dense: [0, 1, 0, 0] }, payload: { in: 'g2' } }] });
+    assert.equal(await client.updateCollectionAliases({ actions: [{ create_alias: { collection_name: g1, alias_name: alias } }] }), true);
+    const mine = async () => (await client.getAliases()).aliases.filter((a) => a.alias_name === alias);
+    assert.deepEqual(await mine(), [{ alias_name: alias, collection_name: g1 }]);
+    assert.equal((await client.collectionExists(alias)).exists, true);
+    assert.ok(!(await client.getCollections()).collections.some((c) => c.name === alias), 'an alias is not listed as a collection');
+    const inOf = async () => (await client.scroll(alias, { limit: 10, with_payload: true })).points.map((p) => (p.payload as { in: string }).in);
+    assert.deepEqual(await inOf(), ['g1']);
+
+    // The swap: delete + create in one request.
+    await client.updateCollectionAliases({ actions: [{ delete_alias: { alias_name: alias } }, { create_alias: { collection_name: g2, alias_name: alias } }] });
+    assert.deepEqual(await inOf(), ['g2']);
+    assert.equal((await client.count(alias, { exact: true })).count, 1);
+    assert.deepEqual((await client.getCollectionAliases(g2)).aliases.map((a) => a.alias_name), [alias]);
+    assert.equal((await client.query(alias, { query: [0, 1, 0, 0], using: 'dense', limit: 1 })).points[0]?.id, 2);
+
+    // A request with a failing action changes nothing.
+    await assert.rejects(
+      client.updateCollectionAliases({ actions: [{ delete_alias: { alias_name: alias } }, { create_alias: { collection_name: `${collection}_missing`, alias_name: alias } }] }),
+      (error: unknown) => httpStatus(error) === 404 || httpStatus(error) === 400,
+    );
+    assert.deepEqual(await mine(), [{ alias_name: alias, collection_name: g2 }]);
+
+    // A name is a collection's or an alias's: neither may take the other's.
+    await assert.rejects(client.createCollection(alias, small), (error: unknown) => [400, 409].includes(httpStatus(error) ?? 0));
+    await assert.rejects(
+      client.updateCollectionAliases({ actions: [{ create_alias: { collection_name: g2, alias_name: g1 } }] }),
+      (error: unknown) => [400, 409].includes(httpStatus(error) ?? 0),
+    );
+    // Deleting by the alias's name deletes nothing.
+    assert.equal(await client.deleteCollection(alias), false);
+    assert.equal((await client.collectionExists(g2)).exists, true);
+
+    if (gateway && dataDir && apiKey) {
+      await stopGateway(gateway, 'SIGKILL');
+      gateway = await startGateway(dataDir, gateway.port, apiKey);
+      assert.deepEqual(await mine(), [{ alias_name: alias, collection_name: g2 }], 'aliases survive a restart');
+    }
+    // Deleting a collection removes its aliases.
+    assert.equal(await client.deleteCollection(g2), true);
+    assert.deepEqual(await mine(), []);
+    assert.equal((await client.collectionExists(alias)).exists, false);
+  } finally {
+    for (const name of [g1, g2]) await client.deleteCollection(name).catch(() => undefined);
+  }
+});
+
 test('keeps acknowledged writes across a SIGKILL and restart', { skip: needsOwnGateway() }, async () => {
   assert.ok(gateway && dataDir && apiKey);
   const late: TestPoint = {

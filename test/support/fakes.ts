@@ -1,7 +1,7 @@
 /** Fakes for pure unit tests of stage logic. Integration tests use the real components. */
 import { z } from 'zod';
 import type { ClaimCheck } from '../../lib/events/schemas.js';
-import type { ClaimCheckStore, ClaimCleanup, KeyedClaims } from '../../lib/storage/claim-check.js';
+import { claimPrefix, type ClaimCheckStore, type ClaimCleanup, type KeyedClaims } from '../../lib/storage/claim-check.js';
 import { createLogger } from '../../lib/log.js';
 import type { DocumentLimits } from '../../lib/documents/verify.js';
 import { InvalidEventError } from '../../lib/runtime/errors.js';
@@ -48,8 +48,8 @@ export function createMemoryClaimStore(thresholdBytes = 65536): ClaimCheckStore 
       const parsed = z.array(itemSchema).safeParse(objects.get(key));
       return parsed.success ? parsed.data : undefined;
     },
-    async deleteClaims({ docId, version }) {
-      const prefix = version === undefined ? `claims/${docId}/` : `claims/${docId}/${version}/`;
+    async deleteClaims({ docId, version, generation }) {
+      const prefix = claimPrefix(docId, version, generation);
       const keys = [...objects.keys()].filter((k) => k.startsWith(prefix));
       for (const k of keys) objects.delete(k);
       return keys.length;

@@ -10,7 +10,8 @@ export type { SplitDocument } from './protocol.js';
 
 /** Untrusted bytes in, chunks out; document failures as ExtractError. */
 export interface Splitter {
-  split(bytes: Uint8Array, key: string, contentType: string): Promise<SplitDocument>;
+  /** `chunking` overrides the splitter's own (the chunk size of the generation an event is for). */
+  split(bytes: Uint8Array, key: string, contentType: string, chunking?: ChunkerOptions): Promise<SplitDocument>;
   close(): Promise<void>;
 }
 
@@ -20,7 +21,7 @@ const ENTRY = new URL(`./entry${extname(fileURLToPath(import.meta.url))}`, impor
 export function createIsolatedSplitter(limits: ExtractLimits, chunking: ChunkerOptions, pool: PoolOptions): Splitter {
   const workers = createWorkerPool(ENTRY, pool);
   return {
-    split: (bytes, key, contentType) => workers.run({ bytes, key, contentType, limits, chunking }),
+    split: (bytes, key, contentType, override) => workers.run({ bytes, key, contentType, limits, chunking: override ?? chunking }),
     close: () => workers.close(),
   };
 }
