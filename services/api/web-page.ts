@@ -151,7 +151,7 @@ ${buckets.length > 1 ? `<label>Bucket <select id="upload-bucket"${readOnly ? ' d
 /** `/ui/doc/<key>`: the shell; doc.js fills it from `GET /documents/<key>?include=…`. */
 export function renderDocumentPage(document: { bucket: string; key: string }, viewer: Viewer): string {
   const readOnly = viewer.role === 'viewer' ? ' disabled title="read-only: needs an operator"' : '';
-  const main = `<nav class="crumbs" aria-label="Breadcrumb"><a href="/ui">Documents</a> / <span>${escapeHtml(document.bucket)}</span></nav>
+  const main = `<nav class="crumbs" aria-label="Breadcrumb"><a href="/ui">Documents</a> / bucket <span>${escapeHtml(document.bucket)}</span></nav>
 <h1 class="doc-key" id="doc-key">${escapeHtml(document.key)}</h1>
 <div class="row actions" id="actions">
 <span class="badge" id="doc-status">…</span>
@@ -175,8 +175,8 @@ export function renderDocumentPage(document: { bucket: string; key: string }, vi
 <section class="panel" aria-labelledby="chunks-title">
 <h2 id="chunks-title">Chunks as indexed</h2>
 <p id="chunks-status" role="status"></p>
-<ol class="chunks" id="chunks"></ol>
-<div class="row"><button type="button" id="chunks-prev" disabled>Previous</button><button type="button" id="chunks-next" disabled>Next</button></div>
+<ol class="chunk-list" id="chunks"></ol>
+<div class="row pager"><button type="button" id="chunks-prev" disabled>Previous</button><button type="button" id="chunks-next" disabled>Next</button></div>
 </section>`;
   return layout({ title: `${document.key} · Sluice`, page: 'document', viewer, script: 'doc.js', data: { bucket: document.bucket, key: document.key }, main });
 }
@@ -258,13 +258,14 @@ th button { all: unset; cursor: pointer; font-weight: 600; }
 th button:focus-visible { outline: 3px solid #7aa2ff; }
 th button[aria-sort="ascending"]::after { content: " ▲"; } th button[aria-sort="descending"]::after { content: " ▼"; }
 td.key, td.error { overflow-wrap: anywhere; } td.error { color: var(--bad); max-width: 30rem; }
-.status-indexed, .status-unchanged { color: var(--ok); } .status-failed { color: var(--bad); font-weight: 600; } .status-deleted { color: var(--muted); }
+td.status-indexed, td.status-unchanged, .timeline li.status-indexed strong, .timeline li.status-unchanged strong { color: var(--ok); }
+td.status-failed, .timeline li.status-failed strong { color: var(--bad); font-weight: 600; } td.status-deleted { color: var(--muted); }
 td.version, .mono { font-family: ui-monospace, SFMono-Regular, Menlo, monospace; font-size: .9em; }
 .crumbs { color: var(--muted); margin-top: .25rem; }
 .doc-key { overflow-wrap: anywhere; }
 .actions { margin-bottom: 1rem; }
 .badge { display: inline-block; padding: .15rem .6rem; border-radius: 1rem; background: #e9ecf2; font-weight: 600; }
-.badge.status-indexed, .badge.status-unchanged { background: #dff3e4; } .badge.status-failed { background: #fbe3e3; }
+.badge.status-indexed, .badge.status-unchanged { background: #dff3e4; color: var(--ok); } .badge.status-failed { background: #fbe3e3; color: var(--bad); }
 .doc-grid { display: grid; grid-template-columns: repeat(2, minmax(0, 1fr)); gap: 0 1rem; }
 .facts { display: grid; grid-template-columns: max-content minmax(0, 1fr); gap: .25rem .9rem; margin: 0 0 .5rem; }
 .facts dt { color: var(--muted); } .facts dd { margin: 0; overflow-wrap: anywhere; }
@@ -275,7 +276,8 @@ td.version, .mono { font-family: ui-monospace, SFMono-Regular, Menlo, monospace;
 .timeline time { color: var(--muted); font-size: .9em; margin-left: .4rem; }
 .timeline .detail { color: var(--muted); font-size: .9em; overflow-wrap: anywhere; }
 .letters { padding-left: 1.2rem; } .letters li { margin-bottom: .5rem; overflow-wrap: anywhere; }
-.chunks { list-style: none; padding: 0; margin: 0; display: grid; gap: .6rem; }
+.chunk-list { list-style: none; padding: 0; margin: 0; display: grid; gap: .6rem; }
+.pager { margin-top: .6rem; }
 .chunk { border: 1px solid var(--line); border-radius: .45rem; padding: .5rem .7rem; }
 .chunk header { display: flex; gap: .5rem; flex-wrap: wrap; color: var(--muted); font-size: .9em; margin-bottom: .3rem; }
 .chunk .ocr { background: #efe6ff; color: #4b2a91; border-radius: .3rem; padding: 0 .35rem; }

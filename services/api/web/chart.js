@@ -36,7 +36,7 @@ export function sparkline(values, { width = 160, height = 40, floor = 1, slots =
 
 /**
  * A chart element: the SVG (role img, its label saying what and how much) and the latest value.
- * `data-last` and `data-max` carry the numbers for tests and scripts.
+ * `data-last`, `data-max` and `data-values` (comma-separated, empty for a gap) carry the numbers.
  */
 export function chart(svgElement, h, { values, label, format = String, slots, className = '', floor = 1, width = 160, height = 40 }) {
   const { line, area, max, last } = sparkline(values, { width, height, floor, slots });
@@ -51,7 +51,10 @@ export function chart(svgElement, h, { values, label, format = String, slots, cl
   );
   return h(
     'div',
-    { class: `chart ${className}`.trim(), dataset: { last: last === null ? '' : String(last), max: max === null ? '' : String(max), samples: String(values.length) } },
+    {
+      class: `chart ${className}`.trim(),
+      dataset: { last: last === null ? '' : String(last), max: max === null ? '' : String(max), values: values.map((v) => (v === null ? '' : String(v))).join(',') },
+    },
     graphic,
     h('span', { class: 'value' }, text),
   );
