@@ -151,7 +151,7 @@ export function setUpUploads({ statusOf }) {
       if (record && ((row.etag && record.version === row.etag) || record.updated_at >= row.uploadedAt)) {
         row.state.textContent = record.status + (record.error ? ': ' + record.error : '');
         row.element.dataset.status = record.status;
-        row.element.className = 'upload ' + (record.status === 'failed' ? 'error' : 'done');
+        row.element.className = 'upload ' + (record.status === 'failed' ? 'error' : record.status === 'indexed' || record.status === 'unchanged' ? 'done' : 'active');
       }
     }
   }, 1000);
