@@ -177,7 +177,8 @@ export function createApiApp(options: ApiOptions): express.Express {
     return false;
   };
   const viewer = (req: Request) => ({ user: userOf(req), role: roleOf(access, req) });
-  const page = (res: Response, html: string) => void res.set({ 'content-security-policy': csp, 'cache-control': 'no-store' }).type('html').send(html);
+  const page = (res: Response, html: string) =>
+    void res.set({ 'content-security-policy': csp, 'cache-control': 'no-store', 'x-content-type-options': 'nosniff', 'referrer-policy': 'same-origin' }).type('html').send(html);
 
   app.get('/', (_req, res) => res.redirect(302, '/ui'));
   app.get('/ui', async (req, res) => {
