@@ -19,7 +19,7 @@ import { api, bucket, component, config, repoRoot, s3, waitFor } from '../suppor
 
 const apiUrl = process.env.SLUICE_API_URL ?? `http://127.0.0.1:${config.API_PORT}`;
 const users = parseBasicAuthUsers(config.SLUICE_BASIC_AUTH) ?? {};
-const { readOnlyUsers } = loadApiConfig();
+const { readOnlyUsers, PIPELINE_SAMPLE_INTERVAL_S: sampleS } = loadApiConfig();
 const operatorName = Object.keys(users).find((u) => !readOnlyUsers.includes(u));
 const viewerName = readOnlyUsers[0];
 const credentials = (user: string | undefined) => (user ? { httpCredentials: { username: user, password: users[user]! } } : {});
@@ -171,6 +171,9 @@ test('the pipeline view\'s charts move during a bulk upload, and reconcile runs 
       for (const el of document.querySelectorAll('#stages .chart.queued, #stages .chart.in-flight')) stages = Math.max(stages, peak(el));
       return { waiting: peak(document.querySelector('#waiting-chart .chart')), stages };
     })()`);
+  // Where the charts stand before (documents some other test left waiting count in the baseline).
+  await pipeline.waitForTimeout(Math.max(2, sampleS) * 1000 + 2_000);
+  const baseline = await recent(1);
   const uploads = await open(operator, '/ui');
   await uploads.fill('#upload-prefix', `${run}/bulk`);
   const files = Array.from({ length: 40 }, (_, i) => ({ name: `page-${String(i).padStart(2, '0')}.md`, text: `# Bulk page ${i}\n\nPage ${i} of the bulk upload: ${'the tide tables of the north pier '.repeat(20)}` }));
@@ -178,12 +181,12 @@ test('the pipeline view\'s charts move during a bulk upload, and reconcile runs 
   await drop(uploads, files);
   await uploadRow(uploads, `${run}/bulk/page-39.md`, 'indexed').waitFor({ timeout: 240_000 });
   for (const f of files) await uploadRow(uploads, `${run}/bulk/${f.name}`, 'indexed').waitFor({ timeout: 60_000 });
-  // One more refresh of the view, then look back over the bulk's samples (one a second).
-  await pipeline.waitForTimeout(3_000);
-  const seconds = Math.ceil((Date.now() - started) / 1000) + 2;
-  const moved = await recent(seconds);
-  assert.ok(moved.waiting > 0, `documents waiting rose during the bulk upload (${JSON.stringify(moved)})`);
-  assert.ok(moved.stages > 0, `a stage had events queued or in flight during the bulk upload (${JSON.stringify(moved)})`);
+  // One more refresh of the view, then look back over the samples taken since the drop.
+  await pipeline.waitForTimeout(Math.max(2, sampleS) * 1000 + 2_000);
+  const moved = await recent(Math.ceil((Date.now() - started) / 1000 / Math.max(1, sampleS)) + 1);
+  const seen = JSON.stringify({ baseline, moved });
+  assert.ok(moved.waiting > baseline.waiting, `documents waiting rose during the bulk upload: ${seen}`);
+  assert.ok(moved.stages > baseline.stages, `a stage had more events queued or in flight during the bulk upload: ${seen}`);
   assert.match((await pipeline.locator('#targets').textContent()) ?? '', /split/);
   await screenshot(pipeline, 'pipeline');
   await pipeline.click('#reconcile-now');
