@@ -28,7 +28,7 @@ COPY tsconfig.json ./
 COPY lib lib
 COPY functions functions
 COPY services services
-RUN printf '%s' '{"extends":"./tsconfig.json","include":["lib/**/*.ts","functions/**/*.ts","services/**/*.ts"],"exclude":["**/*.test.ts","node_modules","dist"]}' > tsconfig.image.json \
+RUN printf '%s' '{"extends":"./tsconfig.json","include":["lib/**/*.ts","functions/**/*.ts","services/**/*.ts","services/api/web/*.js"],"exclude":["**/*.test.ts","node_modules","dist"]}' > tsconfig.image.json \
  && npx tsc -p tsconfig.image.json \
  && find lib functions services -name '*.proto' -exec cp --parents {} dist/ \;
 RUN set -eu; \

@@ -65,3 +65,26 @@ test('what only the API reads is in the API\'s schema, not the functions\'', asy
   }
   assert.ok('SLUICE_BASIC_AUTH' in PROCESS_CONFIGS.cli!.schema.shape, 'the CLI sends the first pair');
 });
+
+test('the API: read-only users must be basic-auth users, and not all of them; metrics targets by name', async () => {
+  const { loadApiConfig } = await import('./config.js');
+  const auth = { SLUICE_BASIC_AUTH: 'ops:pw,viewer:a:b' };
+  assert.deepEqual(loadApiConfig({ ...auth, SLUICE_READ_ONLY_USERS: 'viewer' }).readOnlyUsers, ['viewer']);
+  assert.deepEqual(loadApiConfig({}).readOnlyUsers, []);
+  assert.throws(() => loadApiConfig({ ...auth, SLUICE_READ_ONLY_USERS: 'viewr' }), (err: Error) => err instanceof ConfigError && /viewr not among the SLUICE_BASIC_AUTH users/.test(err.message));
+  assert.throws(() => loadApiConfig({ ...auth, SLUICE_READ_ONLY_USERS: 'ops,viewer' }), /every SLUICE_BASIC_AUTH user is read-only/);
+  assert.throws(() => loadApiConfig({ SLUICE_READ_ONLY_USERS: 'viewer' }), /not among/);
+
+  assert.deepEqual(loadApiConfig({ SPLIT_PORT: '9181', BROKER_URL: 'http://127.0.0.1:8280/' }).metricsTargets.map((t) => `${t.name}=${t.url}`), [
+    'split=http://127.0.0.1:9181/metrics',
+    'embed=http://127.0.0.1:8182/metrics',
+    'index=http://127.0.0.1:8183/metrics',
+    'broker=http://127.0.0.1:8280/metrics',
+  ]);
+  assert.deepEqual(loadApiConfig({ K_SERVICE: 'sluice-api' }).metricsTargets, [], 'under Knative: no scraping of scaled-to-zero functions');
+  assert.deepEqual(loadApiConfig({ PIPELINE_METRICS_TARGETS: 'none' }).metricsTargets, []);
+  assert.deepEqual(loadApiConfig({ PIPELINE_METRICS_TARGETS: 'broker=http://broker:8080/metrics' }).metricsTargets, [{ name: 'broker', url: 'http://broker:8080/metrics' }]);
+  assert.throws(() => loadApiConfig({ PIPELINE_METRICS_TARGETS: 'broker' }), /PIPELINE_METRICS_TARGETS/);
+  assert.throws(() => loadApiConfig({ UPLOAD_URL_TTL_S: String(8 * 24 * 3600) }), /UPLOAD_URL_TTL_S/);
+  assert.equal(loadApiConfig({}).S3_PUBLIC_ENDPOINT, undefined);
+});

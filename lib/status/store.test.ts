@@ -62,3 +62,10 @@ test('a repeated transition is kept when dropping it would change the record (it
   assert.equal(record.version, 'v1');
   assert.deepEqual(obsoleteTransitions(points, record), []);
 });
+
+test('a document\'s transitions read oldest first, ties in pipeline order', async () => {
+  const { byTransitionTime } = await import('./store.js');
+  const t = (status: StatusTransition['status'], at: string, cycle = 'T1'): StatusTransition => ({ ...doc, status, cycle, at });
+  const sorted = [t('indexed', '3'), t('queued', '1'), t('splitting', '2'), t('embedding', '2'), t('queued', '0', 'T0')].sort(byTransitionTime);
+  assert.deepEqual(sorted.map((x) => `${x.at}:${x.status}`), ['0:queued', '1:queued', '2:splitting', '2:embedding', '3:indexed']);
+});

@@ -26,6 +26,11 @@ import { applyTransition, foldTransitions, STATUSES, type DocumentStatus, type S
 export interface StatusStore {
   get(docId: string): Promise<StatusRecord | undefined>;
   /**
+   * The document's stored transitions, oldest first: those of the current cycle, and of older
+   * cycles only the one that says which version the index holds (the rest are pruned).
+   */
+  transitions(docId: string): Promise<StatusTransition[]>;
+  /**
    * Records a transition; returns the document's new record, or undefined if it was stale.
    * InvalidEventError (nothing written) when its cycle is not a real time up to now + skew.
    */
@@ -175,6 +180,11 @@ function fromRecordPayload(payload: Record<string, unknown>): StatusRecord {
   return record as unknown as StatusRecord;
 }
 
+/** Oldest first: by time, then cycle, then the pipeline's order of the statuses. */
+export function byTransitionTime(a: StatusTransition, b: StatusTransition): number {
+  return a.at < b.at ? -1 : a.at > b.at ? 1 : a.cycle < b.cycle ? -1 : a.cycle > b.cycle ? 1 : STATUSES.indexOf(a.status) - STATUSES.indexOf(b.status);
+}
+
 export function createStatusStore({ url, apiKey, collection, maxClockSkewMs, now }: StatusStoreOptions): StatusStore {
   const client = createQdrantClient({ url, apiKey });
   let ensured: Promise<void> | undefined;
@@ -288,6 +298,8 @@ export function createStatusStore({ url, apiKey, collection, maxClockSkewMs, now
 
   return {
     get: (docId) => guarded(async () => foldTransitions((await transitionsOf(docId)).valid.map((p) => p.transition))),
+
+    transitions: (docId) => guarded(async () => (await transitionsOf(docId)).valid.map((p) => p.transition).sort(byTransitionTime)),
 
     record(transition) {
       return guarded(async () => {

@@ -10,12 +10,14 @@ import {
   PutObjectCommand,
   S3Client,
   S3ServiceException,
+  type S3ClientConfig,
 } from '@aws-sdk/client-s3';
 import type { Config } from '../config.js';
 import { normaliseEtag } from '../documents/identity.js';
 import { TransientError } from '../runtime/errors.js';
 
-export function createS3Client(config: Pick<Config, 'S3_ENDPOINT' | 'S3_REGION' | 'AWS_ACCESS_KEY_ID' | 'AWS_SECRET_ACCESS_KEY'>): S3Client {
+/** `overrides`: e.g. another endpoint and checksum rule for a client that only presigns URLs. */
+export function createS3Client(config: Pick<Config, 'S3_ENDPOINT' | 'S3_REGION' | 'AWS_ACCESS_KEY_ID' | 'AWS_SECRET_ACCESS_KEY'>, overrides: S3ClientConfig = {}): S3Client {
   // We target Node 20 on purpose (the platform's runtime) with a locked SDK version; the SDK's
   // notice about future releases needing Node 22 would otherwise open every CLI run.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -25,6 +27,7 @@ export function createS3Client(config: Pick<Config, 'S3_ENDPOINT' | 'S3_REGION' 
     // SeaweedFS and most self-hosted S3 servers address buckets by path, not by DNS name.
     forcePathStyle: true,
     credentials: { accessKeyId: config.AWS_ACCESS_KEY_ID, secretAccessKey: config.AWS_SECRET_ACCESS_KEY },
+    ...overrides,
   });
 }
 

@@ -62,7 +62,7 @@ describe('API access control', () => {
   it('asks for credentials on everything a person or the CLI calls', async () => {
     const calls: [string, string][] = [
       ['GET', '/status'], ['GET', '/status/a.txt'], ['GET', '/search?q=x'], ['POST', '/search'], ['GET', '/documents/a.txt'],
-      ['POST', '/reconcile'], ['GET', '/dead-letters'], ['POST', '/dead-letters/all/replay'], ['GET', '/ui'], ['GET', '/ui/app.js'], ['GET', '/'],
+      ['POST', '/reconcile'], ['GET', '/dead-letters'], ['POST', '/dead-letters/all/replay'], ['GET', '/ui'], ['GET', '/ui/js/documents.js'], ['GET', '/ui/doc/a.txt'], ['GET', '/ui/pipeline'], ['GET', '/pipeline'], ['GET', '/whoami'], ['POST', '/uploads'], ['POST', '/ingest'], ['DELETE', '/documents/a.txt'], ['GET', '/'],
     ];
     for (const [method, path] of calls) {
       const res = await fetch(base + path, { method });

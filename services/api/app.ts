@@ -7,10 +7,13 @@
  * only, no keys or text). The two POSTs the broker delivers to (/events, /dead-letters) need an
  * event sender's OIDC token instead (the Broker's dispatchers, and the functions parking invalid
  * events), checked against eventing/policies.yaml: a person's password is not an event sender.
+ * Users named in SLUICE_READ_ONLY_USERS may only look (access.ts: 403 for anything that changes
+ * the bucket, the index, the dead letters or the pipeline's work), and no change is taken from
+ * a browser page of another origin.
  */
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { CloudEvent } from 'cloudevents';
-import type { S3Client } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { receiveCloudEvent } from '../../lib/runtime/http-event.js';
 import { InvalidEventError } from '../../lib/runtime/errors.js';
 import type { StatusStore } from '../../lib/status/index.js';
@@ -30,9 +33,18 @@ import { createBasicAuth, type Credentials } from '../../lib/http/basic-auth.js'
 import { checkEventAllowed, requireEventSender, type ReceiverAuth } from '../../lib/auth/http.js';
 import { DeadLetterNotFoundError, replayDeadLetters, summarise, type DeadLetterStore } from './dead-letters.js';
 import { registerDeadLetterGauge, registerDocumentStatusGauge } from './metrics.js';
-import { PAGE_CSP, PAGE_CSS, PAGE_SCRIPT, renderPage } from './web-page.js';
 import { reindexRequest, reindexRoutes } from './reindex-routes.js';
 import type { Reindexer } from './reindex.js';
+import { createEvent } from '../../lib/events/create-event.js';
+import { EventSource, EventType } from '../../lib/events/types.js';
+import { ObjectNotFoundError, headObject } from '../../lib/storage/s3.js';
+import type { ChunkReader } from '../../lib/vector-store/chunks.js';
+import { createAccess, refuseCrossSiteChanges, refuseViewerChanges, roleOf, userOf, type Access } from './access.js';
+import { DOCUMENT_PARTS, documentDetail, type DocumentPart } from './document-view.js';
+import type { PipelineMonitor } from './pipeline-monitor.js';
+import { UploadRefusedError, UploadRequest, type UploadSigner } from './uploads.js';
+import { loadWebAssets } from './web-assets.js';
+import { pageCsp, PAGE_CSS, renderDocumentPage, renderPage, renderPipelinePage } from './web-page.js';
 
 export interface ApiOptions {
   embedder: Embedder;
@@ -62,6 +74,14 @@ export interface ApiOptions {
    * per search so that the query vector and the points are of one generation. Default: `embedder`, `store`.
    */
   searchTarget?: () => Promise<{ embedder: Embedder; store: VectorStore; generation?: number }>;
+  /** Roles of the basic-auth users (SLUICE_READ_ONLY_USERS); default: everyone is an operator. */
+  access?: Access;
+  /** Presigned uploads from the console; without it `POST /uploads` is 503. */
+  uploads?: UploadSigner | undefined;
+  /** The chunks as indexed, for the document view; without it the view shows none. */
+  chunks?: ChunkReader | undefined;
+  /** The pipeline view's samples; without it `GET /pipeline` has no samples. */
+  pipeline?: PipelineMonitor | undefined;
 }
 
 const SearchQuery = z.object({
@@ -71,8 +91,30 @@ const SearchQuery = z.object({
   mode: z.enum(SEARCH_MODES as [SearchMode, ...SearchMode[]]).default('hybrid'),
 });
 
+const IngestBody = z.object({ key: z.string().min(1, 'key is required'), bucket: z.string().optional() });
+
+/** `include=history,chunks,letters` and the chunk window of `GET /documents/<key>`. */
+const DocumentQuery = z.object({
+  include: z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      const parts = (v ?? '').split(',').map((p) => p.trim()).filter(Boolean);
+      const unknown = parts.filter((p) => !(DOCUMENT_PARTS as readonly string[]).includes(p));
+      if (unknown.length > 0) ctx.addIssue({ code: 'custom', message: `include takes ${DOCUMENT_PARTS.join(', ')}, not ${unknown.join(', ')}` });
+      return parts as DocumentPart[];
+    }),
+  offset: z.coerce.number().int().min(0).max(1_000_000).optional(),
+  limit: z.coerce.number().int().min(1).max(200).optional(),
+  version: z.string().min(1).max(200).optional(),
+  bucket: z.string().optional(),
+});
+
 export function createApiApp(options: ApiOptions): express.Express {
   const { embedder, store, status, s3, buckets, publish, deadLetters, users, eventAuth, log } = options;
+  const access = options.access ?? createAccess();
+  const csp = pageCsp(options.uploads?.origin);
+  const assets = loadWebAssets();
   const defaultBucket = buckets[0]!;
   const reconciler = options.reconciler ?? createReconciler({ s3, status, index: store, publish, buckets, log });
   const reconcile = (bucket?: string) => reconciler.run(bucket);
@@ -142,17 +184,43 @@ export function createApiApp(options: ApiOptions): express.Express {
     res.status(202).end();
   });
 
-  // --- Everything below needs credentials when SLUICE_BASIC_AUTH is set.
+  // --- Everything below needs credentials when SLUICE_BASIC_AUTH is set, and an operator to change anything.
   app.use(createBasicAuth(users));
+  app.use(refuseCrossSiteChanges());
+  app.use(refuseViewerChanges(access));
+
+  const bucketOf = (value: unknown): string | undefined => (typeof value === 'string' && value !== '' ? value : defaultBucket);
+  const knownBucket = (bucket: string | undefined, res: Response): bucket is string => {
+    if (bucket !== undefined && buckets.includes(bucket)) return true;
+    res.status(400).json({ error: `bucket ${String(bucket)} is not a configured bucket` });
+    return false;
+  };
+  const viewer = (req: Request) => ({ user: userOf(req), role: roleOf(access, req) });
+  const page = (res: Response, html: string) =>
+    void res.set({ 'content-security-policy': csp, 'cache-control': 'no-store', 'x-content-type-options': 'nosniff', 'referrer-policy': 'same-origin' }).type('html').send(html);
 
   app.get('/', (_req, res) => res.redirect(302, '/ui'));
-  app.get('/ui', async (_req, res) => {
+  app.get('/ui', async (req, res) => {
     // One page of records (no scan of the status collection on every refresh).
     const { records } = await status.page({ limit: 1000 });
-    res.set({ 'content-security-policy': PAGE_CSP, 'cache-control': 'no-store' }).type('html').send(renderPage(records.sort((a, b) => a.key.localeCompare(b.key))));
+    page(res, renderPage(records.sort((a, b) => a.key.localeCompare(b.key)), { ...viewer(req), buckets }));
   });
-  app.get('/ui/app.js', (_req, res) => void res.set('content-security-policy', PAGE_CSP).type('text/javascript').send(PAGE_SCRIPT));
-  app.get('/ui/app.css', (_req, res) => void res.type('text/css').send(PAGE_CSS));
+  app.get('/ui/doc/*key', (req, res) => {
+    const key = (req.params as { key: string[] }).key.join('/');
+    const bucket = bucketOf(req.query.bucket);
+    if (!knownBucket(bucket, res)) return;
+    page(res, renderDocumentPage({ bucket, key }, viewer(req)));
+  });
+  app.get('/ui/pipeline', (req, res) => page(res, renderPipelinePage(viewer(req))));
+  app.get('/ui/app.css', (_req, res) => void res.type('text/css').set('cache-control', 'no-cache').send(PAGE_CSS));
+  // The page's ES modules (services/api/web), read once at start: only those files, nothing else from disk.
+  app.get('/ui/js/:name', (req, res) => {
+    const asset = assets.get(req.params.name);
+    if (!asset) return void res.status(404).json({ error: 'no such script' });
+    if (req.get('if-none-match') === asset.etag) return void res.status(304).end();
+    res.set({ 'content-security-policy': csp, etag: asset.etag, 'cache-control': 'no-cache', 'x-content-type-options': 'nosniff' }).type('text/javascript').send(asset.body);
+  });
+  app.get('/whoami', (req, res) => void res.json({ ...viewer(req), buckets, uploads: options.uploads !== undefined }));
 
   app.get('/dead-letters', async (_req, res) => {
     res.json((await deadLetters.list()).map(summarise));
@@ -189,14 +257,80 @@ export function createApiApp(options: ApiOptions): express.Express {
     runSearch({ q: req.body?.query ?? req.body?.q, k: req.body?.k, key: req.body?.key, mode: req.body?.mode }, res),
   );
 
-  // What the index holds for one object: its points and their version(s).
+  // What the index holds for one object: its points, and with `include` what the console shows
+  // (document-view.ts: history and versions, a window of chunks, its dead letters).
   app.get('/documents/*key', async (req, res) => {
     const key = (req.params as { key: string[] }).key.join('/');
-    const bucket = typeof req.query.bucket === 'string' ? req.query.bucket : defaultBucket;
-    const version = typeof req.query.version === 'string' && req.query.version ? req.query.version : undefined;
+    const query = DocumentQuery.safeParse(req.query);
+    if (!query.success) return void res.status(400).json({ error: query.error.issues.map((i) => i.message).join('; ') });
+    const bucket = bucketOf(query.data.bucket)!;
+    const { include, offset, limit, version } = query.data;
     const docId = documentId(bucket, key);
-    const points = await store.countDocumentPoints(docId, version);
-    res.json({ bucket, key, docId, points, ...(version ? { version } : {}) });
+    if (include.length === 0) {
+      // The CLI's question: how many points, of one version if asked.
+      const points = await store.countDocumentPoints(docId, version);
+      return void res.json({ bucket, key, docId, points, ...(version ? { version } : {}) });
+    }
+    if (!knownBucket(bucket, res)) return;
+    res.json(
+      await documentDetail(
+        { status, store, chunks: options.chunks, deadLetters, buckets },
+        { bucket, key, include, ...(offset !== undefined ? { offset } : {}), ...(limit !== undefined ? { limit } : {}), ...(version ? { version } : {}) },
+      ),
+    );
+  });
+
+  // Delete: the object goes from the bucket, and its points and status follow through the
+  // pipeline's delete path (the source's object.deleted). An object already gone whose points
+  // remain gets that deletion event from here, as reconcile would send it.
+  app.delete('/documents/*key', async (req, res) => {
+    const key = (req.params as { key: string[] }).key.join('/');
+    const bucket = bucketOf(req.query.bucket);
+    if (!knownBucket(bucket, res)) return;
+    const exists = await headObject(s3, bucket, key).then(
+      () => true,
+      (err: unknown) => {
+        if (err instanceof ObjectNotFoundError) return false;
+        throw err;
+      },
+    );
+    if (exists) await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }));
+    else await publish(createEvent(EventType.ObjectDeleted, EventSource.api, key, { bucket, key }));
+    log.info({ bucket, key, user: userOf(req), objectExisted: exists }, 'document deleted from the console');
+    res.status(202).json({ bucket, key, deleted: exists ? 'object' : 'points' });
+  });
+
+  // Re-ingest: the same request `sluice ingest` sends (the object as it is now, whatever its status).
+  app.post('/ingest', express.json({ limit: '8kb' }), async (req, res) => {
+    const body = IngestBody.safeParse(req.body ?? {});
+    if (!body.success) return void res.status(400).json({ error: body.error.issues.map((i) => i.message).join('; ') });
+    const bucket = bucketOf(body.data.bucket);
+    if (!knownBucket(bucket, res)) return;
+    const { key } = body.data;
+    await publish(createEvent(EventType.IngestRequested, EventSource.api, key, { bucket, key }));
+    log.info({ bucket, key, user: userOf(req) }, 'ingest requested from the console');
+    res.status(202).json({ bucket, key, requested: true });
+  });
+
+  // A presigned PUT for one file (uploads.ts): the bytes go from the browser to S3 directly.
+  app.post('/uploads', express.json({ limit: '16kb' }), async (req, res) => {
+    if (!options.uploads) return void res.status(503).json({ error: 'uploads from the console are not configured' });
+    const body = UploadRequest.safeParse(req.body ?? {});
+    if (!body.success) return void res.status(400).json({ error: body.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ') });
+    try {
+      const grant = await options.uploads.sign(body.data);
+      log.info({ bucket: grant.bucket, key: grant.key, size: body.data.size, user: userOf(req) }, 'upload URL issued');
+      res.json(grant);
+    } catch (err) {
+      if (err instanceof UploadRefusedError) return void res.status(400).json({ error: err.message });
+      throw err;
+    }
+  });
+
+  // The pipeline view's samples, the reconcile schedule and the last run.
+  app.get('/pipeline', (_req, res) => {
+    const view = options.pipeline?.view();
+    res.json(view ?? { intervalS: 0, capacity: 0, stages: [], samples: [], targets: [], reconcile: reconciler.state() });
   });
 
   // Per-document status. With `limit` (and `cursor`), one page: `{ records, next }`; without,

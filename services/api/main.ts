@@ -8,7 +8,12 @@ import { receiverAuth, senderTokens } from '../../lib/auth/from-config.js';
 import { initTracing } from '../../lib/runtime/tracing.js';
 import { createStores } from '../../lib/stores.js';
 import { parseBasicAuthUsers } from '../../lib/http/basic-auth.js';
+import { createS3Client } from '../../lib/storage/s3.js';
+import { createChunkReader } from '../../lib/vector-store/chunks.js';
+import { createAccess } from './access.js';
 import { createApiApp } from './app.js';
+import { createPipelineMonitor } from './pipeline-monitor.js';
+import { createUploadSigner } from './uploads.js';
 import { createDeadLetterStore } from './dead-letters.js';
 import { createReconciler } from './reconciler.js';
 import { createReindexer } from './reindex.js';
@@ -54,6 +59,25 @@ const resume = (): void =>
     setTimeout(resume, 5_000).unref();
   });
 resume();
+// Presigned uploads are signed for the address browsers reach S3 at; no checksum of an empty body
+// may be signed into the URL (the SDK's default would compute one for a body it never sees).
+const uploadEndpoint = config.S3_PUBLIC_ENDPOINT ?? config.S3_ENDPOINT;
+const uploads = createUploadSigner({
+  s3: createS3Client({ ...config, S3_ENDPOINT: uploadEndpoint }, { requestChecksumCalculation: 'WHEN_REQUIRED' }),
+  endpoint: uploadEndpoint,
+  buckets,
+  maxObjectBytes: config.MAX_OBJECT_BYTES,
+  ttlSeconds: config.UPLOAD_URL_TTL_S,
+});
+const pipeline = createPipelineMonitor({
+  targets: config.metricsTargets,
+  status,
+  deadLetters: () => deadLetters.stored?.(),
+  reconcile: () => reconciler.state(),
+  intervalMs: config.PIPELINE_SAMPLE_INTERVAL_S * 1000,
+  capacity: config.PIPELINE_SAMPLES,
+  log,
+});
 const app = createApiApp({
   embedder,
   store,
@@ -77,9 +101,14 @@ const app = createApiApp({
     const generation = await generations.serving();
     return { embedder: await models.embedderFor(generation.settings.model), store: generations.vectors(generation), generation: generation.id };
   },
+  access: createAccess(config.readOnlyUsers),
+  uploads,
+  chunks: createChunkReader({ url: config.QDRANT_URL, apiKey: config.QDRANT_API_KEY, collection: config.QDRANT_COLLECTION }),
+  pipeline,
 });
 // Self-healing and bounded state without anyone asking (in the cluster a PingSource asks instead).
 const stopSchedule = reconciler.schedule(config.RECONCILE_INTERVAL_S * 1000);
+const stopSampling = pipeline.start();
 // The dead-letter gauge has a count from the start; a failure here only delays it to the first add.
 void deadLetters.prune?.().catch((err: unknown) => log.warn({ err }, 'counting dead letters failed'));
 await serveFunction(app, {
@@ -92,6 +121,7 @@ await serveFunction(app, {
     stopSchedule();
     reindexer.stop();
     await models.close();
+    stopSampling();
     await embedder.close();
     close();
   },

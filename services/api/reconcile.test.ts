@@ -65,3 +65,20 @@ test('a document failed for a reason of its own stays failed at its version', as
   const report = await reconcileBucket(deps, 'documents');
   assert.deepEqual([report.requested, report.inSync, published.length], [[], 1, 0]);
 });
+
+test('the reconciler says its schedule and its last run, whoever asked for it', async () => {
+  const { createReconciler } = await import('./reconciler.js');
+  const { createLogger } = await import('../../lib/log.js');
+  const { s3, status } = setup();
+  let clock = Date.parse('2026-06-01T12:00:00.000Z');
+  const reconciler = createReconciler({ s3, status, index: { documentKeys: async () => new Set<string>() }, publish: async () => undefined, buckets: ['documents'], log: createLogger('test').child({}, { level: 'silent' }), now: () => new Date(clock) });
+  assert.deepEqual(reconciler.state(), { intervalMs: 0, running: false });
+  const stop = reconciler.schedule(300_000);
+  clock += 60_000;
+  assert.equal(reconciler.state().nextRunAt, '2026-06-01T12:05:00.000Z');
+  await reconciler.run();
+  assert.deepEqual(reconciler.state().lastRun, { startedAt: '2026-06-01T12:01:00.000Z', finishedAt: '2026-06-01T12:01:00.000Z', requested: 0, deleted: 0, healed: 0, inSync: 0 });
+  await assert.rejects(reconciler.run('elsewhere'));
+  stop();
+  assert.equal(reconciler.state().intervalMs, 0);
+});

@@ -36,11 +36,35 @@ export interface Reconciler {
   run(bucket?: string): Promise<ReconcileReport[]>;
   /** Runs every `intervalMs` until the returned stop is called; 0 = never. */
   schedule(intervalMs: number): () => void;
+  /** The schedule and the last run, whoever asked for it (the console's pipeline view). */
+  state(): ReconcileState;
+}
+
+export interface ReconcileState {
+  /** The timer's interval; 0 when this process runs none (in the cluster a PingSource asks). */
+  intervalMs: number;
+  running: boolean;
+  lastRun?: {
+    startedAt: string;
+    finishedAt: string;
+    /** Summed over the buckets of that run. */
+    requested: number;
+    deleted: number;
+    healed: number;
+    inSync: number;
+    error?: string;
+  };
+  /** When the timer fires next, if it runs. */
+  nextRunAt?: string;
 }
 
 export function createReconciler(options: ReconcilerOptions): Reconciler {
   const { buckets, log } = options;
+  const clock = options.now ?? (() => new Date());
   let running: Promise<ReconcileReport[]> | undefined;
+  let intervalMs = 0;
+  let scheduledAt = 0;
+  let lastRun: ReconcileState['lastRun'];
 
   const sweep = async () => {
     if (options.pipelineBucket && options.claimMaxAgeMs !== undefined) {
@@ -70,22 +94,45 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
     const wanted = bucket ? [bucket] : buckets;
     // One run at a time: a request during a run starts after it (it may see what that run changed).
     while (running) await running.catch(() => undefined);
-    running = runAll(wanted).finally(() => {
-      running = undefined;
-    });
+    const startedAt = clock().toISOString();
+    running = runAll(wanted)
+      .then(
+        (reports) => {
+          const sum = (pick: (r: ReconcileReport) => number) => reports.reduce((n, r) => n + pick(r), 0);
+          lastRun = { startedAt, finishedAt: clock().toISOString(), requested: sum((r) => r.requested.length), deleted: sum((r) => r.deleted.length), healed: sum((r) => r.healed.length), inSync: sum((r) => r.inSync) };
+          return reports;
+        },
+        (err: unknown) => {
+          lastRun = { startedAt, finishedAt: clock().toISOString(), requested: 0, deleted: 0, healed: 0, inSync: 0, error: err instanceof Error ? err.message : String(err) };
+          throw err;
+        },
+      )
+      .finally(() => {
+        running = undefined;
+      });
     return running;
   };
 
   return {
     run,
-    schedule(intervalMs) {
-      if (intervalMs <= 0) return () => undefined;
+    schedule(every) {
+      if (every <= 0) return () => undefined;
+      intervalMs = every;
+      scheduledAt = clock().getTime();
       const timer = setInterval(() => {
         if (running) return; // the previous run is still going: skip this tick
         run().catch((err: unknown) => log.warn({ err }, 'scheduled reconcile failed; next try at the next tick'));
-      }, intervalMs);
+      }, every);
       timer.unref();
-      return () => clearInterval(timer);
+      return () => {
+        clearInterval(timer);
+        intervalMs = 0;
+      };
+    },
+    state() {
+      const now = clock().getTime();
+      const nextRunAt = intervalMs > 0 ? new Date(scheduledAt + Math.ceil((now - scheduledAt + 1) / intervalMs) * intervalMs).toISOString() : undefined;
+      return { intervalMs, running: running !== undefined, ...(lastRun ? { lastRun } : {}), ...(nextRunAt ? { nextRunAt } : {}) };
     },
   };
 }

@@ -59,19 +59,26 @@ export function createMemoryClaimStore(thresholdBytes = 65536): ClaimCheckStore 
 
 export const silentContext = { log: createLogger('test').child({}, { level: 'silent' }) };
 
-import { applyTransition, STATUSES, type DocumentStatus, type StatusRecord, type StatusStore } from '../../lib/status/index.js';
+import { applyTransition, byTransitionTime, STATUSES, type DocumentStatus, type StatusRecord, type StatusStore, type StatusTransition } from '../../lib/status/index.js';
 
-/** Status records in a Map, with the real transition rule. */
+/** Status records in a Map, with the real transition rule (transitions kept unpruned). */
 export function createMemoryStatusStore(): StatusStore & { records: Map<string, StatusRecord> } {
   const records = new Map<string, StatusRecord>();
+  const history = new Map<string, StatusTransition[]>();
   return {
     records,
     async get(docId) {
       return records.get(docId);
     },
+    async transitions(docId) {
+      return [...(history.get(docId) ?? [])].sort(byTransitionTime);
+    },
     async record(transition) {
       const next = applyTransition(records.get(transition.docId), transition);
-      if (next) records.set(transition.docId, next);
+      if (next) {
+        records.set(transition.docId, next);
+        history.set(transition.docId, [...(history.get(transition.docId) ?? []), transition]);
+      }
       return next;
     },
     async list(options = {}) {
