@@ -1,6 +1,7 @@
 /**
  * OCR of one document: scanned PDF pages rendered by poppler's `pdftoppm`, images read by
- * Tesseract (Debian's `tesseract-ocr`; bench/ocr-compare.ts measured it against tesseract.js).
+ * Tesseract (Debian's `tesseract-ocr`; bench/ocr-compare.ts measured it against tesseract.js:
+ * as accurate, faster, no wasm).
  * Both run as programs through execFile with the bytes on stdin and the result on stdout, so
  * nothing is written to disk and a killed parser process leaves nothing behind. Each run gets
  * what is left of the document's OCR deadline (OCR_TIMEOUT_MS) and is killed when it is over;
@@ -159,8 +160,8 @@ interface ToolFailure extends Error {
 /**
  * `command args` with `input` on stdin; its stdout. Killed (SIGKILL) after `timeoutMs`, or when
  * it writes more than `maxOutput` bytes. One OpenMP thread: Tesseract's default of one per core
- * spins on a busy machine and was ten times slower than one thread on the two-core bench machine
- * (docs/formats.md), and split already parses SPLIT_WORKERS documents side by side.
+ * spins on a busy machine and was 3 to 10 times slower than one thread on the two-core bench
+ * machine (docs/performance.md, OCR), and split already parses SPLIT_WORKERS documents side by side.
  */
 function runTool(command: string, args: string[], input: Uint8Array, timeoutMs: number, maxOutput: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {

@@ -9,6 +9,9 @@
  * `out_of_memory`, and split carries on. RLIMIT_AS would not do: V8 reserves tens of GiB of
  * address space up front; RLIMIT_DATA counts only memory that is writable, i.e. really usable.
  *
+ * A document that needs OCR says so when its OCR starts, and its deadline moves out by
+ * OCR_TIMEOUT_MS, once (extract/ocr.ts runs its own deadline inside; this one is the backstop).
+ *
  * Processes are reused while documents succeed: starting node and loading pdf.js costs far more
  * than parsing a typical document. Idle processes exit after a while to give the memory back.
  */
