@@ -85,8 +85,8 @@ export const PipelineSchema = BaseSchema.merge(StorageSchema).extend({
   MAX_OCR_PAGES: positiveInt(50),
   /** Resolution scanned PDF pages are rendered at for OCR. */
   OCR_DPI: positiveInt(200),
-  /** Largest image (or rendered page) OCR reads, in pixels; a larger image file fails (`image_too_large`). */
-  OCR_MAX_PIXELS: positiveInt(40_000_000),
+  /** Largest image (or rendered page) OCR reads, in pixels; a larger image file fails (`image_too_large`). Tesseract needs about 12 bytes a pixel. */
+  OCR_MAX_PIXELS: positiveInt(25_000_000),
   /** Per-document parse time; the parser process is killed at expiry (`deadline`). */
   SPLIT_DEADLINE_MS: positiveInt(60_000),
   /** V8 heap cap of each parser process, in MiB (`out_of_memory`). */
