@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { EventType } from '../lib/events/types.js';
 import { fmt, formatTable, judge, metricSum, percentile, verdictText } from './report.js';
 
 describe('percentile', () => {
@@ -59,9 +60,9 @@ describe('fmt', () => {
 describe('metricSum', () => {
   const exposition = [
     '# HELP sluice_stage_duration_seconds Time a stage spent on one event',
-    'sluice_stage_duration_seconds_sum{stage="embed",type="io.sluice.chunks.ready"} 12.5',
+    `sluice_stage_duration_seconds_sum{stage="embed",type="${EventType.ChunksReady}"} 12.5`,
     'sluice_stage_duration_seconds_sum{stage="embed",type="other"} 0.5',
-    'sluice_stage_duration_seconds_sum{stage="split",type="io.sluice.object.created"} 3',
+    `sluice_stage_duration_seconds_sum{stage="split",type="${EventType.ObjectCreated}"} 3`,
     'sluice_embedded_chunks_total{origin="model"} 40',
     'process_cpu_seconds_total 7',
   ].join('\n');

@@ -51,3 +51,17 @@ test('embedding: onnx by default; openai needs its URL and model; integers are d
   assert.throws(() => loadEmbeddingConfig({ EMBED_BATCH_SIZE: '0' }), /EMBED_BATCH_SIZE/);
   assert.equal(loadEmbeddingConfig({ EMBED_THREADS: ' 0 ', EMBED_BATCH_SIZE: '16' }).EMBED_BATCH_SIZE, 16);
 });
+
+test('what only the API reads is in the API\'s schema, not the functions\'', async () => {
+  const { loadApiConfig, PROCESS_CONFIGS } = await import('./config.js');
+  const api = loadApiConfig({ RECONCILE_INTERVAL_S: '0', DEAD_LETTER_MAX_COUNT: '5' });
+  assert.equal(api.RECONCILE_INTERVAL_S, 0);
+  assert.equal(api.DEAD_LETTER_MAX_COUNT, 5);
+  assert.deepEqual(api.buckets, ['documents']);
+  for (const name of ['split', 'embed', 'index']) {
+    for (const key of ['DEAD_LETTER_MAX_BYTES', 'RECONCILE_INTERVAL_S', 'HEAL_BACKOFF_BASE_S', 'CLAIM_MAX_AGE_HOURS', 'SLUICE_BASIC_AUTH']) {
+      assert.ok(!(key in PROCESS_CONFIGS[name]!.schema.shape), `${name} does not read ${key}`);
+    }
+  }
+  assert.ok('SLUICE_BASIC_AUTH' in PROCESS_CONFIGS.cli!.schema.shape, 'the CLI sends the first pair');
+});

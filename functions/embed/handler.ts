@@ -2,10 +2,10 @@
  * embed: the chunks of one document version in, the same chunks with vectors out
  * (VectorsReady). The embedder is created once per process and passed in.
  */
-import { CloudEvent } from 'cloudevents';
 import { isVectorOf, verifyChunks, verifyClaimReference, verifyCycleTime, verifyDocument, type DocumentLimits } from '../../lib/documents/verify.js';
 import type { Embedder } from '../../lib/embedding/types.js';
 import { encodeVector } from '../../lib/embedding/vector-codec.js';
+import { createEvent } from '../../lib/events/create-event.js';
 import { Chunk, type EmbeddedChunk } from '../../lib/events/schemas.js';
 import { EventSource, EventType } from '../../lib/events/types.js';
 import { parseEventData } from '../../lib/runtime/event-data.js';
@@ -65,13 +65,7 @@ export function createEmbedHandler({ embedder, claims, status, knownVectors, lim
       { key: document.key, version: document.version, chunks: chunks.length, embedded: missing.length, ms: Math.round(performance.now() - started) },
       'embedded',
     );
-    return new CloudEvent({
-      type: EventType.VectorsReady,
-      source: EventSource.embed,
-      subject: data.document.key,
-      datacontenttype: 'application/json',
-      data: { document, model, chunkCount: embedded.length, chunks: packed },
-    });
+    return createEvent(EventType.VectorsReady, EventSource.embed, data.document.key, { document, model, chunkCount: embedded.length, chunks: packed });
   };
 }
 

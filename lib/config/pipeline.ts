@@ -1,7 +1,7 @@
 /**
  * The pipeline's configuration: the functions (split, embed, index), the API and the CLI. The
  * base schema plus object storage, the vector store, the chunking and the limits on untrusted
- * documents, and the API's dead letters and self-healing. The defaults here match
+ * documents (what only the API reads is in api.ts). The defaults here match
  * `.env.example`, so a process started without the stack scripts still behaves like the
  * documented set-up; docs/reference.md's table of every variable is generated from these schemas.
  */
@@ -34,8 +34,6 @@ export const PipelineSchema = BaseSchema.merge(StorageSchema).extend({
   BROKER_URL: z.string().url().default('http://127.0.0.1:8180/'),
   /** The Broker's dead-letter sink, where functions park schema-invalid events; see deadLetterUrl. */
   DEAD_LETTER_URL: z.string().url().optional(),
-  /** HTTP basic auth for the API: comma-separated `user:password` pairs; empty = off. */
-  SLUICE_BASIC_AUTH: z.string().default(''),
   /** Target chunk length, in characters. */
   CHUNK_SIZE: positiveInt(1000),
   /** Characters shared by neighbouring chunks. */
@@ -99,20 +97,6 @@ export const PipelineSchema = BaseSchema.merge(StorageSchema).extend({
   EMBED_LINGER_MS: nonNegativeInt(10),
   /** How far ahead of our clock a status cycle time may be before it is refused. */
   STATUS_MAX_CLOCK_SKEW_S: nonNegativeInt(300),
-  /** Largest dead letter the API's sink stores; larger is 413. */
-  DEAD_LETTER_MAX_BYTES: positiveInt(256 * 1024),
-  /** Dead letters older than this are deleted. */
-  DEAD_LETTER_TTL_HOURS: positiveInt(7 * 24),
-  /** At most this many dead letters are kept; the oldest are evicted. */
-  DEAD_LETTER_MAX_COUNT: positiveInt(10_000),
-  /** The API runs reconcile every this many seconds (0 = never; the cluster uses a PingSource). */
-  RECONCILE_INTERVAL_S: nonNegativeInt(300),
-  /** Self-healing: first wait before reconcile re-requests a dead-lettered document; doubles each attempt. */
-  HEAL_BACKOFF_BASE_S: nonNegativeInt(60),
-  /** Self-healing: the longest wait between two re-requests of one document. */
-  HEAL_BACKOFF_MAX_S: positiveInt(6 * 3600),
-  /** Claim-check objects older than this are deleted by reconcile (any left behind). */
-  CLAIM_MAX_AGE_HOURS: positiveInt(24),
 });
 
 /**

@@ -8,14 +8,15 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
-import { loadConfig } from '../../lib/config.js';
+import { loadApiConfig } from '../../lib/config.js';
 import { normaliseEtag } from '../../lib/documents/identity.js';
 import { createS3Client } from '../../lib/storage/s3.js';
 import { createApiClient } from '../../cli/api-client.js';
 import { firstCredential } from '../../lib/http/basic-auth.js';
 
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-export const config = loadConfig();
+// The API's view: the pipeline's variables and the API's own (credentials, dead-letter limits).
+export const config = loadApiConfig();
 export const bucket = config.buckets[0]!;
 export const s3 = createS3Client(config);
 // With SLUICE_BASIC_AUTH set, the stack's API requires it: the suite sends the first pair, like the CLI.
