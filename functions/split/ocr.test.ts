@@ -59,6 +59,10 @@ test('image files are OCR’d: a PNG, and a TIFF page by page', async () => {
     const png = await splitter.split(greyPng(scanOf(LIGHTHOUSE)), 'notice.png', '');
     assert.equal(png.kind, 'image');
     assert.deepEqual(png.chunks.map((c) => [c.page, c.ocr, c.text]), [[1, true, LIGHTHOUSE]]);
+    // Fed into the scanner upside down: orientation detection turns it back.
+    const scan = scanOf(`${LIGHTHOUSE}\n${CRANES}`);
+    const upsideDown = await splitter.split(greyPng({ ...scan, pixels: scan.pixels.slice().reverse() }), 'upside-down.png', '');
+    assert.match(upsideDown.chunks[0]?.text ?? '', /lighthouse keeper trims the wick/);
     const tiff = await splitter.split(multiPageTiff([scanOf('First page: the beekeeper smokes the hive.', 100), scanOf('Second page: origami cranes fold from paper.', 100)]), 'fax.tif', '');
     assert.deepEqual(tiff.chunks.map((c) => [c.page, c.text]), [[1, 'First page: the beekeeper smokes the hive.'], [2, 'Second page: origami cranes fold from paper.']]);
   } finally {

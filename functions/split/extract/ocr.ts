@@ -81,7 +81,7 @@ export function createOcr(limits: OcrLimits, events: OcrEvents = {}): Ocr {
 
   return {
     limits,
-    unavailable: (needsRenderer) => (limits.enabled ? missingTools(limits.languages, needsRenderer) : Promise.resolve('OCR is turned off (OCR_ENABLED=false)')),
+    unavailable: async (needsRenderer) => (limits.enabled ? (await probe(limits.languages, needsRenderer)).missing : 'OCR is turned off (OCR_ENABLED=false)'),
     reserve(pages, what) {
       const before = reserved;
       reserved += pages;
@@ -100,7 +100,10 @@ export function createOcr(limits: OcrLimits, events: OcrEvents = {}): Ocr {
       return run('pdftoppm', args, pdf, maxPng, `page ${page}`);
     },
     async recognize(image, what) {
-      const text = await run('tesseract', ['stdin', 'stdout', '--psm', '3', '-l', limits.languages], image, MAX_TEXT_BYTES, what);
+      // Page segmentation 1 (automatic, with orientation detection) reads a page scanned upside
+      // down or sideways, which 3 turns into noise; it needs osd.traineddata (tesseract-ocr depends on it).
+      const psm = (await probe(limits.languages, false)).osd ? '1' : '3';
+      const text = await run('tesseract', ['stdin', 'stdout', '--psm', psm, '-l', limits.languages], image, MAX_TEXT_BYTES, what);
       done += 1;
       return text.toString('utf8');
     },
@@ -116,38 +119,48 @@ export function tidyOcrText(text: string): string {
     .trim();
 }
 
-/** Once a process: which programs and languages are there, asked of the programs themselves. */
-const probes = new Map<string, Promise<string | undefined>>();
+interface Probe {
+  /** Why OCR cannot run, when it cannot. */
+  missing?: string;
+  /** Orientation and script detection is installed (osd.traineddata). */
+  osd: boolean;
+}
 
-function missingTools(languages: string, needsRenderer: boolean): Promise<string | undefined> {
+/** Once a process: which programs and languages are there, asked of the programs themselves. */
+const probes = new Map<string, Promise<Probe>>();
+
+function probe(languages: string, needsRenderer: boolean): Promise<Probe> {
   const key = `${languages}|${needsRenderer}`;
-  let probe = probes.get(key);
-  if (!probe) {
-    probe = (async () => {
+  let found = probes.get(key);
+  if (!found) {
+    found = (async (): Promise<Probe> => {
       let listed: string;
       try {
         listed = (await runTool('tesseract', ['--list-langs'], new Uint8Array(), PROBE_TIMEOUT_MS, 64 * 1024)).toString('utf8');
       } catch (err) {
-        return (err as ToolFailure).code === 'ENOENT' ? 'tesseract is not installed (install tesseract-ocr; make install does)' : `tesseract does not run: ${(err as Error).message}`;
+        const missing = (err as ToolFailure).code === 'ENOENT' ? 'tesseract is not installed (install tesseract-ocr; make install does)' : `tesseract does not run: ${(err as Error).message}`;
+        return { missing, osd: false };
       }
       // "List of available languages in "/usr/share/tesseract-ocr/5/tessdata/" (2):\neng\nosd"
       const installed = new Set(listed.split('\n').slice(1).map((l) => l.trim()).filter(Boolean));
-      const missing = languages.split('+').filter((l) => !installed.has(l));
-      if (missing.length) {
-        return `tesseract has no traineddata for ${missing.join(', ')} (OCR_LANGUAGES=${languages}; installed: ${[...installed].join(', ') || 'none'}; install tesseract-ocr-${missing[0]})`;
+      const osd = installed.has('osd');
+      const absent = languages.split('+').filter((l) => !installed.has(l));
+      if (absent.length) {
+        return { missing: `tesseract has no traineddata for ${absent.join(', ')} (OCR_LANGUAGES=${languages}; installed: ${[...installed].join(', ') || 'none'}; install tesseract-ocr-${absent[0]})`, osd };
       }
       if (needsRenderer) {
         try {
           await runTool('pdftoppm', ['-v'], new Uint8Array(), PROBE_TIMEOUT_MS, 64 * 1024);
         } catch (err) {
-          return (err as ToolFailure).code === 'ENOENT' ? 'pdftoppm is not installed (install poppler-utils; make install does)' : `pdftoppm does not run: ${(err as Error).message}`;
+          const missing = (err as ToolFailure).code === 'ENOENT' ? 'pdftoppm is not installed (install poppler-utils; make install does)' : `pdftoppm does not run: ${(err as Error).message}`;
+          return { missing, osd };
         }
       }
-      return undefined;
+      return { osd };
     })();
-    probes.set(key, probe);
+    probes.set(key, found);
   }
-  return probe;
+  return found;
 }
 
 interface ToolFailure extends Error {
