@@ -73,7 +73,9 @@ export function createOcr(limits: OcrLimits, events: OcrEvents = {}): Ocr {
       const failure = err as ToolFailure;
       if (failure.timedOut) throw overDeadline();
       if (failure.code === 'ENOENT') throw new Error(`${tool} is not installed (found on PATH before, gone now)`);
-      if (failure.code === 'ERR_CHILD_PROCESS_STDIO_MAXBUFFER') throw new ExtractError('too_much_text', `${tool} wrote more than ${maxOutput} bytes for ${what}`);
+      if (failure.code === 'ERR_CHILD_PROCESS_STDIO_MAXBUFFER') {
+        throw new ExtractError(tool === 'tesseract' ? 'too_much_text' : 'image_too_large', `${tool} wrote more than ${maxOutput} bytes for ${what}`);
+      }
       const why = failure.signal ? `was killed by ${failure.signal}` : `failed (exit code ${String(failure.code)})`;
       throw new ExtractError('corrupt', `${tool} ${why} on ${what}: ${lastLine(failure.stderr)}`);
     }
