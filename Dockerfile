@@ -61,8 +61,16 @@ FROM model-${MODEL} AS model
 
 # --- runtime ------------------------------------------------------------------------------------
 FROM ${NODE_IMAGE} AS runtime
+ARG FUNCTION=split
 ENV NODE_ENV=production
 WORKDIR /app
+# split OCRs scanned pages and images: Debian's tesseract (English) and poppler's pdftoppm,
+# run as programs (functions/split/extract/ocr.ts); no other image needs them.
+RUN if [ "${FUNCTION}" = split ]; then \
+      apt-get update \
+   && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends tesseract-ocr tesseract-ocr-eng poppler-utils \
+   && rm -rf /var/lib/apt/lists/*; \
+    fi
 COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules node_modules
 COPY --from=build /app/dist dist

@@ -9,7 +9,9 @@
  * corpus (extract and split in process) → raw embedding limit → Sluice first ingest →
  * unchanged re-ingest → 1 % of chunks changed → single-document latency → memory → cold starts
  * → mixed run (a 20 000-chunk document, small documents uploaded every 0.5 s beside it, issue
- * 13) → LangChain.js peer (its own process, against the same Qdrant, while the stack is idle).
+ * 13) → LangChain.js peer (its own process, against the same Qdrant, while the stack is idle) → OCR
+ * (the corpus's scanned PDFs, kind `scan`, in process and through the stack; kept out of the
+ * phases before, whose figures are about the embedding-bound path).
  *
  *   --mixed-sections N   sections (= chunks) of the mixed run's large document; 0 skips the run
  */
@@ -79,29 +81,36 @@ interface BenchDocument {
   bytes: Buffer;
   chunks: Chunk[];
   pages: number;
+  /** Pages read by OCR, and the seconds from the document's first OCR to the end of its extraction. */
+  ocrPages: number;
+  ocrSeconds: number;
 }
 
 const chunker = createChunker({ size: config.CHUNK_SIZE, overlap: config.CHUNK_OVERLAP });
-async function splitInProcess(key: string, bytes: Buffer): Promise<{ chunks: Chunk[]; pages: number }> {
-  const extracted = await extractText(bytes, key, 'application/octet-stream', extractLimits(config));
-  return { chunks: await chunker.chunk(extracted.sections), pages: new Set(extracted.sections.map((s) => s.page)).size };
+async function splitInProcess(key: string, bytes: Buffer): Promise<{ chunks: Chunk[]; pages: number; ocrPages: number; ocrSeconds: number }> {
+  let ocrStarted: number | undefined;
+  const extracted = await extractText(bytes, key, 'application/octet-stream', extractLimits(config), { started: () => (ocrStarted = performance.now()) });
+  const ocrSeconds = ocrStarted === undefined ? 0 : seconds(ocrStarted, performance.now());
+  const ocrPages = extracted.sections.filter((s) => s.ocr).length;
+  return { chunks: await chunker.chunk(extracted.sections), pages: new Set(extracted.sections.map((s) => s.page)).size, ocrPages, ocrSeconds };
 }
 
-async function loadCorpus(): Promise<{ documents: BenchDocument[]; skipped: { key: string; reason: string }[] }> {
+async function loadCorpus(): Promise<{ documents: BenchDocument[]; scans: BenchDocument[]; skipped: { key: string; reason: string }[] }> {
   const listed = (JSON.parse(readFileSync(join(corpusDir, 'corpus.json'), 'utf8')) as { documents: { key: string; kind: string }[] }).documents;
   const documents: BenchDocument[] = [];
+  const scans: BenchDocument[] = [];
   const skipped: { key: string; reason: string }[] = [];
   for (const { key, kind } of listed) {
     const bytes = readFileSync(join(corpusDir, key));
     try {
-      const { chunks, pages } = await splitInProcess(key, bytes);
+      const { chunks, pages, ocrPages, ocrSeconds } = await splitInProcess(key, bytes);
       if (chunks.length === 0) skipped.push({ key, reason: 'no text' });
-      else documents.push({ key: `bench/${key}`, kind, bytes, chunks, pages: kind === 'pdf' ? pages : 0 });
+      else (kind === 'scan' ? scans : documents).push({ key: `bench/${key}`, kind, bytes, chunks, pages: kind === 'pdf' || kind === 'scan' ? pages : 0, ocrPages, ocrSeconds });
     } catch (err) {
       skipped.push({ key, reason: (err as Error).message.slice(0, 120) });
     }
   }
-  return { documents, skipped };
+  return { documents, scans, skipped };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -373,6 +382,26 @@ async function coldStart(name: FunctionName): Promise<number> {
   }
 }
 
+/**
+ * The scanned PDFs through the stack: uploaded together, pages read by OCR per second from the
+ * first upload to the last one indexed (split OCRs SPLIT_WORKERS documents at once).
+ */
+async function ocrThroughStack(scans: BenchDocument[]) {
+  if (scans.length === 0) return { documents: 0, pages: 0, seconds: 0, pages_per_s: null, failed: [] };
+  const notBefore = new Date().toISOString();
+  const started = Date.now();
+  const expected = new Map<string, Expectation>();
+  await pool(scans, 8, async (doc) => {
+    expected.set(doc.key, { status: 'indexed', version: await putObject(doc.key, doc.bytes), notBefore });
+  });
+  const records = await waitForStatuses('OCR of the scans', expected, 1_800_000);
+  const failed = [...records.values()].filter((r) => r.status === 'failed').map((r) => ({ key: r.key, reason: r.reason, error: r.error }));
+  const indexed = scans.filter((d) => records.get(d.key)?.status === 'indexed');
+  const pages = indexed.reduce((sum, d) => sum + d.ocrPages, 0);
+  const elapsed = seconds(started, lastTimestamp(records, 'indexed'));
+  return { documents: indexed.length, pages, seconds: elapsed, pages_per_s: pages / elapsed, failed };
+}
+
 async function langchainPeer(documents: BenchDocument[]) {
   const keysFile = join(tmpdir(), `sluice-bench-keys-${process.pid}.json`);
   writeFileSync(keysFile, JSON.stringify(documents.map((d) => d.key.replace(/^bench\//, ''))));
@@ -394,7 +423,7 @@ async function langchainPeer(documents: BenchDocument[]) {
 
 // ---------------------------------------------------------------------------------------------
 progress(`corpus ${corpusDir}`);
-const { documents, skipped } = await loadCorpus();
+const { documents, scans, skipped } = await loadCorpus();
 const allChunks = documents.flatMap((d) => d.chunks);
 const corpus = {
   size: args.size,
@@ -405,8 +434,15 @@ const corpus = {
   characters: allChunks.reduce((sum, c) => sum + c.text.length, 0),
   pdf_pages: documents.reduce((sum, d) => sum + d.pages, 0),
   bytes: documents.reduce((sum, d) => sum + d.bytes.length, 0),
+  /** Pages of the ingest corpus without a text layer, read by OCR (figure pages of the PDFs). */
+  ocr_pages: documents.reduce((sum, d) => sum + d.ocrPages, 0),
+  scans: scans.length,
   skipped,
 };
+const ocrPagesInProcess = scans.reduce((sum, d) => sum + d.ocrPages, 0);
+const ocrSecondsInProcess = scans.reduce((sum, d) => sum + d.ocrSeconds, 0);
+const ocrInProcess = { documents: scans.length, pages: ocrPagesInProcess, seconds: ocrSecondsInProcess, pages_per_s: ocrSecondsInProcess > 0 ? ocrPagesInProcess / ocrSecondsInProcess : null };
+progress(`OCR in process: ${ocrPagesInProcess} scanned pages in ${ocrSecondsInProcess.toFixed(1)} s (${fmt(ocrInProcess.pages_per_s, 2)} pages/s, one page at a time)`);
 progress(`${corpus.documents} documents (${JSON.stringify(corpus.by_kind)}), ${corpus.chunks} chunks, ${corpus.pdf_pages} PDF pages, ${(corpus.characters / 1e6).toFixed(2)} M characters; ${skipped.length} skipped`);
 
 const machine = {
@@ -508,6 +544,10 @@ const peer = await langchainPeer(documents);
 const ratioToLangchain = first.chunks_per_s / peer.chunks_per_s;
 progress(`peer ${peer.chunks_per_s.toFixed(1)} chunks/s; Sluice/peer ${ratioToLangchain.toFixed(2)}`);
 
+progress(`OCR through the stack: ${scans.length} scanned PDFs`);
+const ocrStack = await ocrThroughStack(scans);
+progress(`OCR through the stack: ${ocrStack.pages} pages in ${ocrStack.seconds.toFixed(1)} s (${fmt(ocrStack.pages_per_s, 2)} pages/s)${ocrStack.failed.length ? `; failed: ${JSON.stringify(ocrStack.failed)}` : ''}`);
+
 // ---------------------------------------------------------------------------------------------
 const embedRss = memory.embed?.peak_mb ?? null;
 const coldMax = Math.max(...Object.values(cold));
@@ -543,6 +583,7 @@ const results = {
   mixed: mixed ?? null,
   cold_start_s: cold,
   memory_mb: memory,
+  ocr: { in_process: ocrInProcess, through_stack: ocrStack, ocr_timeout_ms: config.OCR_TIMEOUT_MS, dpi: config.OCR_DPI, languages: config.OCR_LANGUAGES },
   targets: verdicts,
 };
 
@@ -566,6 +607,10 @@ const table = formatTable(
     row('cold start split / embed / index', `${fmt(cold.split, 2)} / ${fmt(cold.embed, 2)} / ${fmt(cold.index, 2)} s`, 'cold_start_max_s'),
     row('peak RSS split / embed / index', `${fmt(memory.split?.peak_mb, 0)} / ${fmt(embedRss, 0)} / ${fmt(memory.index?.peak_mb, 0)} MB`, 'embed_rss_mb'),
     row('peak RSS LangChain.js peer', `${fmt(peer.rss_mb, 0)} MB`),
+    row(
+      `OCR, ${ocrStack.pages} scanned pages (${config.OCR_DPI} dpi)`,
+      `${fmt(ocrStack.pages_per_s, 2)} pages/s through the stack; ${fmt(ocrInProcess.pages_per_s, 2)} pages/s in process, one at a time`,
+    ),
   ],
 );
 /** The mixed run's two rows: the small documents' latency (judged) and the large one's completion. */
@@ -583,7 +628,7 @@ function mixedRows({ small, large }: MixedRunSummary): string[][] {
 
 const heading =
   `Sluice benchmark, ${corpus.size} corpus: ${corpus.documents} documents (${corpus.by_kind.pdf} PDF with ${corpus.pdf_pages} pages, ${corpus.by_kind.html} HTML, ${corpus.by_kind.markdown} Markdown), ` +
-  `${corpus.chunks} chunks, ${(corpus.characters / 1e6).toFixed(2)} M characters\n` +
+  `${corpus.chunks} chunks, ${(corpus.characters / 1e6).toFixed(2)} M characters (${corpus.ocr_pages} pages of them by OCR); ${corpus.scans} scanned PDFs for the OCR row\n` +
   `machine: ${machine.cores} cores (${machine.cpu}), load ${machine.load_average_at_start.map((l) => l.toFixed(2)).join(' ')} at start; ` +
   `model ${machine.model_file}, batch ${machine.batch_size}, threads ${machine.threads || 'onnxruntime default'}, linger ${machine.linger_ms} ms`;
 const profileLine =

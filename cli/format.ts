@@ -5,7 +5,7 @@ export function formatHits(query: string, hits: readonly Hit[]): string {
   if (hits.length === 0) return `No results for "${query}".`;
   const lines = [`Results for "${query}":`];
   hits.forEach((hit, i) => {
-    const where = [hit.page !== undefined ? `page ${hit.page}` : undefined, hit.heading ? `§ ${hit.heading}` : undefined].filter(Boolean).join(', ');
+    const where = [hit.page !== undefined ? `page ${hit.page}` : undefined, hit.heading ? `§ ${hit.heading}` : undefined, hit.ocr ? 'OCR' : undefined].filter(Boolean).join(', ');
     lines.push(`${String(i + 1).padStart(2)}. ${hit.score.toFixed(3)}  ${hit.key}${where ? `  (${where})` : ''}`);
     lines.push(`      ${excerpt(hit.text, 200)}`);
   });

@@ -8,10 +8,14 @@ source stack/env.sh
 
 step() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 
-# rabbitmq-server runs the broker's queues; chromium is what the web-page test drives.
+# rabbitmq-server runs the broker's queues; chromium is what the web-page test drives;
+# split OCRs scanned pages with tesseract (English traineddata) after pdftoppm renders them.
 missing_debs=()
 command -v rabbitmq-server >/dev/null 2>&1 || missing_debs+=(rabbitmq-server)
 command -v chromium >/dev/null 2>&1 || missing_debs+=(chromium)
+command -v tesseract >/dev/null 2>&1 || missing_debs+=(tesseract-ocr)
+[ -n "$(find /usr/share/tesseract-ocr -name eng.traineddata 2>/dev/null | head -n 1)" ] || missing_debs+=(tesseract-ocr-eng)
+command -v pdftoppm >/dev/null 2>&1 || missing_debs+=(poppler-utils)
 if [ ${#missing_debs[@]} -gt 0 ]; then
   step "Installing ${missing_debs[*]} (Debian)"
   if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi

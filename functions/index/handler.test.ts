@@ -89,6 +89,16 @@ test('indexes a version with deterministic ids; replays do not duplicate', async
   assert.equal(store.dimension, 3);
 });
 
+test('a chunk read by OCR keeps its page and says so in its payload; others carry no ocr field', async () => {
+  const { store, handler } = setup({ version: 'v1' });
+  const event = vectorsReady('v1', ['scanned page', 'typed page']);
+  const items = (event.data as { chunks: { items: Array<Record<string, unknown>> } }).chunks.items;
+  Object.assign(items[0]!, { page: 2, ocr: true });
+  await handler(event, silentContext);
+  const payloads = [...store.points.values()].map((p) => p.payload).sort((a, b) => a.chunk_index - b.chunk_index);
+  assert.deepEqual(payloads.map((p) => [p.text, p.page, p.ocr]), [['scanned page', 2, true], ['typed page', undefined, undefined]]);
+});
+
 test('a new version replaces the old one completely', async () => {
   const bucket = { version: 'v1' as string | undefined };
   const { store, handler } = setup(bucket);

@@ -187,6 +187,7 @@ function toPoints(document: DocumentRef, chunks: readonly EmbeddedChunk[], vecto
       text: chunk.text,
       ...(chunk.page !== undefined ? { page: chunk.page } : {}),
       ...(chunk.heading !== undefined ? { heading: chunk.heading } : {}),
+      ...(chunk.ocr ? { ocr: true } : {}),
       content_type: document.contentType,
       indexed_at: indexedAt,
     };

@@ -48,6 +48,7 @@ export function createChunker({ size, overlap }: ChunkerOptions): Chunker {
             hash: sha256Hex(text),
             ...(section.page !== undefined ? { page: section.page } : {}),
             ...(heading !== undefined ? { heading } : {}),
+            ...(section.ocr ? { ocr: true } : {}),
           });
         }
       }

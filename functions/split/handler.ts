@@ -126,7 +126,7 @@ export function createSplitHandler(deps: SplitDependencies): Handler {
 
     const { kind, chunks } = await split(deps.splitter, object, request.key, (reason, message) => failure(reason, message, version), target?.chunking);
     if (chunks.length === 0) {
-      const why = kind === 'pdf' ? ': the PDF has no text layer (scanned pages?); OCR is not supported yet' : '';
+      const why = kind === 'pdf' ? ': the PDF has no text layer' : '';
       throw failure('no_text', `no extractable text in this ${kind} document${why}`, version);
     }
     if (chunks.length > deps.limits.maxChunks) {

@@ -26,6 +26,14 @@ export function parseEnv<S extends z.ZodTypeAny>(schema: S, env: Env): z.output<
 export const port = (fallback: number) => z.coerce.number().int().min(1).max(65535).default(fallback);
 export const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 export const nonNegativeInt = (fallback: number) => z.coerce.number().int().nonnegative().default(fallback);
+/** `true`/`false` (also `1`/`0`, `yes`/`no`, `on`/`off`), any case; anything else is an error, not `false`. */
+export const booleanFlag = (fallback: boolean) =>
+  z
+    .string()
+    .toLowerCase()
+    .refine((v) => /^(true|false|1|0|yes|no|on|off)$/.test(v), 'must be true or false')
+    .transform((v) => /^(true|1|yes|on)$/.test(v))
+    .default(fallback);
 export const optionalPositiveInt = () => z.coerce.number().int().positive().optional();
 export const httpUrl = (message = 'must be an http(s) URL') => z.string().url(message).refine((u) => /^https?:$/.test(new URL(u).protocol), message);
 

@@ -7,7 +7,7 @@
  */
 import { z } from 'zod';
 import { BaseSchema } from './base.js';
-import { commaList, nonNegativeInt, optionalPositiveInt, parseEnv, positiveInt, type Env } from './env.js';
+import { booleanFlag, commaList, nonNegativeInt, optionalPositiveInt, parseEnv, positiveInt, type Env } from './env.js';
 
 export const StorageSchema = z.object({
   /** The S3 API (SeaweedFS locally). */
@@ -66,6 +66,25 @@ export const PipelineSchema = BaseSchema.merge(StorageSchema).extend({
   MAX_NESTING_DEPTH: positiveInt(1000),
   /** Entries a zip container (DOCX, PPTX, XLSX, OpenDocument, EPUB) may have (`too_many_parts`). */
   MAX_ZIP_ENTRIES: positiveInt(5000),
+  /**
+   * OCR of scanned pages (PDF pages without a text layer) and image files (PNG, JPEG, TIFF) with
+   * Tesseract; `false` turns it off. When on but `tesseract` (or `pdftoppm`) is not installed,
+   * such pages are not read and a document with nothing else fails `no_text` naming the tool.
+   */
+  OCR_ENABLED: booleanFlag(true),
+  /** Tesseract languages, `+`-separated (`eng+deu`); each needs its traineddata (tesseract-ocr-eng, ...). */
+  OCR_LANGUAGES: z
+    .string()
+    .regex(/^[A-Za-z0-9_]+(\+[A-Za-z0-9_]+)*$/, 'Tesseract language codes joined by +, e.g. eng or eng+deu')
+    .default('eng'),
+  /** All OCR of one document (rendering and recognition), in ms, on top of SPLIT_DEADLINE_MS (`deadline`). */
+  OCR_TIMEOUT_MS: positiveInt(50_000),
+  /** A document with more pages (or image frames) to OCR fails before any is read (`too_many_scanned_pages`). */
+  MAX_OCR_PAGES: positiveInt(50),
+  /** Resolution scanned PDF pages are rendered at for OCR. */
+  OCR_DPI: positiveInt(200),
+  /** Largest image (or rendered page) OCR reads, in pixels; a larger image file fails (`image_too_large`). Tesseract needs about 12 bytes a pixel. */
+  OCR_MAX_PIXELS: positiveInt(25_000_000),
   /** Per-document parse time; the parser process is killed at expiry (`deadline`). */
   SPLIT_DEADLINE_MS: positiveInt(60_000),
   /** V8 heap cap of each parser process, in MiB (`out_of_memory`). */

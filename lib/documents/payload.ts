@@ -17,6 +17,8 @@ export interface PointPayload {
   text: string;
   page?: number;
   heading?: string;
+  /** Set (true) when the text was read by OCR from a scanned page or an image. */
+  ocr?: boolean;
   content_type: string;
   indexed_at: string;
 }

@@ -78,6 +78,8 @@ export const Chunk = z.object({
   hash: z.string().regex(/^[0-9a-f]{64}$/),
   page: z.number().int().positive().optional(),
   heading: z.string().optional(),
+  /** The text was read by OCR (a scanned page or an image file), not from a text layer. */
+  ocr: z.boolean().optional(),
 });
 export type Chunk = z.infer<typeof Chunk>;
 

@@ -10,6 +10,8 @@ export interface SearchHit {
   text: string;
   page?: number;
   heading?: string;
+  /** The text was read by OCR. */
+  ocr?: boolean;
   chunk_index: number;
   version: string;
 }
@@ -42,6 +44,7 @@ export async function search(embedder: Embedder, store: VectorStore, query: stri
     text: payload.text,
     ...(payload.page !== undefined ? { page: payload.page } : {}),
     ...(payload.heading !== undefined ? { heading: payload.heading } : {}),
+    ...(payload.ocr ? { ocr: true } : {}),
     chunk_index: payload.chunk_index,
     version: payload.version,
   }));

@@ -2,9 +2,12 @@
 """Prepares the sample corpus listed in manifest.json under <out>/<key>.
 
 Documents come from Debian packages (fetched with `apt-get download`, unpacked with dpkg-deb,
-never installed), from PyPI packages already in the project venv, or are generated from those
-(a DOCX and an ODT built with the standard library's zipfile, an RTF written as text, for
-formats no package we can reach ships a real document of). Idempotent: existing files are kept.
+never installed), from PyPI packages already in the project venv, from PyPI source archives
+(fetched with `pip download --no-binary`, never installed: OCRmyPDF's sdist carries real scanned
+pages in its test resources), or are generated from those (a DOCX and an ODT built with the
+standard library's zipfile, an RTF written as text, for formats no package we can reach ships a
+real document of; a PDF of text pages and a scanned page joined by poppler's pdfunite, and a
+scan's own JPEG taken out of its PDF by pdfimages). Idempotent: existing files are kept.
 """
 from __future__ import annotations
 
@@ -16,6 +19,8 @@ import re
 import shutil
 import subprocess
 import sys
+import tarfile
+import tempfile
 import zipfile
 from pathlib import Path
 from xml.sax.saxutils import escape
@@ -54,6 +59,47 @@ def unpacked(cache: Path, package: str) -> Path:
         subprocess.run(["dpkg-deb", "-x", str(deb), str(root)], check=True)
         (root / ".done").touch()
     return root
+
+
+def sdist_root(cache: Path, requirement: str, venv: Path) -> Path:
+    """The unpacked source archive of `requirement` (name==version), downloaded once into `cache`."""
+    name, _, version = requirement.partition("==")
+    root = cache / "unpacked" / f"{name}-{version}"
+    if (root / ".done").exists():
+        return root
+    cache.mkdir(parents=True, exist_ok=True)
+    archives = sorted(cache.glob(f"{name}-{version}.tar.gz"))
+    if not archives:
+        log(f"downloading the PyPI source archive of {requirement}")
+        # The venv's pip (make install creates it); pip prepares the archive's metadata, which
+        # takes a minute for a project built with hatchling, once.
+        pip = venv / "bin" / "python"
+        subprocess.run([str(pip if pip.exists() else sys.executable), "-m", "pip", "download", "-q", "--disable-pip-version-check",
+                        "--no-deps", "--no-binary", ":all:", "-d", str(cache), requirement], check=True)
+        archives = sorted(cache.glob(f"{name}-{version}.tar.gz"))
+        if not archives:
+            sys.exit(f"pip download {requirement} produced no {name}-{version}.tar.gz in {cache}")
+    log(f"unpacking {archives[-1].name}")
+    shutil.rmtree(root, ignore_errors=True)
+    root.mkdir(parents=True)
+    with tarfile.open(archives[-1]) as tar:
+        top = f"{name}-{version}/"
+        # Only regular files under the project's own top directory: no links, no absolute paths.
+        members = [m for m in tar.getmembers() if m.isfile() and m.name.startswith(top) and ".." not in m.name.split("/")]
+        for member in members:
+            member.name = member.name[len(top):]
+        tar.extractall(root, members=members, **({"filter": "data"} if hasattr(tarfile, "data_filter") else {}))
+    (root / ".done").touch()
+    return root
+
+
+def source_of(origin: dict, cache: Path, venv: Path) -> Path:
+    """Where an origin's file is: in an unpacked Debian package, a PyPI source archive, or the venv."""
+    if "deb" in origin:
+        return unpacked(cache, origin["deb"]) / origin["path"]
+    if "sdist" in origin:
+        return sdist_root(cache.parent / "sdists", origin["sdist"], venv) / origin["path"]
+    return site_packages(venv) / origin["path"]
 
 
 def site_packages(venv: Path) -> Path:
@@ -182,13 +228,24 @@ def main() -> None:
             continue
         target.parent.mkdir(parents=True, exist_ok=True)
         origin = doc["from"]
-        if "deb" in origin:
-            source = unpacked(cache, origin["deb"]) / origin["path"]
-        else:
-            source = site_packages(args.venv) / origin["path"]
+        if origin.get("generate") == "pdfunite":
+            # Pages of real documents joined into one PDF (text pages and a scanned page).
+            parts = [source_of(part, cache, args.venv) for part in origin["parts"]]
+            missing = [str(p) for p in parts if not p.exists()]
+            if missing:
+                sys.exit(f"{', '.join(missing)} not found (package layout changed?)")
+            subprocess.run(["pdfunite", *map(str, parts), str(target)], check=True)
+            log(f"{doc['key']} ({target.stat().st_size} bytes)")
+            continue
+        source = source_of(origin, cache, args.venv)
         if not source.exists():
             sys.exit(f"{source} not found (package layout changed?)")
-        if origin.get("generate") == "docx":
+        if origin.get("generate") == "pdfimages":
+            # A scanned page's own image, byte for byte (-j keeps a JPEG as it is stored).
+            with tempfile.TemporaryDirectory() as tmp:
+                subprocess.run(["pdfimages", "-j", "-f", "1", "-l", "1", str(source), f"{tmp}/image"], check=True)
+                shutil.copyfile(sorted(Path(tmp).iterdir())[0], target)
+        elif origin.get("generate") == "docx":
             write_docx(rst_to_blocks(source.read_text(encoding="utf-8")), target, title=Path(doc["key"]).stem)
         elif origin.get("generate") == "odt":
             write_odt(rst_to_blocks(source.read_text(encoding="utf-8")), target)

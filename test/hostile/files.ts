@@ -11,6 +11,7 @@ import { loadConfig } from '../../lib/config.js';
 import { buildPdf, encryptedPdf, textPdf } from './pdf.js';
 import { buildEpub, buildOpenDocument, buildPptx, buildXlsx, odfParagraph, odfText, type PartOverride } from './containers.js';
 import { buildDocx, deflatedRepeat, documentXml, paragraph, zlibRepeat } from './zip.js';
+import { pngBomb, repeatedScanPdf } from './scans.js';
 import { seededRandom } from '../support/random.js';
 
 export interface HostileFile {
@@ -39,6 +40,9 @@ export function hostileFiles(): HostileFile[] {
     failed('hostile/deep-objects.pdf', deepPdf(200_000), /^too_deep: .*PDF objects are nested too deeply/),
     failed('hostile/no-text-layer.pdf', imageOnlyPdf(), /^no_text: .*no extractable text .*no text layer.*OCR/),
     failed('hostile/bomb.pdf', pdfBomb(1024), /^inflate_limit: .*decompression bomb/),
+    // OCR's limits (issue 14): counted and measured before anything is rendered or decoded.
+    failed('hostile/1000-page-scan.pdf', repeatedScanPdf(1000), /^too_many_scanned_pages: .*1000 of the 1000 pages .*MAX_OCR_PAGES/),
+    failed('hostile/pixel-bomb.png', pngBomb(50_000, 50_000), /^image_too_large: .*50000 × 50000 pixels.*OCR_MAX_PIXELS/),
     failed('hostile/bomb.docx', docxBomb(1024), /^inflate_limit: .*word\/document\.xml.*decompression bomb/),
     failed('hostile/billion-laughs.docx', buildDocx(documentXml(paragraph('&lol9;'), `<?xml version="1.0"?>${BILLION_LAUGHS_DTD('w:document')}`)), /^xml_entities: .*DOCX part word\/document\.xml/),
     failed('hostile/billion-laughs.xhtml', utf8(`<?xml version="1.0"?>${BILLION_LAUGHS_DTD('html')}<html xmlns="http://www.w3.org/1999/xhtml"><body><p>&lol9;</p></body></html>`), /^xml_entities: .*HTML document declares XML entities/),

@@ -40,6 +40,14 @@ test('every corpus document uploaded to S3 becomes searchable, and its probe fin
   assert.ok(pdfHit?.page !== undefined && pdfHit.page >= 1, 'PDF hits carry a page number');
   const docxHit = (await api.search('What is a Unicode code point?', 1, 'docx/unicode-howto.docx')).hits[0];
   assert.match(docxHit?.heading ?? '', /Unicode/, 'DOCX hits carry their heading path');
+  // Scanned pages are read by OCR, and say so; a PDF of text pages and a scanned page gets both.
+  const mixed = 'mixed/topology-homework-and-ocr-printout.pdf';
+  const scanHit = (await api.search('What is optical character recognition widely used for?', 1, mixed)).hits[0];
+  assert.deepEqual([scanHit?.page, scanHit?.ocr], [4, true], 'the scanned last page of the mixed PDF, read by OCR');
+  const textHit = (await api.search('open sets and the definition of a topology', 1, mixed)).hits[0];
+  assert.ok(textHit?.page !== undefined && textHit.page <= 3 && textHit.ocr === undefined, `its text pages from their text layer: ${JSON.stringify(textHit)}`);
+  const imageHit = (await api.search('Miss Watson and the widow', 1, 'image/huckleberry-finn-chapter-3.jpg')).hits[0];
+  assert.deepEqual([imageHit?.page, imageHit?.ocr], [1, true], 'a JPEG scan, read by OCR');
 });
 
 test('a CloudEvent POSTed to the broker ingress (binary and structured) ingests an existing object', async () => {

@@ -5,6 +5,7 @@
  * stored `mimetype` entry (OpenDocument, EPUB).
  */
 import { ExtractError } from './errors.js';
+import { imageFormat } from './image-header.js';
 import type { DocumentKind } from './section.js';
 import { storedMimetype, zipEntryNames } from './zip-names.js';
 
@@ -46,6 +47,7 @@ const ZIP_CONTENT_TYPES: Array<[string, ZipKind]> = [
   ['opendocument.spreadsheet', 'ods'],
   ['epub', 'epub'],
 ];
+const IMAGE_EXTENSIONS = new Set(['png', 'jpg', 'jpeg', 'tif', 'tiff']);
 /** Names the bytes can betray: a file named so must be one. */
 const TEXT_EXTENSIONS = new Set(['txt', 'text', 'log', 'rst']);
 
@@ -60,6 +62,9 @@ export function detectKind(bytes: Uint8Array, key: string, contentType: string):
     throw new UnsupportedTypeError('named as a PDF but the bytes are not a PDF (no %PDF- header)');
   }
   if (ZIP_EXTENSIONS[extension]) throw new UnsupportedTypeError(`named as ${extension.toUpperCase()} but the bytes are not a zip archive`);
+  // PNG, JPEG, TIFF: read by OCR (image.ts). After the PDF check: an image named .pdf is refused, not OCR'd.
+  if (imageFormat(head)) return 'image';
+  if (IMAGE_EXTENSIONS.has(extension)) throw new UnsupportedTypeError(`named as ${extension.toUpperCase()} but the bytes are not a PNG, JPEG or TIFF image`);
   const start = head.toString('latin1').replace(/^(\xef\xbb\xbf|\s)+/, '');
   if (start.startsWith('{\\rtf')) return 'rtf';
   if (extension === 'rtf' || type.includes('rtf')) throw new UnsupportedTypeError('named as RTF but the bytes are not RTF (no {\\rtf header)');

@@ -11,6 +11,9 @@ export type ExtractFailureReason =
   | 'inflate_limit'
   | 'too_many_parts'
   | 'xml_entities'
+  | 'no_text'
+  | 'too_many_scanned_pages'
+  | 'image_too_large'
   | 'deadline'
   | 'out_of_memory';
 

@@ -2,6 +2,7 @@
 import { detectKind } from './detect.js';
 import { ExtractError } from './errors.js';
 import { extractMarkdown } from './markdown.js';
+import { createOcr, type Ocr, type OcrEvents, type OcrLimits } from './ocr.js';
 import type { DocumentKind, Section } from './section.js';
 import { tooMuchText } from './text-budget.js';
 import { decodeText } from './text.js';
@@ -11,6 +12,7 @@ import type { Config } from '../../../lib/config.js';
 export { UnsupportedTypeError } from './detect.js';
 export { ExtractError, type ExtractFailureReason } from './errors.js';
 export type { DocumentKind, RecordLayout, Section } from './section.js';
+export type { OcrEvents, OcrLimits } from './ocr.js';
 
 export interface ExtractLimits {
   /** PDF pages read; later pages are ignored (MAX_PAGES). */
@@ -23,16 +25,31 @@ export interface ExtractLimits {
   maxNestingDepth: number;
   /** Entries a zip container may have (MAX_ZIP_ENTRIES); inflate.ts's default when unset. */
   maxZipEntries?: number;
+  /** OCR of scanned PDF pages and image files (OCR_*, MAX_OCR_PAGES); none when unset. */
+  ocr?: OcrLimits;
 }
 
 /** The limits as configured (lib/config.ts), for split and for whatever must extract exactly like it. */
-export function extractLimits(config: Pick<Config, 'MAX_PAGES' | 'MAX_EXTRACTED_CHARS' | 'MAX_INFLATE_RATIO' | 'MAX_NESTING_DEPTH' | 'MAX_ZIP_ENTRIES'>): ExtractLimits {
+export function extractLimits(
+  config: Pick<
+    Config,
+    'MAX_PAGES' | 'MAX_EXTRACTED_CHARS' | 'MAX_INFLATE_RATIO' | 'MAX_NESTING_DEPTH' | 'MAX_ZIP_ENTRIES' | 'OCR_ENABLED' | 'OCR_LANGUAGES' | 'OCR_TIMEOUT_MS' | 'MAX_OCR_PAGES' | 'OCR_DPI' | 'OCR_MAX_PIXELS'
+  >,
+): ExtractLimits {
   return {
     maxPages: config.MAX_PAGES,
     maxExtractedChars: config.MAX_EXTRACTED_CHARS,
     maxInflateRatio: config.MAX_INFLATE_RATIO,
     maxNestingDepth: config.MAX_NESTING_DEPTH,
     maxZipEntries: config.MAX_ZIP_ENTRIES,
+    ocr: {
+      enabled: config.OCR_ENABLED,
+      languages: config.OCR_LANGUAGES,
+      timeoutMs: config.OCR_TIMEOUT_MS,
+      maxPages: config.MAX_OCR_PAGES,
+      dpi: config.OCR_DPI,
+      maxPixels: config.OCR_MAX_PIXELS,
+    },
   };
 }
 
@@ -41,9 +58,12 @@ export interface Extracted {
   sections: Section[];
 }
 
-export async function extractText(bytes: Uint8Array, key: string, contentType: string, limits: ExtractLimits): Promise<Extracted> {
+/** `events` hears when OCR starts (the worker pool extends the document's deadline by OCR_TIMEOUT_MS then). */
+export async function extractText(bytes: Uint8Array, key: string, contentType: string, limits: ExtractLimits, events?: OcrEvents): Promise<Extracted> {
   const kind = detectKind(bytes, key, contentType);
-  const sections = await extractSections(kind, bytes, limits);
+  // One OCR session a document: its deadline and page count cover the attachments of a message too.
+  const ocr = limits.ocr ? createOcr(limits.ocr, events) : undefined;
+  const sections = await extractSections(kind, bytes, limits, ocr);
   const chars = sections.reduce((sum, section) => sum + section.text.length, 0);
   if (chars > limits.maxExtractedChars) throw tooMuchText(chars, limits.maxExtractedChars);
   return { kind, sections };
@@ -54,10 +74,12 @@ const MAX_MAIL_DEPTH = 3;
 
 // The heavy parsers (pdf.js, mammoth, cheerio, mailparser) load on first use: each document
 // gets a fresh worker, and a text file should not pay for loading pdf.js.
-async function extractSections(kind: DocumentKind, bytes: Uint8Array, limits: ExtractLimits, depth = 0): Promise<Section[]> {
+async function extractSections(kind: DocumentKind, bytes: Uint8Array, limits: ExtractLimits, ocr: Ocr | undefined, depth = 0): Promise<Section[]> {
   switch (kind) {
     case 'pdf':
-      return (await import('./pdf.js')).extractPdf(bytes, limits);
+      return (await import('./pdf.js')).extractPdf(bytes, limits, ocr);
+    case 'image':
+      return (await import('./image.js')).extractImage(bytes, ocr);
     case 'docx':
       return (await import('./docx.js')).extractDocx(bytes, limits);
     case 'html': {
@@ -82,10 +104,10 @@ async function extractSections(kind: DocumentKind, bytes: Uint8Array, limits: Ex
       const readPart = async (part: Uint8Array, name: string, contentType: string): Promise<Section[]> => {
         if (depth >= MAX_MAIL_DEPTH || part.byteLength === 0) return [];
         try {
-          return await extractSections(detectKind(part, name, contentType), part, limits, depth + 1);
+          return await extractSections(detectKind(part, name, contentType), part, limits, ocr, depth + 1);
         } catch (err) {
           // An attachment we cannot read leaves the message readable; one over a limit does not.
-          if (err instanceof ExtractError && (err.reason === 'unsupported_type' || err.reason === 'corrupt')) return [];
+          if (err instanceof ExtractError && (err.reason === 'unsupported_type' || err.reason === 'corrupt' || err.reason === 'no_text')) return [];
           throw err;
         }
       };

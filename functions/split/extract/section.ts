@@ -3,6 +3,8 @@ export interface Section {
   text: string;
   page?: number;
   heading?: string;
+  /** The text was read by OCR from the rendered page or image (it had no text layer). */
+  ocr?: boolean;
   /**
    * Set when `text` is a list of records (table rows, JSON records) joined by `separator`: the
    * chunker then cuts only between records, and opens every chunk with `header` (a table's
@@ -31,6 +33,7 @@ export type DocumentKind =
   | 'tsv'
   | 'json'
   | 'jsonl'
+  | 'image'
   | 'html'
   | 'markdown'
   | 'text';

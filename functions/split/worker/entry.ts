@@ -7,11 +7,11 @@
 import { createChunker } from '../chunk.js';
 import { ExtractError, extractText } from '../extract/index.js';
 import { isAllocationFailure, outOfMemory, serveJobs } from './child.js';
-import type { ExtractJob, ExtractReply } from './protocol.js';
+import type { ExtractJob, ExtractReply, OcrStarted } from './protocol.js';
 
 async function run(job: ExtractJob): Promise<ExtractReply> {
   try {
-    const { kind, sections } = await extractText(job.bytes, job.key, job.contentType, job.limits);
+    const { kind, sections } = await extractText(job.bytes, job.key, job.contentType, job.limits, { started: () => process.send?.({ ocrStarted: true } satisfies OcrStarted) });
     // Chunking ten million characters takes seconds: here, not on the loop that serves HTTP.
     return { ok: true, document: { kind, chunks: await createChunker(job.chunking).chunk(sections) } };
   } catch (err) {

@@ -44,6 +44,20 @@ test('a parser that never yields is terminated at the deadline, and the pool car
   await pool.close();
 });
 
+test('OCR moves the deadline out by OCR_TIMEOUT_MS once: a worker cannot claim it twice', async () => {
+  const ocrJob = { ...job, limits: { ...limits, ocr: { enabled: true, languages: 'eng', timeoutMs: 1500, maxPages: 5, dpi: 200, maxPixels: 1e6 } } };
+  const pool = createWorkerPool(fixture('ocr'), { deadlineMs: 1000, maxMemoryMb: 64, size: 1 });
+  // 2 s: past SPLIT_DEADLINE_MS alone, within it plus OCR_TIMEOUT_MS.
+  assert.equal((await pool.run({ ...ocrJob, key: 'scan-2000.pdf' })).chunks[0]?.text, 'scan-2000.pdf');
+  const started = Date.now();
+  await assert.rejects(pool.run({ ...ocrJob, key: 'twice-60000.pdf' }), failsWith('deadline'));
+  const elapsed = Date.now() - started;
+  assert.ok(elapsed < 1000 + 1500 + 2000 + 1500, `ended after ${elapsed} ms: extended more than once`);
+  // Without OCR limits in the job, a claim of OCR extends nothing.
+  await assert.rejects(pool.run({ ...job, key: 'plain-2000.pdf' }), failsWith('deadline'));
+  await pool.close();
+});
+
 test('a parser that exhausts its heap fails the document, not the process', async () => {
   const pool = createWorkerPool(fixture('hog'), { deadlineMs: 60_000, maxMemoryMb: 32, size: 1 });
   await assert.rejects(pool.run(job), failsWith('out_of_memory'));

@@ -9,6 +9,9 @@
  * `out_of_memory`, and split carries on. RLIMIT_AS would not do: V8 reserves tens of GiB of
  * address space up front; RLIMIT_DATA counts only memory that is writable, i.e. really usable.
  *
+ * A document that needs OCR says so when its OCR starts, and its deadline moves out by
+ * OCR_TIMEOUT_MS, once (extract/ocr.ts runs its own deadline inside; this one is the backstop).
+ *
  * Processes are reused while documents succeed: starting node and loading pdf.js costs far more
  * than parsing a typical document. Idle processes exit after a while to give the memory back.
  */
@@ -48,11 +51,14 @@ interface Pending {
 interface Slot {
   child: ChildProcess;
   started: boolean;
-  current?: Pending & { deadline?: NodeJS.Timeout };
+  current?: Pending & { deadline?: NodeJS.Timeout; deadlineAt?: number; ocr?: boolean };
   idle?: NodeJS.Timeout;
   /** Until the process has loaded: how long it may take to come up. */
   startup?: NodeJS.Timeout;
 }
+
+/** After the OCR deadline, how long the child has to report it (with the pages it read) before it is killed. */
+const OCR_REPORT_MS = 2_000;
 
 /** A process that has not loaded its parsers by then never will (a missing build, a bad flag). */
 const STARTUP_TIMEOUT_MS = 120_000;
@@ -106,9 +112,27 @@ export function createWorkerPool(entry: URL, options: PoolOptions): WorkerPool {
 
   const armDeadline = (slot: Slot) => {
     if (!slot.current || slot.current.deadline) return;
+    slot.current.deadlineAt = Date.now() + options.deadlineMs;
     slot.current.deadline = setTimeout(() => {
       fail(slot, new ExtractError('deadline', `parsing did not finish within ${options.deadlineMs} ms (SPLIT_DEADLINE_MS)`));
     }, options.deadlineMs);
+  };
+
+  /**
+   * The document's OCR started: its deadline moves out by OCR_TIMEOUT_MS (and a moment for the
+   * child to report its own OCR deadline first), once. The child is untrusted: it cannot ask twice.
+   */
+  const extendForOcr = (slot: Slot) => {
+    const current = slot.current;
+    const ocrMs = current?.job.limits.ocr?.timeoutMs;
+    if (!current || current.ocr || current.deadlineAt === undefined || !ocrMs) return;
+    current.ocr = true;
+    clearTimeout(current.deadline);
+    current.deadlineAt += ocrMs + OCR_REPORT_MS;
+    const total = options.deadlineMs + ocrMs;
+    current.deadline = setTimeout(() => {
+      fail(slot, new ExtractError('deadline', `parsing and OCR did not finish within ${total} ms (SPLIT_DEADLINE_MS + OCR_TIMEOUT_MS)`));
+    }, Math.max(0, current.deadlineAt - Date.now()));
   };
 
   const finish = (slot: Slot, outcome: (pending: Pending) => void) => {
@@ -143,6 +167,10 @@ export function createWorkerPool(entry: URL, options: PoolOptions): WorkerPool {
         slot.started = true;
         clearTimeout(slot.startup);
         armDeadline(slot);
+        return;
+      }
+      if ('ocrStarted' in message) {
+        extendForOcr(slot);
         return;
       }
       finish(slot, (pending) => (message.ok ? pending.resolve(message.document) : pending.reject(new ExtractError(message.reason, message.message))));

@@ -24,4 +24,12 @@ export interface WorkerLoaded {
   loaded: true;
 }
 
-export type WorkerMessage = WorkerLoaded | ExtractReply;
+/**
+ * Sent when the document's OCR starts: OCR has its own deadline (OCR_TIMEOUT_MS), added once to
+ * the document's (SPLIT_DEADLINE_MS).
+ */
+export interface OcrStarted {
+  ocrStarted: true;
+}
+
+export type WorkerMessage = WorkerLoaded | OcrStarted | ExtractReply;
