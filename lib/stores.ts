@@ -25,7 +25,7 @@ export function createStores(config: Config): Stores {
   const qdrant = { url: config.QDRANT_URL, apiKey: config.QDRANT_API_KEY };
   return {
     s3,
-    vectors: createVectorStore({ ...qdrant, collection: config.QDRANT_COLLECTION }),
+    vectors: createVectorStore({ ...qdrant, collection: config.QDRANT_COLLECTION, filterFields: config.filterFields, tenantField: config.tenantField }),
     status: createStatusStore({ ...qdrant, collection: statusCollectionName(config.QDRANT_COLLECTION), maxClockSkewMs: config.STATUS_MAX_CLOCK_SKEW_S * 1000 }),
     claims: createClaimCheckStore({ s3, bucket: config.S3_PIPELINE_BUCKET, thresholdBytes: config.CLAIM_CHECK_THRESHOLD_BYTES, maxBytes: documentLimits(config).maxClaimBytes }),
     close: () => s3.destroy(),

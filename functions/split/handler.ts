@@ -4,6 +4,7 @@
  */
 import { CloudEvent } from 'cloudevents';
 import { documentId, sha256Hex } from '../../lib/documents/identity.js';
+import { metaHash, normaliseMeta } from '../../lib/documents/metadata.js';
 import { verifyBucket, verifyCycleTime, type DocumentLimits } from '../../lib/documents/verify.js';
 import type { DocumentRef } from '../../lib/events/schemas.js';
 import { EventSource, EventType } from '../../lib/events/types.js';
@@ -21,10 +22,10 @@ export type SplitLimits = Pick<DocumentLimits, 'buckets' | 'maxObjectBytes' | 'm
 
 export interface SplitDependencies {
   readObject(bucket: string, key: string, maxBytes: number): Promise<StoredObject>;
-  /** ETag of the object's current version (throws ObjectNotFoundError). */
+  /** ETag, user metadata and tags of the object's current version (throws ObjectNotFoundError). */
   headObject(bucket: string, key: string): Promise<ObjectHead>;
-  /** Points the index holds for one version of a document. */
-  countIndexed(docId: string, version: string): Promise<number>;
+  /** Points the index holds for one version of a document, written with this metadata hash. */
+  countIndexed(docId: string, version: string, metaHash: string): Promise<number>;
   status: Pick<StatusStore, 'get' | 'record'>;
   now?: () => Date;
   claims: ClaimCheckStore;
@@ -38,6 +39,9 @@ export interface ObjectHead {
   etag: string;
   size: number;
   contentType: string;
+  /** User metadata (`x-amz-meta-*`, without the prefix) and tags, as S3 holds them. */
+  userMetadata?: Readonly<Record<string, string>>;
+  tags?: Readonly<Record<string, string>>;
 }
 
 interface ObjectRequest {
@@ -64,17 +68,24 @@ export function createSplitHandler(deps: SplitDependencies): Handler {
     const mark = (status: StatusTransition['status'], extra: Partial<StatusTransition> = {}) =>
       deps.status.record({ docId, bucket: request.bucket, key: request.key, status, cycle, at: now().toISOString(), sequence: request.sequence, ...extra });
 
-    // An unchanged object costs a HEAD and two small reads: no download, no embedding, no writes.
+    // An unchanged object costs a HEAD, its tags and two small reads: no download, no
+    // embedding, no writes.
     const current = await head(deps, request, failure);
     // Refused from the HEAD: an oversized object is never downloaded.
     if (current.size > deps.limits.maxObjectBytes) {
       throw failure('too_large', new ObjectTooLargeError(current.size, deps.limits.maxObjectBytes).message, current.etag || undefined);
     }
+    // The metadata as S3 has it now; the points must hold exactly this (their meta_hash), or
+    // the version is processed again: a metadata-only change re-writes the payloads, and embed
+    // finds every vector already computed (by chunk hash), so the model is not called.
+    const { meta, dropped } = normaliseMeta(current.userMetadata, current.tags);
+    if (dropped.length > 0) log.warn({ key: request.key, dropped }, 'object metadata left out of the index');
+    const hash = metaHash(meta);
     const previous = await deps.status.get(docId);
     if (
       previous?.indexed_version === current.etag &&
       previous.indexed_chunks !== undefined &&
-      (await deps.countIndexed(docId, current.etag)) === previous.indexed_chunks
+      (await deps.countIndexed(docId, current.etag, hash)) === previous.indexed_chunks
     ) {
       await mark('unchanged', { version: current.etag, chunkCount: previous.indexed_chunks });
       log.info({ key: request.key, version: current.etag }, 'unchanged');
@@ -93,6 +104,7 @@ export function createSplitHandler(deps: SplitDependencies): Handler {
             size: current.size,
             contentType: current.contentType,
             requestedAt: cycle,
+            meta,
           },
           chunkCount: previous.indexed_chunks,
         },
@@ -104,7 +116,7 @@ export function createSplitHandler(deps: SplitDependencies): Handler {
     const version = object.etag || sha256Hex(object.bytes);
     if (object.size === 0) throw failure('empty', 'object is empty (0 bytes)', version);
 
-    const { kind, chunks } = await split(deps.splitter, object, request.key, (reason, message) => failure(reason, message, version));
+    const { kind, chunks, email } = await split(deps.splitter, object, request.key, (reason, message) => failure(reason, message, version));
     if (chunks.length === 0) {
       const why = kind === 'pdf' ? ': the PDF has no text layer (scanned pages?); OCR is not supported yet' : '';
       throw failure('no_text', `no extractable text in this ${kind} document${why}`, version);
@@ -122,6 +134,8 @@ export function createSplitHandler(deps: SplitDependencies): Handler {
       size: object.size,
       contentType: object.contentType,
       requestedAt: cycle,
+      meta,
+      ...(email ? { email } : {}),
     };
     const packed = await deps.claims.pack(chunks, claimKey('chunks', document.docId, version));
     log.info({ key: request.key, version, kind, chunks: chunks.length, claimCheck: 'claim' in packed }, 'split');

@@ -7,6 +7,7 @@
  */
 import { z } from 'zod';
 import { BaseSchema } from './base.js';
+import { MAX_META_NAME_CHARS, MAX_META_VALUE_CHARS, META_NAME, metaProblem } from '../documents/metadata.js';
 import { commaList, nonNegativeInt, optionalPositiveInt, parseEnv, positiveInt, type Env } from './env.js';
 
 export const StorageSchema = z.object({
@@ -27,6 +28,11 @@ export const StorageSchema = z.object({
   QDRANT_API_KEY: z.string().optional(),
   /** The points collection; status records live in `<name>_status`. */
   QDRANT_COLLECTION: z.string().default('sluice'),
+  /**
+   * Read each object's tags (GetObjectTagging) into its `meta` besides its user metadata: one
+   * request more per look at an object. Off for an S3 that refuses tagging requests.
+   */
+  S3_OBJECT_TAGS: z.enum(['true', 'false']).default('true'),
 });
 
 export const PipelineSchema = BaseSchema.merge(StorageSchema).extend({
@@ -36,6 +42,21 @@ export const PipelineSchema = BaseSchema.merge(StorageSchema).extend({
   DEAD_LETTER_URL: z.string().url().optional(),
   /** HTTP basic auth for the API: comma-separated `user:password` pairs; empty = off. */
   SLUICE_BASIC_AUTH: z.string().default(''),
+  /**
+   * Metadata names search can filter by (`--filter name=value`), comma-separated, e.g.
+   * `owner,team`: each gets a keyword index on `meta.<name>`; see `filterFields`.
+   */
+  SLUICE_FILTER_FIELDS: z.string().default(''),
+  /**
+   * The metadata name that holds a document's tenant, e.g. `tenant`: indexed with Qdrant's
+   * `is_tenant`, filterable, and what SLUICE_TENANT_BINDINGS binds credentials to.
+   */
+  SLUICE_TENANT_FIELD: z.string().optional(),
+  /**
+   * API users bound to one tenant, `user=tenant` pairs, comma-separated: such a user may only
+   * search, and only sees documents whose tenant field holds that tenant.
+   */
+  SLUICE_TENANT_BINDINGS: z.string().default(''),
   /** Target chunk length, in characters. */
   CHUNK_SIZE: positiveInt(1000),
   /** Characters shared by neighbouring chunks. */
@@ -98,17 +119,38 @@ export const PipelineSchema = BaseSchema.merge(StorageSchema).extend({
 
 /**
  * Room a claim-checked-sized payload needs beyond its JSON: the event's attributes and the
- * document reference around it, and a base64 re-encoding (4/3) when a hop carries the data as
- * `data_base64` (structured mode with a non-JSON content type, or a dead letter).
+ * document reference around it (with its key, up to 8 KiB of `meta` and 4 KiB of `email`
+ * fields), and a base64 re-encoding (4/3) when a hop carries the data as `data_base64`
+ * (structured mode with a non-JSON content type, or a dead letter).
  */
-export const EVENT_ENVELOPE_BYTES = 16 * 1024;
+export const EVENT_ENVELOPE_BYTES = 32 * 1024;
 
 export function largestInlinePayload(eventLimitBytes: number): number {
   return Math.floor(((eventLimitBytes - EVENT_ENVELOPE_BYTES) * 3) / 4);
 }
 
-/** Cross-field rules: a payload kept inline must fit every event limit it travels under. */
+/**
+ * Cross-field rules: a payload kept inline must fit every event limit it travels under; the
+ * filter and tenant fields are metadata names; tenant bindings name API users and a tenant field.
+ */
 export function checkPipeline(c: z.infer<typeof PipelineSchema>, ctx: z.RefinementCtx): void {
+  const issue = (path: string, message: string) => ctx.addIssue({ code: z.ZodIssueCode.custom, path: [path], message });
+  for (const name of commaList(c.SLUICE_FILTER_FIELDS)) {
+    if (!isMetaName(name)) issue('SLUICE_FILTER_FIELDS', `${JSON.stringify(name)} is not a metadata name (lowercase letters, digits and _, at most ${MAX_META_NAME_CHARS})`);
+  }
+  if (c.SLUICE_TENANT_FIELD !== undefined && !isMetaName(c.SLUICE_TENANT_FIELD)) {
+    issue('SLUICE_TENANT_FIELD', `${JSON.stringify(c.SLUICE_TENANT_FIELD)} is not a metadata name (lowercase letters, digits and _, at most ${MAX_META_NAME_CHARS})`);
+  }
+  const bindings = parseTenantBindings(c.SLUICE_TENANT_BINDINGS);
+  if ('error' in bindings) issue('SLUICE_TENANT_BINDINGS', bindings.error);
+  else if (Object.keys(bindings).length > 0) {
+    if (c.SLUICE_TENANT_FIELD === undefined) issue('SLUICE_TENANT_BINDINGS', 'binding users to tenants needs SLUICE_TENANT_FIELD');
+    const users = new Set(commaList(c.SLUICE_BASIC_AUTH).map((pair) => pair.slice(0, Math.max(0, pair.indexOf(':')))));
+    for (const user of Object.keys(bindings)) {
+      if (!users.has(user)) issue('SLUICE_TENANT_BINDINGS', `${user} is not a SLUICE_BASIC_AUTH user`);
+    }
+  }
+
   const limit = Math.min(c.MAX_EVENT_BYTES, c.BROKER_MAX_EVENT_BYTES);
   const largest = largestInlinePayload(limit);
   if (c.CLAIM_CHECK_THRESHOLD_BYTES > largest) {
@@ -126,10 +168,49 @@ export function checkPipeline(c: z.infer<typeof PipelineSchema>, ctx: z.Refineme
 export interface PipelineDerived {
   /** S3_BUCKET as a list; the first is the default (the CLI's upload target). */
   readonly buckets: readonly string[];
+  /** The metadata names search may filter by: SLUICE_FILTER_FIELDS, and the tenant field. */
+  readonly filterFields: readonly string[];
+  readonly tenantField: string | undefined;
+  /** API user → the one tenant it may see (SLUICE_TENANT_BINDINGS). */
+  readonly tenantBindings: Readonly<Record<string, string>>;
+  readonly objectTags: boolean;
 }
 
-export function derivePipeline(c: Pick<z.infer<typeof StorageSchema>, 'S3_BUCKET'>): PipelineDerived {
-  return { buckets: commaList(c.S3_BUCKET) };
+export function derivePipeline(
+  c: Pick<z.infer<typeof PipelineSchema>, 'S3_BUCKET' | 'SLUICE_FILTER_FIELDS' | 'SLUICE_TENANT_FIELD' | 'SLUICE_TENANT_BINDINGS' | 'S3_OBJECT_TAGS'>,
+): PipelineDerived {
+  const bindings = parseTenantBindings(c.SLUICE_TENANT_BINDINGS);
+  const tenantField = c.SLUICE_TENANT_FIELD;
+  return {
+    buckets: commaList(c.S3_BUCKET),
+    filterFields: commaList([c.SLUICE_FILTER_FIELDS, tenantField ?? ''].join(',')),
+    tenantField,
+    tenantBindings: 'error' in bindings ? {} : bindings,
+    objectTags: c.S3_OBJECT_TAGS === 'true',
+  };
+}
+
+function isMetaName(name: string): boolean {
+  return name.length <= MAX_META_NAME_CHARS && META_NAME.test(name);
+}
+
+/**
+ * `alice=tenant-a, bob=tenant-b` → `{ alice: 'tenant-a', bob: 'tenant-b' }`. The tenant is
+ * everything after the first `=` (user names may not hold one), and must be a value metadata
+ * can hold: a user bound to a tenant no document can have would see nothing, silently.
+ */
+export function parseTenantBindings(spec: string): Record<string, string> | { error: string } {
+  const bindings: Record<string, string> = {};
+  for (const pair of commaList(spec)) {
+    const at = pair.indexOf('=');
+    const user = pair.slice(0, Math.max(0, at)).trim();
+    const tenant = pair.slice(at + 1).trim();
+    if (at < 1 || !user || !tenant) return { error: `${JSON.stringify(pair)} is not user=tenant` };
+    if (metaProblem({ t: tenant }) !== undefined) return { error: `the tenant of ${user} is not a metadata value (at most ${MAX_META_VALUE_CHARS} characters, no control characters)` };
+    if (user in bindings && bindings[user] !== tenant) return { error: `${user} is bound to two tenants` };
+    bindings[user] = tenant;
+  }
+  return bindings;
 }
 
 export type Config = z.infer<typeof PipelineSchema> & PipelineDerived;
