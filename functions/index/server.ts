@@ -4,7 +4,8 @@ import { documentLimits } from '../../lib/documents/verify.js';
 import { createLogger } from '../../lib/log.js';
 import { serveStage } from '../../lib/runtime/serve-stage.js';
 import { initTracing } from '../../lib/runtime/tracing.js';
-import { headObject, ObjectNotFoundError } from '../../lib/storage/s3.js';
+import { createObjectStateReader } from '../../lib/storage/object-state.js';
+import { ObjectNotFoundError } from '../../lib/storage/s3.js';
 import { createStores } from '../../lib/stores.js';
 import { createIndexHandler } from './handler.js';
 
@@ -19,12 +20,16 @@ store.upgradeLegacyCollection().then(
   (upgraded) => upgraded && log.info({ collection: store.collection }, 'collection upgraded to dense + sparse vectors'),
   (err: unknown) => log.warn({ err }, 'collection upgrade failed; the next event retries it'),
 );
+const objectState = createObjectStateReader(s3, {
+  tags: config.objectTags,
+  onTagsUnsupported: () => log.warn('the S3 server does not implement object tagging: documents get their user metadata only'),
+});
 const handler = createIndexHandler({
   store,
   status,
-  currentVersion: (bucket, key) =>
-    headObject(s3, bucket, key).then(
-      (head) => head.etag,
+  currentObject: (bucket, key) =>
+    objectState(bucket, key).then(
+      (state) => ({ version: state.etag, userMetadata: state.userMetadata, tags: state.tags }),
       (err: unknown) => {
         if (err instanceof ObjectNotFoundError) return undefined;
         throw err;
