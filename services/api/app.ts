@@ -7,6 +7,8 @@
  * only, no keys or text). The two POSTs the broker delivers to (/events, /dead-letters) need an
  * event sender's OIDC token instead (the Broker's dispatchers, and the functions parking invalid
  * events), checked against eventing/policies.yaml: a person's password is not an event sender.
+ * A user bound to a tenant (SLUICE_TENANT_BINDINGS) may only search, and only that tenant's
+ * documents (search-filter.ts).
  */
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { CloudEvent } from 'cloudevents';
@@ -25,6 +27,7 @@ import type { Logger } from '../../lib/log.js';
 import { registry } from '../../lib/runtime/metrics.js';
 import type { VectorStore } from '../../lib/vector-store/qdrant.js';
 import { search } from './search.js';
+import { bindTenant, readFilters, type FilterPolicy } from './search-filter.js';
 import { SEARCH_MODES, type SearchMode } from '../../lib/vector-store/search-mode.js';
 import { createBasicAuth, type Credentials } from '../../lib/http/basic-auth.js';
 import { checkEventAllowed, requireEventSender, type ReceiverAuth } from '../../lib/auth/http.js';
@@ -51,6 +54,12 @@ export interface ApiOptions {
   deadLetterMaxBytes?: number;
   /** How far ahead of our clock a status cycle time may be (STATUS_MAX_CLOCK_SKEW_S). */
   maxClockSkewMs?: number;
+  /** Metadata names search may filter by (SLUICE_FILTER_FIELDS and the tenant field). */
+  filterFields?: readonly string[] | undefined;
+  /** The metadata name holding a document's tenant (SLUICE_TENANT_FIELD). */
+  tenantField?: string | undefined;
+  /** Basic-auth user → the one tenant it may search (SLUICE_TENANT_BINDINGS); needs `users`. */
+  tenantBindings?: Readonly<Record<string, string>> | undefined;
 }
 
 const SearchQuery = z.object({
@@ -63,6 +72,18 @@ const SearchQuery = z.object({
 export function createApiApp(options: ApiOptions): express.Express {
   const { embedder, store, status, s3, buckets, publish, deadLetters, users, eventAuth, log } = options;
   const defaultBucket = buckets[0]!;
+  const tenantBindings = options.tenantBindings ?? {};
+  // Without authentication nobody can be told apart, so a binding would bind no one.
+  if (Object.keys(tenantBindings).length > 0 && !users) throw new Error('SLUICE_TENANT_BINDINGS needs SLUICE_BASIC_AUTH: a tenant is bound to a user');
+  const filterPolicy: FilterPolicy = {
+    fields: [...new Set([...(options.filterFields ?? []), ...(options.tenantField ? [options.tenantField] : [])])],
+    tenantField: options.tenantField,
+  };
+  /** The tenant the request's credential is bound to (express-basic-auth has checked it). */
+  const tenantOf = (req: Request): string | undefined => {
+    const user = (req as Request & { auth?: { user?: string } }).auth?.user;
+    return user !== undefined && Object.hasOwn(tenantBindings, user) ? tenantBindings[user] : undefined;
+  };
   const reconciler = options.reconciler ?? createReconciler({ s3, status, index: store, publish, buckets, log });
   const reconcile = (bucket?: string) => reconciler.run(bucket);
   const sinkOptions = { status, defaultBucket, buckets, ...(options.maxClockSkewMs !== undefined ? { maxClockSkewMs: options.maxClockSkewMs } : {}) };
@@ -125,6 +146,13 @@ export function createApiApp(options: ApiOptions): express.Express {
 
   // --- Everything below needs credentials when SLUICE_BASIC_AUTH is set.
   app.use(createBasicAuth(users));
+  // A credential bound to a tenant searches, and nothing else: status records, point counts,
+  // the page and dead letters name every tenant's documents.
+  app.use((req, res, next) => {
+    const tenant = tenantOf(req);
+    if (tenant === undefined || (req.path.replace(/\/+$/, '') === '/search' && (req.method === 'GET' || req.method === 'POST'))) return next();
+    res.status(403).json({ error: 'this credential is bound to a tenant: it may only search (GET or POST /search)' });
+  });
 
   app.get('/', (_req, res) => res.redirect(302, '/ui'));
   app.get('/ui', async (_req, res) => {
@@ -153,19 +181,30 @@ export function createApiApp(options: ApiOptions): express.Express {
     }
   });
 
-  const runSearch = async (input: unknown, res: Response) => {
+  // Filters: `filter=name:value` (repeatable) on GET, `filter: { name: value }` in a POST body.
+  const runSearch = async (input: unknown, filterInput: unknown, req: Request, res: Response) => {
     const parsed = SearchQuery.safeParse(input);
     if (!parsed.success) {
       res.status(400).json({ error: parsed.error.issues.map((i) => i.message).join('; ') });
       return;
     }
+    const filters = readFilters(filterInput, filterPolicy);
+    const bound = 'meta' in filters ? bindTenant(filters.meta, filterPolicy, tenantOf(req)) : filters;
+    if (!('meta' in bound)) {
+      res.status(bound.status).json({ error: bound.error });
+      return;
+    }
     const { q, k, key, mode } = parsed.data;
-    const hits = await search(embedder, store, q, { k, mode, ...(key ? { key } : {}) });
+    const hits = await search(embedder, store, q, { k, mode, ...(key ? { key } : {}), meta: bound.meta });
     res.json({ query: q, mode, hits });
   };
-  app.get('/search', (req, res) => runSearch(req.query, res));
+  app.get('/search', (req, res) => {
+    // `filter[owner]=x` would otherwise be ignored, and the search silently wider than asked.
+    if (Object.keys(req.query).some((name) => name.startsWith('filter['))) return void res.status(400).json({ error: 'give filters as filter=name:value' });
+    return runSearch(req.query, req.query.filter, req, res);
+  });
   app.post('/search', express.json({ limit: '64kb' }), (req, res) =>
-    runSearch({ q: req.body?.query ?? req.body?.q, k: req.body?.k, key: req.body?.key, mode: req.body?.mode }, res),
+    runSearch({ q: req.body?.query ?? req.body?.q, k: req.body?.k, key: req.body?.key, mode: req.body?.mode }, req.body?.filter, req, res),
   );
 
   // What the index holds for one object: its points and their version(s).

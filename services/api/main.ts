@@ -47,6 +47,9 @@ const app = createApiApp({
   reconciler,
   deadLetterMaxBytes: config.DEAD_LETTER_MAX_BYTES,
   maxClockSkewMs: config.STATUS_MAX_CLOCK_SKEW_S * 1000,
+  filterFields: config.filterFields,
+  tenantField: config.tenantField,
+  tenantBindings: config.tenantBindings,
 });
 // Self-healing and bounded state without anyone asking (in the cluster a PingSource asks instead).
 const stopSchedule = reconciler.schedule(config.RECONCILE_INTERVAL_S * 1000);
