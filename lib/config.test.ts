@@ -51,3 +51,26 @@ test('embedding: onnx by default; openai needs its URL and model; integers are d
   assert.throws(() => loadEmbeddingConfig({ EMBED_BATCH_SIZE: '0' }), /EMBED_BATCH_SIZE/);
   assert.equal(loadEmbeddingConfig({ EMBED_THREADS: ' 0 ', EMBED_BATCH_SIZE: '16' }).EMBED_BATCH_SIZE, 16);
 });
+
+test('metadata filters and tenants: names checked, bindings need a tenant field and real users', () => {
+  const base = { SLUICE_BASIC_AUTH: 'ops:pw,alpha:a:pw', SLUICE_TENANT_FIELD: 'tenant' };
+  const config = loadConfig({ ...base, SLUICE_FILTER_FIELDS: 'owner, team,owner', SLUICE_TENANT_BINDINGS: 'alpha=tenant-a' });
+  assert.deepEqual(config.filterFields, ['owner', 'team', 'tenant'], 'the tenant field is filterable too');
+  assert.equal(config.tenantField, 'tenant');
+  assert.deepEqual(config.tenantBindings, { alpha: 'tenant-a' });
+  assert.equal(config.objectTags, true);
+  assert.equal(loadConfig({ S3_OBJECT_TAGS: 'false' }).objectTags, false);
+  assert.deepEqual(loadConfig({}).filterFields, []);
+  const refused: [Record<string, string>, RegExp][] = [
+    [{ SLUICE_FILTER_FIELDS: 'Owner' }, /SLUICE_FILTER_FIELDS: "Owner" is not a metadata name/],
+    [{ SLUICE_FILTER_FIELDS: 'meta.owner' }, /not a metadata name/],
+    [{ SLUICE_TENANT_FIELD: 'tenant-id' }, /SLUICE_TENANT_FIELD: "tenant-id" is not a metadata name/],
+    [{ ...base, SLUICE_TENANT_FIELD: '', SLUICE_TENANT_BINDINGS: 'alpha=tenant-a' }, /needs SLUICE_TENANT_FIELD/],
+    [{ ...base, SLUICE_TENANT_BINDINGS: 'mallory=tenant-a' }, /mallory is not a SLUICE_BASIC_AUTH user/],
+    [{ ...base, SLUICE_TENANT_BINDINGS: 'alpha' }, /"alpha" is not user=tenant/],
+    [{ ...base, SLUICE_TENANT_BINDINGS: 'alpha=a,alpha=b' }, /bound to two tenants/],
+    [{ ...base, SLUICE_TENANT_BINDINGS: `alpha=${'t'.repeat(257)}` }, /not a metadata value/],
+    [{ S3_OBJECT_TAGS: 'yes' }, /S3_OBJECT_TAGS/],
+  ];
+  for (const [env, message] of refused) assert.throws(() => loadConfig(env), (err: Error) => err instanceof ConfigError && message.test(err.message), JSON.stringify(env));
+});

@@ -43,12 +43,12 @@ export const PipelineSchema = BaseSchema.merge(StorageSchema).extend({
   /** HTTP basic auth for the API: comma-separated `user:password` pairs; empty = off. */
   SLUICE_BASIC_AUTH: z.string().default(''),
   /**
-   * Metadata names search can filter by (`--filter name=value`), comma-separated, e.g.
-   * `owner,team`: each gets a keyword index on `meta.<name>`; see `filterFields`.
+   * Metadata names search can filter by (`--filter name=value`), comma-separated (`owner,team`),
+   * each with a keyword index on `meta.<name>`; see `filterFields`.
    */
   SLUICE_FILTER_FIELDS: z.string().default(''),
   /**
-   * The metadata name that holds a document's tenant, e.g. `tenant`: indexed with Qdrant's
+   * The metadata name that holds a document's tenant (`tenant`), indexed with Qdrant's
    * `is_tenant`, filterable, and what SLUICE_TENANT_BINDINGS binds credentials to.
    */
   SLUICE_TENANT_FIELD: z.string().optional(),
