@@ -58,6 +58,7 @@ export function renderPage(documents: readonly StatusRecord[]): string {
 <input id="query" name="q" type="search" placeholder="Ask the documents…" required maxlength="4000" aria-label="Question">
 <label>hits <input id="k" name="k" type="number" min="1" max="100" value="5"></label>
 <label>mode <select id="mode" name="mode"><option value="hybrid" selected>hybrid</option><option value="dense">dense</option><option value="sparse">sparse</option></select></label>
+<label>filter <input id="filter" name="filter" type="search" placeholder="owner:alice, team:sre" maxlength="2000" aria-label="Metadata filters, name:value separated by commas"></label>
 <button type="submit">Search</button>
 </form>
 <p id="search-status" role="status"></p>
@@ -174,6 +175,7 @@ export const PAGE_SCRIPT = `'use strict';
   async function runSearch(event) {
     event.preventDefault();
     const params = new URLSearchParams({ q: $('#query').value, k: $('#k').value || '5', mode: $('#mode').value || 'hybrid' });
+    for (const filter of $('#filter').value.split(',').map((f) => f.trim()).filter(Boolean)) params.append('filter', filter);
     $('#search-status').textContent = 'searching…';
     try {
       const res = await fetch('/search?' + params, { headers: { accept: 'application/json' } });
