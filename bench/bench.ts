@@ -8,7 +8,10 @@
  * Phases, in this order (memory is read before the cold starts restart the functions):
  * corpus (extract and split in process) → raw embedding limit → Sluice first ingest →
  * unchanged re-ingest → 1 % of chunks changed → single-document latency → memory → cold starts
- * → LangChain.js peer (its own process, against the same Qdrant, while the stack is idle).
+ * → mixed run (a 20 000-chunk document, small documents uploaded every 0.5 s beside it, issue
+ * 13) → LangChain.js peer (its own process, against the same Qdrant, while the stack is idle).
+ *
+ *   --mixed-sections N   sections (= chunks) of the mixed run's large document; 0 skips the run
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -29,14 +32,22 @@ import { createS3Client } from '../lib/storage/s3.js';
 import { createChunker } from '../functions/split/chunk.js';
 import { extractLimits, extractText } from '../functions/split/extract/index.js';
 import { editOneWord } from './edit.js';
+import { largeMarkdown } from './large-document.js';
 import { componentPid, cpuSeconds, peakRssMb, rssMb } from './proc.js';
-import { fmt, formatTable, judge, metricSum, percentile, verdictText, type TargetKey } from './report.js';
+import { fmt, formatTable, judge, metricSum, percentile, summariseMixedRun, verdictText, type MixedRunSummary, type SmallSample, type TargetKey } from './report.js';
 
 const REPO_ROOT = resolve(import.meta.dirname, '..');
 const { values: args } = parseArgs({
-  options: { corpus: { type: 'string' }, size: { type: 'string', default: 'small' }, results: { type: 'string', default: join(REPO_ROOT, 'bench/results') } },
+  options: {
+    corpus: { type: 'string' },
+    size: { type: 'string', default: 'small' },
+    results: { type: 'string', default: join(REPO_ROOT, 'bench/results') },
+    'mixed-sections': { type: 'string', default: '20000' },
+  },
 });
-if (!args.corpus) throw new Error('usage: bench.ts --corpus DIR [--size small|large] [--results DIR]');
+if (!args.corpus) throw new Error('usage: bench.ts --corpus DIR [--size small|large] [--results DIR] [--mixed-sections N]');
+const mixedSections = Number(args['mixed-sections']);
+if (!Number.isInteger(mixedSections) || mixedSections < 0) throw new Error(`--mixed-sections must be an integer >= 0, got ${args['mixed-sections']}`);
 const corpusDir = resolve(args.corpus);
 
 const config = loadConfig();
@@ -48,6 +59,11 @@ const FUNCTIONS = { split: config.SPLIT_PORT, embed: config.EMBED_PORT, index: c
 type FunctionName = keyof typeof FUNCTIONS;
 const COMPONENTS = ['split', 'embed', 'index', 'broker', 'api', 'seaweedfs-source', 'qdrant-edge-gateway', 'seaweedfs'] as const;
 const LATENCY_SAMPLES = 20;
+/** Mixed run: a small document every this many ms while the large one ingests. */
+const MIXED_SMALL_EVERY_MS = 500;
+/** Mixed run: corpus chunks in each small document, each under a heading of its own. */
+const MIXED_SMALL_SECTIONS = 3;
+const MIXED_TIMEOUT_MS = 45 * 60_000;
 const benchStarted = performance.now();
 
 const progress = (message: string) => console.log(`[bench ${((performance.now() - benchStarted) / 1000).toFixed(0).padStart(4)}s] ${message}`);
@@ -284,6 +300,63 @@ async function singleDocumentLatency(documents: BenchDocument[]) {
   return { samples: latencies.length, p50_s: percentile(latencies, 50), p95_s: percentile(latencies, 95), max_s: Math.max(...latencies) };
 }
 
+/**
+ * Issue 13: a large document (generated, every chunk distinct) ingests while a small document is
+ * uploaded every 0.5 s. Measured: each small document's upload to searchable, and the large
+ * one's upload to indexed. Small documents stop once the large one is done (or failed).
+ */
+async function mixedRun(documents: BenchDocument[], sections: number): Promise<MixedRunSummary> {
+  // A key of its own per run: the same bytes under a key already indexed would be `unchanged`.
+  const key = `bench/mixed/large-${sections}-${Date.now()}.md`;
+  const body = Buffer.from(largeMarkdown(sections), 'utf8');
+  const expectedChunks = (await splitInProcess(key, body)).chunks.length;
+  progress(`mixed run: ${key}, ${(body.length / 1e6).toFixed(1)} MB, ${expectedChunks} chunks; a small document every ${MIXED_SMALL_EVERY_MS} ms`);
+  const embedBefore = await scrape('embed');
+  const notBefore = new Date().toISOString();
+  const started = Date.now();
+  const version = await putObject(key, body);
+  let large: StatusRecord | undefined;
+  let largeError: unknown;
+  const watching = waitForStatuses('mixed run, large document', new Map([[key, { status: 'indexed', version, notBefore }]]), MIXED_TIMEOUT_MS, 2_000).then(
+    (records) => (large = records.get(key)),
+    (err: unknown) => (largeError = err),
+  );
+
+  const sources = documents.filter((d) => d.kind === 'markdown').flatMap((d) => d.chunks);
+  const probes: Promise<SmallSample>[] = [];
+  for (let i = 0; large === undefined && largeError === undefined; i++) {
+    const sections = Array.from({ length: MIXED_SMALL_SECTIONS }, (_, j) => `## Mixed probe ${i}, part ${j} (${notBefore})\n\n${sources[(i * 11 + j * 5) % sources.length]!.text}`);
+    probes.push(smallDocument(`bench/mixed/small-${i}.md`, `# Mixed probe ${i}\n\n${sections.join('\n\n')}\n`));
+    await Promise.race([sleep(MIXED_SMALL_EVERY_MS), watching]);
+  }
+  const small = await Promise.all(probes);
+  await watching;
+  const embedAfter = await scrape('embed');
+  const { points } = await api.documentPoints(key, { version }).catch(() => ({ points: 0 }));
+  const indexedAt = large?.status === 'indexed' ? Date.parse(large.timestamps.indexed ?? large.updated_at) : undefined;
+  return summariseMixedRun(small, {
+    status: large?.status ?? `not done (${String(largeError).slice(0, 200)})`,
+    reason: large?.reason,
+    expectedChunks,
+    points,
+    seconds: indexedAt === undefined ? null : seconds(started, indexedAt),
+    units: metricSum(embedAfter, 'sluice_embed_units_total') - metricSum(embedBefore, 'sluice_embed_units_total'),
+  });
+}
+
+/** Uploads a small document and waits until it is searchable (2 minutes at most). */
+async function smallDocument(key: string, body: string): Promise<SmallSample> {
+  const started = performance.now();
+  const version = await putObject(key, body);
+  for (;;) {
+    const { points } = await api.documentPoints(key, { version }).catch(() => ({ points: 0 }));
+    const elapsed = seconds(started, performance.now());
+    if (points > 0) return { seconds: elapsed, searchable: true };
+    if (elapsed > 120) return { seconds: elapsed, searchable: false };
+    await sleep(50);
+  }
+}
+
 async function coldStart(name: FunctionName): Promise<number> {
   spawnSync('bash', ['stack/component.sh', 'stop', name], { cwd: REPO_ROOT, stdio: 'ignore' });
   const started = performance.now();
@@ -386,6 +459,7 @@ const profile = {
   texts_per_model_call: modelCalls > 0 ? +(delta('embed', 'sluice_embedding_backend_texts_sum') / modelCalls).toFixed(1) : null,
   chunks_embedded_by_model: delta('embed', 'sluice_embedded_chunks_total', { origin: 'model' }),
   chunks_reused: delta('embed', 'sluice_embedded_chunks_total', { origin: 'reused' }),
+  chunks_duplicate: delta('embed', 'sluice_embedded_chunks_total', { origin: 'duplicate' }),
 };
 progress(`profile: ${JSON.stringify(profile)}`);
 
@@ -414,6 +488,12 @@ for (const name of Object.keys(FUNCTIONS) as FunctionName[]) {
   progress(`cold start ${name}: ${cold[name].toFixed(2)} s`);
 }
 
+let mixed: MixedRunSummary | undefined;
+if (mixedSections > 0) {
+  mixed = await mixedRun(documents, mixedSections);
+  progress(`mixed run: small documents p50 ${fmt(mixed.small.p50_s, 2)} s, p95 ${fmt(mixed.small.p95_s, 2)} s (${mixed.small.samples}); large document ${mixed.large.completed ? `indexed in ${fmt(mixed.large.seconds)} s` : mixed.large.status}`);
+}
+
 // Measured again with the stack idle: on a shared machine the load moves, and the limit is
 // the best the model did in this run (the stricter denominator for Sluice's ratio).
 progress('raw embedding limit, second measurement');
@@ -437,6 +517,7 @@ const figures: Record<TargetKey, number | null> = {
   reingest_speedup: reingestSpeedup,
   changed_pct_of_first: changedPct,
   p95_latency_s: latency.p95_s,
+  mixed_small_p95_s: mixed?.small.p95_s ?? null,
   cold_start_max_s: coldMax,
   embed_rss_mb: embedRss,
 };
@@ -450,6 +531,8 @@ const results = {
   reingest_speedup: reingestSpeedup,
   p95_latency_s: latency.p95_s,
   embed_rss_mb: embedRss,
+  mixed_small_p95_s: mixed?.small.p95_s ?? null,
+  mixed_large_s: mixed?.large.seconds ?? null,
   raw_limit: { ...raw, chunks_per_cpu_s: rawPerCpuS, at_start: rawAtStart, at_end: rawAtEnd },
   model_agreement_with_fp32: agreement,
   sluice: { ...first, versions: undefined, ratio_to_raw_limit: ratioToRawFinal, cpu_s: sluiceCpuS, chunks_per_cpu_s: sluiceChunksPerCpuS, cpu_ratio_to_raw_limit: sluiceChunksPerCpuS / rawPerCpuS },
@@ -457,6 +540,7 @@ const results = {
   langchain: { ...peer, ratio_sluice_to_peer: ratioToLangchain, cpu_ratio_sluice_to_peer: sluiceChunksPerCpuS / peer.chunks_per_cpu_s },
   reingest: { first_s: first.seconds, unchanged_s: unchanged.seconds, reingest_speedup: reingestSpeedup, changed: { ...changed, pct_of_first: changedPct } },
   latency,
+  mixed: mixed ?? null,
   cold_start_s: cold,
   memory_mb: memory,
   targets: verdicts,
@@ -478,11 +562,25 @@ const table = formatTable(
     row('re-ingest, unchanged corpus', `${fmt(unchanged.seconds, 2)} s`, 'reingest_speedup', `${fmt(reingestSpeedup)} × faster`),
     row(`re-ingest, ${fmt(changed.pct_chunks, 1)} % chunks changed`, `${fmt(changed.seconds, 2)} s (${changed.chunks_changed} chunks)`, 'changed_pct_of_first', `${fmt(changedPct, 1)} % of first`),
     row('latency p50 / p95 (single doc, warm)', `${fmt(latency.p50_s, 2)} / ${fmt(latency.p95_s, 2)} s`, 'p95_latency_s'),
+    ...(mixed ? mixedRows(mixed) : []),
     row('cold start split / embed / index', `${fmt(cold.split, 2)} / ${fmt(cold.embed, 2)} / ${fmt(cold.index, 2)} s`, 'cold_start_max_s'),
     row('peak RSS split / embed / index', `${fmt(memory.split?.peak_mb, 0)} / ${fmt(embedRss, 0)} / ${fmt(memory.index?.peak_mb, 0)} MB`, 'embed_rss_mb'),
     row('peak RSS LangChain.js peer', `${fmt(peer.rss_mb, 0)} MB`),
   ],
 );
+/** The mixed run's two rows: the small documents' latency (judged) and the large one's completion. */
+function mixedRows({ small, large }: MixedRunSummary): string[][] {
+  const lost = small.not_searchable > 0 ? `, ${small.not_searchable} never searchable` : '';
+  const outcome = large.completed
+    ? `indexed in ${fmt(large.seconds)} s (${large.units} embed units)`
+    : `not completed: ${large.status}${large.reason ? ` (${large.reason})` : ''}, ${large.points}/${large.expectedChunks} points`;
+  return [
+    row(`  beside a ${large.expectedChunks}-chunk document: p50 / p95`, `${fmt(small.p50_s, 2)} / ${fmt(small.p95_s, 2)} s (${small.samples} small docs${lost})`, 'mixed_small_p95_s'),
+    // Issue 13 asks that it completes; how fast is reported, not judged.
+    [`  the ${large.expectedChunks}-chunk document itself`, outcome, `${fmt(large.chunks_per_s)} chunks/s`, 'completes', large.completed ? 'PASS' : 'MISS'],
+  ];
+}
+
 const heading =
   `Sluice benchmark, ${corpus.size} corpus: ${corpus.documents} documents (${corpus.by_kind.pdf} PDF with ${corpus.pdf_pages} pages, ${corpus.by_kind.html} HTML, ${corpus.by_kind.markdown} Markdown), ` +
   `${corpus.chunks} chunks, ${(corpus.characters / 1e6).toFixed(2)} M characters\n` +
@@ -490,7 +588,7 @@ const heading =
   `model ${machine.model_file}, batch ${machine.batch_size}, threads ${machine.threads || 'onnxruntime default'}, linger ${machine.linger_ms} ms`;
 const profileLine =
   `profile of the first ingest (${fmt(first.seconds)} s wall): model busy ${profile.model_busy_pct} % (${profile.model_calls} calls, ${profile.texts_per_model_call} texts/call, ` +
-  `${profile.chunks_embedded_by_model} embedded, ${profile.chunks_reused} reused); CPU s: ` +
+  `${profile.chunks_embedded_by_model} embedded, ${profile.chunks_reused} reused, ${profile.chunks_duplicate} duplicates); CPU s: ` +
   Object.entries(profile.cpu_s).map(([n, s]) => `${n} ${s}`).join(', ');
 
 console.log(`\n${heading}\n\n${table}\n\n${profileLine}\n`);

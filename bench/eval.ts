@@ -17,22 +17,23 @@
  * Prints the table and writes bench/results/eval-latest.json (and a timestamped copy).
  */
 import { spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
+import { isDeepStrictEqual, parseArgs } from 'node:util';
 import { Embeddings } from '@langchain/core/embeddings';
 import { QdrantVectorStore } from '@langchain/qdrant';
 import { createEmbedderFromEnv, type Embedder } from '../lib/embedding/index.js';
 import { chunkSparseVector } from '../lib/text/sparse-vector.js';
 import { createQdrantClient } from '../lib/vector-store/client.js';
-import { createVectorStore, type Fusion, type SearchMode } from '../lib/vector-store/qdrant.js';
+import { createStores } from '../lib/stores.js';
+import { DEFAULT_FUSION, type Fusion, type SearchMode, type VectorPoint } from '../lib/vector-store/qdrant.js';
 import { search } from '../services/api/search.js';
 import { pointsOfKeys } from '../test/support/qdrant.js';
 import { exactSentenceQueries } from '../test/support/retrieval.js';
 import { api, config, corpus as testCorpus, putObject, waitFor } from '../test/support/stack.js';
-import { score, type QueryOutcome, type RetrievalScores } from './eval-metrics.js';
+import { percentile, score, type QueryOutcome, type RetrievalScores } from './eval-metrics.js';
 
 const REPO_ROOT = join(import.meta.dirname, '..');
 const { values } = parseArgs({ options: { corpus: { type: 'string' }, 'test-corpus': { type: 'string' } } });
@@ -109,19 +110,37 @@ for (const d of documents) if (d.probe) queries.push({ set: 'question', query: d
 const sets = ['exact', 'heading', 'question'] as const;
 progress(sets.map((s) => `${queries.filter((q) => q.set === s).length} ${s}`).join(', ') + ' queries');
 
+/** The LangChain.js peer's queries embedded by the same model as Sluice's. */
+class QueryEmbeddings extends Embeddings {
+  constructor(private readonly embedder: Embedder) {
+    super({});
+  }
+  override async embedDocuments(texts: string[]): Promise<number[][]> {
+    return (await this.embedder.embed(texts)).map((v) => Array.from(v));
+  }
+  override async embedQuery(text: string): Promise<number[]> {
+    return (await this.embedDocuments([text]))[0]!;
+  }
+}
+
 // --- retrievers --------------------------------------------------------------------------------
 
 type Retriever = (query: string) => Promise<string[]>;
 const embedder = await createEmbedderFromEnv();
-const store = createVectorStore({ url: config.QDRANT_URL, apiKey: config.QDRANT_API_KEY, collection: config.QDRANT_COLLECTION });
+const { vectors: store } = createStores(config);
 const sluice = (mode: SearchMode, fusion?: Fusion): Retriever => async (query) =>
   (await search(embedder, store, query, { k: 10, mode, ...(fusion ? { fusion } : {}) })).map((h) => h.key);
+const fusionName = (fusion: Fusion) => (fusion.method === 'dbsf' ? 'DBSF' : `RRF, sparse ×${fusion.sparseWeight ?? 1}`);
+// The fusions compared; the default (lib/vector-store/search-mode.ts) is marked.
+const fusions: Fusion[] = [{ method: 'rrf' }, { method: 'rrf', sparseWeight: 2 }, { method: 'rrf', sparseWeight: 3 }, { method: 'rrf', sparseWeight: 5 }, { method: 'dbsf' }];
 
 const retrievers: [string, Retriever][] = [
   ['Sluice dense', sluice('dense')],
   ['Sluice sparse', sluice('sparse')],
-  ['Sluice hybrid (RRF)', sluice('hybrid', 'rrf')],
-  ['Sluice hybrid (DBSF)', sluice('hybrid', 'dbsf')],
+  ...fusions.map((fusion): [string, Retriever] => [
+    `Sluice hybrid (${fusionName(fusion)})${isDeepStrictEqual(fusion, DEFAULT_FUSION) ? ' *' : ''}`,
+    sluice('hybrid', fusion),
+  ]),
 ];
 // EVAL_PEER=0 skips the peer's own ingestion (minutes on a busy machine).
 const peer = process.env.EVAL_PEER === '0' ? undefined : await langchainRetriever().catch((err: unknown) => {
@@ -157,6 +176,40 @@ for (const [name, retrieve] of retrievers) {
   progress(`${name} done`);
 }
 
+// --- latency at 10 000 chunks ------------------------------------------------------------------
+// The latency target is set at 10 000 chunks and the corpus has fewer: copies of its own points
+// under other keys and ids (same vectors) fill the collection up to that size, then each mode
+// answers the exact queries again, timed only (the copies make the rankings meaningless).
+const LATENCY_CHUNKS = 10_000;
+const vectorsByHash = await store.vectorsByChunkHash([...new Set(points.map((p) => p.payload.chunk_hash))]);
+const copies: VectorPoint[] = [];
+for (let n = 0; points.length + copies.length < LATENCY_CHUNKS; n++) {
+  const { payload } = points[n % points.length]!;
+  const round = Math.floor(n / points.length);
+  const vector = vectorsByHash.get(payload.chunk_hash);
+  if (!vector) throw new Error(`no stored vector for chunk ${payload.chunk_hash} of ${payload.key}`);
+  copies.push({
+    id: randomUUID(),
+    vector,
+    sparse: chunkSparseVector(payload),
+    payload: { ...payload, doc_id: `latency-copy-${round}-${payload.doc_id}`, key: `latency-copy/${round}/${payload.key}` },
+  });
+}
+await store.upsert(copies);
+progress(`latency: ${copies.length} copies added, ${points.length + copies.length} chunks`);
+const latencyAt10k: Record<string, { p50_ms: number; p95_ms: number }> = {};
+const timedQueries = queries.filter((q) => q.set === 'exact');
+for (const [name, retrieve] of retrievers.filter(([n]) => n.startsWith('Sluice') && (!n.includes('hybrid') || n.endsWith('*')))) {
+  await retrieve('warm-up');
+  const ms: number[] = [];
+  for (const q of timedQueries) {
+    const started = performance.now();
+    await retrieve(q.query);
+    ms.push(performance.now() - started);
+  }
+  latencyAt10k[name] = { p50_ms: percentile(ms, 0.5), p95_ms: percentile(ms, 0.95) };
+}
+
 // --- report ------------------------------------------------------------------------------------
 
 const f = (x: number, digits = 3) => x.toFixed(digits);
@@ -174,6 +227,9 @@ for (const set of sets) {
   }
   lines.push('');
 }
+lines.push(`search latency at ${points.length + copies.length} chunks (${timedQueries.length} exact queries)`.padEnd(41) + ' p50 ms  p95 ms');
+for (const [name, l] of Object.entries(latencyAt10k)) lines.push(`  ${name.padEnd(40)}${f(l.p50_ms, 1).padStart(6)}  ${f(l.p95_ms, 1).padStart(6)}`);
+lines.push('');
 console.log(lines.join('\n'));
 const report = {
   finished_at: new Date().toISOString(),
@@ -185,6 +241,8 @@ const report = {
   sparse_cost: { sparse_ms_per_chunk: sparseMsPerChunk, embed_ms_per_chunk: embedMsPerChunk, ratio_to_embedding: sparseMsPerChunk / embedMsPerChunk },
   queries: Object.fromEntries(sets.map((s) => [s, queries.filter((q) => q.set === s).length])),
   results,
+  default_fusion: DEFAULT_FUSION,
+  latency_at_chunks: { chunks: points.length + copies.length, queries: timedQueries.length, by_retriever: latencyAt10k },
 };
 mkdirSync(join(REPO_ROOT, 'bench/results'), { recursive: true });
 writeFileSync(join(REPO_ROOT, 'bench/results/eval-latest.json'), JSON.stringify(report, null, 1) + '\n');
@@ -209,16 +267,4 @@ async function langchainRetriever(): Promise<Retriever> {
     const docs = await vectorStore.similaritySearch(query, 10);
     return docs.map((d) => keyOf.get(String(d.metadata.source).replace(/^\/+/, '')) ?? String(d.metadata.source));
   };
-}
-
-class QueryEmbeddings extends Embeddings {
-  constructor(private readonly embedder: Embedder) {
-    super({});
-  }
-  override async embedDocuments(texts: string[]): Promise<number[][]> {
-    return (await this.embedder.embed(texts)).map((v) => Array.from(v));
-  }
-  override async embedQuery(text: string): Promise<number[]> {
-    return (await this.embedDocuments([text]))[0]!;
-  }
 }

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { fmt, formatTable, judge, metricSum, percentile, verdictText } from './report.js';
+import { EventType } from '../lib/events/types.js';
+import { fmt, formatTable, judge, metricSum, percentile, summariseMixedRun, verdictText } from './report.js';
 
 describe('percentile', () => {
   it('interpolates between the closest ranks', () => {
@@ -59,9 +60,9 @@ describe('fmt', () => {
 describe('metricSum', () => {
   const exposition = [
     '# HELP sluice_stage_duration_seconds Time a stage spent on one event',
-    'sluice_stage_duration_seconds_sum{stage="embed",type="io.sluice.chunks.ready"} 12.5',
+    `sluice_stage_duration_seconds_sum{stage="embed",type="${EventType.ChunksReady}"} 12.5`,
     'sluice_stage_duration_seconds_sum{stage="embed",type="other"} 0.5',
-    'sluice_stage_duration_seconds_sum{stage="split",type="io.sluice.object.created"} 3',
+    `sluice_stage_duration_seconds_sum{stage="split",type="${EventType.ObjectCreated}"} 3`,
     'sluice_embedded_chunks_total{origin="model"} 40',
     'process_cpu_seconds_total 7',
   ].join('\n');
@@ -75,5 +76,32 @@ describe('metricSum', () => {
   it('is 0 for a metric or label value that is absent', () => {
     assert.equal(metricSum(exposition, 'sluice_embedded_chunks_total', { origin: 'reused' }), 0);
     assert.equal(metricSum(exposition, 'nope'), 0);
+  });
+});
+
+describe('summariseMixedRun', () => {
+  const large = { status: 'indexed', expectedChunks: 20_000, points: 20_000, seconds: 400, units: 40 };
+
+  it('gives the small documents\' percentiles and the large one\'s rate once it is indexed with every chunk', () => {
+    const small = [0.4, 0.5, 0.6, 0.7, 2].map((seconds) => ({ seconds, searchable: true }));
+    const summary = summariseMixedRun(small, large);
+    assert.deepEqual(summary.small, { samples: 5, not_searchable: 0, p50_s: 0.6, p95_s: percentile([0.4, 0.5, 0.6, 0.7, 2], 95), max_s: 2 });
+    assert.equal(summary.large.completed, true);
+    assert.equal(summary.large.chunks_per_s, 50);
+    assert.equal(judge({ mixed_small_p95_s: summary.small.p95_s }).mixed_small_p95_s.pass, false);
+  });
+
+  it('counts a small document never searchable with the time it was waited for', () => {
+    const summary = summariseMixedRun([{ seconds: 0.5, searchable: true }, { seconds: 120, searchable: false }], large);
+    assert.equal(summary.small.not_searchable, 1);
+    assert.equal(summary.small.max_s, 120);
+    assert.ok(summary.small.p95_s! > 100);
+  });
+
+  it('has not completed a large document that failed, is still short of points, or was never indexed', () => {
+    assert.equal(summariseMixedRun([], { ...large, status: 'failed', reason: 'dead_lettered', seconds: null }).large.completed, false);
+    assert.equal(summariseMixedRun([], { ...large, points: 19_999 }).large.completed, false);
+    const waiting = summariseMixedRun([], { ...large, status: 'embedding', points: 0, seconds: null });
+    assert.deepEqual([waiting.large.completed, waiting.large.chunks_per_s, waiting.small.p95_s], [false, null, null]);
   });
 });

@@ -1,6 +1,6 @@
 /**
- * Pure helpers of the benchmark: percentiles, the targets of issue 6 and their verdicts, the
- * console table. No I/O here, so that bench/report.test.ts can check them.
+ * Pure helpers of the benchmark: percentiles, the targets of issues 6 and 13 and their verdicts,
+ * the mixed run's summary, the console table. No I/O here, so that bench/report.test.ts can check them.
  */
 
 /** The `p`-th percentile (0..100) of `values`, linear interpolation between closest ranks. */
@@ -29,18 +29,65 @@ export interface Verdict extends Target {
   margin: number | null;
 }
 
-/** The targets of issue 6, keyed by the result figure they judge. */
+/** The targets of issues 6 and 13, keyed by the result figure they judge. */
 export const TARGETS = {
   ratio_to_raw_limit: { name: 'end-to-end / raw embedding limit', kind: 'min', threshold: 0.9, unit: '×' },
   ratio_to_langchain: { name: 'Sluice / LangChain.js peer', kind: 'min', threshold: 1.3, unit: '×' },
   reingest_speedup: { name: 'unchanged re-ingest speed-up', kind: 'min', threshold: 30, unit: '×' },
   changed_pct_of_first: { name: '1 % changed: time / first ingest', kind: 'max', threshold: 5, unit: '%' },
   p95_latency_s: { name: 'single document p95 (warm)', kind: 'max', threshold: 1.5, unit: 's' },
+  mixed_small_p95_s: { name: 'small documents p95 while a 20 000-chunk one ingests', kind: 'max', threshold: 1.5, unit: 's' },
   cold_start_max_s: { name: 'cold start (slowest function)', kind: 'max', threshold: 2, unit: 's' },
   embed_rss_mb: { name: 'embed peak RSS', kind: 'max', threshold: 400, unit: 'MB' },
 } as const satisfies Record<string, Target>;
 
 export type TargetKey = keyof typeof TARGETS;
+
+/** One small document of the mixed run: upload to searchable, or how long it was waited for. */
+export interface SmallSample {
+  seconds: number;
+  searchable: boolean;
+}
+
+/** The large document of the mixed run as the bench saw it end. */
+export interface LargeOutcome {
+  /** Its status record's last status (`indexed`, `failed`, or what it had when the wait ended). */
+  status: string;
+  reason?: string | undefined;
+  /** Chunks split makes of it (in process) and points it has at the end. */
+  expectedChunks: number;
+  points: number;
+  /** Upload to indexed; null when it never got there. */
+  seconds: number | null;
+  /** Units embed counted for it (sluice_embed_units_total). */
+  units: number;
+}
+
+export interface MixedRunSummary {
+  small: { samples: number; not_searchable: number; p50_s: number | null; p95_s: number | null; max_s: number | null };
+  large: LargeOutcome & { completed: boolean; chunks_per_s: number | null };
+}
+
+/**
+ * The two figures of the mixed run: small documents' latency while the large one ingests and
+ * whether (and how fast) the large one completed. A small document never searchable counts with
+ * the time it was waited for, so the p95 cannot hide it; the large one has completed only when
+ * it is indexed with every chunk.
+ */
+export function summariseMixedRun(small: readonly SmallSample[], large: LargeOutcome): MixedRunSummary {
+  const seconds = small.map((s) => s.seconds);
+  const completed = large.status === 'indexed' && large.seconds !== null && large.points === large.expectedChunks;
+  return {
+    small: {
+      samples: small.length,
+      not_searchable: small.filter((s) => !s.searchable).length,
+      p50_s: seconds.length ? percentile(seconds, 50) : null,
+      p95_s: seconds.length ? percentile(seconds, 95) : null,
+      max_s: seconds.length ? Math.max(...seconds) : null,
+    },
+    large: { ...large, completed, chunks_per_s: completed ? large.points / large.seconds! : null },
+  };
+}
 
 /** Judges each figure against its target; a figure that could not be measured fails. */
 export function judge(figures: Partial<Record<TargetKey, number | null>>): Record<TargetKey, Verdict> {

@@ -3,7 +3,8 @@
 # stack (bench/stack.env, or the file SLUICE_BENCH_ENV names: own ports, data directory and
 # RabbitMQ vhost), runs bench/bench.ts, which prints the table and writes
 # bench/results/latest.json, and stops the stack again. A benchmark, not a test: it asserts
-# nothing and always reports what it measured.
+# nothing and always reports what it measured. Its mixed run (a 20 000-chunk document with small
+# documents uploaded beside it) adds several minutes; BENCH_MIXED_SECTIONS=0 leaves it out.
 #
 # Embedding settings (EMBED_MODEL_FILE, EMBED_BATCH_SIZE, EMBED_THREADS, EMBED_LINGER_MS) come
 # from the environment / .env like everywhere else and apply to all measurements alike.
@@ -26,4 +27,4 @@ source stack/isolated.sh
 start_isolated_stack benchmark
 
 echo "==> Benchmark"
-node --import tsx bench/bench.ts --corpus "$corpus_dir" --size "$size"
+node --import tsx bench/bench.ts --corpus "$corpus_dir" --size "$size" --mixed-sections "${BENCH_MIXED_SECTIONS:-20000}"

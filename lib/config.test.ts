@@ -52,12 +52,28 @@ test('embedding: onnx by default; openai needs its URL and model; integers are d
   assert.equal(loadEmbeddingConfig({ EMBED_THREADS: ' 0 ', EMBED_BATCH_SIZE: '16' }).EMBED_BATCH_SIZE, 16);
 });
 
-test('metadata filters and tenants: names checked, bindings need a tenant field and real users', () => {
+test('what only the API reads is in the API\'s schema, not the functions\'', async () => {
+  const { loadApiConfig, PROCESS_CONFIGS } = await import('./config.js');
+  const api = loadApiConfig({ RECONCILE_INTERVAL_S: '0', DEAD_LETTER_MAX_COUNT: '5' });
+  assert.equal(api.RECONCILE_INTERVAL_S, 0);
+  assert.equal(api.DEAD_LETTER_MAX_COUNT, 5);
+  assert.deepEqual(api.buckets, ['documents']);
+  for (const name of ['split', 'embed', 'index']) {
+    for (const key of ['DEAD_LETTER_MAX_BYTES', 'RECONCILE_INTERVAL_S', 'HEAL_BACKOFF_BASE_S', 'CLAIM_MAX_AGE_HOURS', 'SLUICE_BASIC_AUTH']) {
+      assert.ok(!(key in PROCESS_CONFIGS[name]!.schema.shape), `${name} does not read ${key}`);
+    }
+  }
+  assert.ok('SLUICE_BASIC_AUTH' in PROCESS_CONFIGS.cli!.schema.shape, 'the CLI sends the first pair');
+});
+
+test('metadata filters and tenants: names checked; bindings (the API\'s) need a tenant field and real users', async () => {
+  const { loadApiConfig, PROCESS_CONFIGS } = await import('./config.js');
   const base = { SLUICE_BASIC_AUTH: 'ops:pw,alpha:a:pw', SLUICE_TENANT_FIELD: 'tenant' };
-  const config = loadConfig({ ...base, SLUICE_FILTER_FIELDS: 'owner, team,owner', SLUICE_TENANT_BINDINGS: 'alpha=tenant-a' });
+  const config = loadConfig({ ...base, SLUICE_FILTER_FIELDS: 'owner, team,owner' });
   assert.deepEqual(config.filterFields, ['owner', 'team', 'tenant'], 'the tenant field is filterable too');
   assert.equal(config.tenantField, 'tenant');
-  assert.deepEqual(config.tenantBindings, { alpha: 'tenant-a' });
+  assert.deepEqual(loadApiConfig({ ...base, SLUICE_TENANT_BINDINGS: 'alpha=tenant-a' }).tenantBindings, { alpha: 'tenant-a' });
+  assert.ok(!('SLUICE_TENANT_BINDINGS' in PROCESS_CONFIGS.index!.schema.shape), 'only the API reads the bindings');
   assert.equal(config.objectTags, true);
   assert.equal(loadConfig({ S3_OBJECT_TAGS: 'false' }).objectTags, false);
   assert.deepEqual(loadConfig({}).filterFields, []);
@@ -72,5 +88,6 @@ test('metadata filters and tenants: names checked, bindings need a tenant field 
     [{ ...base, SLUICE_TENANT_BINDINGS: `alpha=${'t'.repeat(257)}` }, /not a metadata value/],
     [{ S3_OBJECT_TAGS: 'yes' }, /S3_OBJECT_TAGS/],
   ];
-  for (const [env, message] of refused) assert.throws(() => loadConfig(env), (err: Error) => err instanceof ConfigError && message.test(err.message), JSON.stringify(env));
+  for (const [env, message] of refused) assert.throws(() => loadApiConfig(env), (err: Error) => err instanceof ConfigError && message.test(err.message), JSON.stringify(env));
+  assert.throws(() => loadConfig({ SLUICE_FILTER_FIELDS: 'Owner' }), ConfigError, 'the functions check the names too');
 });

@@ -6,7 +6,7 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { Config } from './config.js';
 import { documentLimits } from './documents/verify.js';
-import { createClaimCheckStore, type ClaimCheckStore, type ClaimCleanup } from './storage/claim-check.js';
+import { createClaimCheckStore, type ClaimCheckStore, type ClaimCleanup, type KeyedClaims } from './storage/claim-check.js';
 import { createS3Client } from './storage/s3.js';
 import { createStatusStore, statusCollectionName, type StatusStore } from './status/index.js';
 import { createVectorStore, type VectorStore } from './vector-store/qdrant.js';
@@ -15,7 +15,7 @@ export interface Stores {
   readonly s3: S3Client;
   readonly vectors: VectorStore;
   readonly status: StatusStore;
-  readonly claims: ClaimCheckStore & ClaimCleanup;
+  readonly claims: ClaimCheckStore & KeyedClaims & ClaimCleanup;
   /** Releases the S3 client's sockets (Qdrant's fetch pool idles out by itself). */
   close(): void;
 }

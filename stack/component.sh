@@ -18,13 +18,13 @@ as_identity() {
 launch() {
   case "$1" in
     oidc-issuer)      proc_start "$1" node dist/local/oidc-issuer/main.js ;;
-    qdrant-edge-gateway) proc_start "$1" .venv/bin/python services/qdrant-edge-gateway/gateway.py \
+    qdrant-edge-gateway) proc_start "$1" .venv/bin/python local/qdrant-edge-gateway/gateway.py \
                            --data-dir "$SLUICE_DATA_DIR/qdrant" --host "$SLUICE_BIND" --port "$QDRANT_GATEWAY_PORT" ;;
     split)            as_identity sluice-split proc_start "$1" node dist/functions/split/server.js ;;
     embed)            as_identity sluice-embed proc_start "$1" node dist/functions/embed/server.js ;;
     index)            as_identity sluice-index proc_start "$1" node dist/functions/index/server.js ;;
     api)              as_identity sluice-api proc_start "$1" node dist/services/api/main.js ;;
-    broker)           as_identity sluice-broker proc_start "$1" node dist/services/broker/main.js ;;
+    broker)           as_identity sluice-broker proc_start "$1" node dist/local/broker/main.js ;;
     seaweedfs-source) as_identity sluice-seaweedfs-source proc_start "$1" node dist/services/seaweedfs-source/main.js ;;
     # Test only: the OpenAI-compatible embedding server with fault injection (test/chaos).
     chaos-embedding)  proc_start "$1" node --import tsx test/chaos/embedding-server.ts --host 127.0.0.1 --port "$CHAOS_EMBEDDING_PORT" ;;

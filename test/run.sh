@@ -20,7 +20,7 @@ npx tsc -p tsconfig.json --noEmit
 echo "==> Unit tests"
 npm run -s test:unit
 echo "==> Qdrant gateway unit tests (pytest)"
-.venv/bin/python -m pytest -q -p no:cacheprovider services/qdrant-edge-gateway/tests
+.venv/bin/python -m pytest -q -p no:cacheprovider local/qdrant-edge-gateway/tests
 
 echo "==> Manifests (make validate)"
 make -s validate

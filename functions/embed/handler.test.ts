@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { CloudEvent } from 'cloudevents';
 import { documentId, sha256Hex } from '../../lib/documents/identity.js';
+import type { DocumentLimits } from '../../lib/documents/verify.js';
 import type { Embedder } from '../../lib/embedding/types.js';
 import { decodeVector } from '../../lib/embedding/vector-codec.js';
 import { EventType } from '../../lib/events/types.js';
@@ -22,11 +23,11 @@ function remoteEmbedder(vector = [0.5, 0.5, 0.5]): Embedder & { calls: string[][
   };
 }
 
-function setup(options: { embedder?: Embedder; known?: Map<string, number[]> } = {}) {
+function setup(options: { embedder?: Embedder; known?: Map<string, number[]>; limits?: Partial<DocumentLimits> } = {}) {
   const embedder = options.embedder ?? remoteEmbedder();
   const claims = createMemoryClaimStore(10);
   const status = createMemoryStatusStore();
-  const handler = createEmbedHandler({ embedder, claims, status, limits: testLimits(), knownVectors: async () => new Map(options.known ?? []) });
+  const handler = createEmbedHandler({ embedder, claims, status, limits: testLimits(options.limits), unitChunks: 512, knownVectors: async () => new Map(options.known ?? []) });
   return { handler, claims, status };
 }
 
@@ -66,6 +67,38 @@ test('a model that disagrees with EMBED_DIMENSION is refused at start and at its
   const { handler, claims } = setup({ embedder: remoteEmbedder([1, 2, 3, 4]) });
   await assert.rejects(handler(chunksReady(['x']), silentContext), /returned a 4-dimensional vector/);
   assert.equal(claims.objects.size, 0);
+});
+
+test('identical chunks of a document go through the model once, and each chunk still gets its vector', async () => {
+  const embedder = remoteEmbedder();
+  const { handler, claims } = setup({ embedder, limits: { maxChunks: 5000 } });
+  const reply = await handler(chunksReady(Array.from({ length: 5000 }, () => 'x')), silentContext);
+  assert.deepEqual(embedder.calls, [['x']]);
+  const { chunkCount, chunks } = reply?.data as { chunkCount: number; chunks: { claim: { key: string } } };
+  assert.equal(chunkCount, 5000);
+  const items = claims.objects.get(chunks.claim.key) as { index: number; vector: string }[];
+  assert.equal(items.length, 5000);
+  assert.deepEqual(items.map((c) => c.index), Array.from({ length: 5000 }, (_, i) => i));
+  assert.ok(items.every((c) => c.vector === items[0]!.vector));
+});
+
+test('a repeated text is looked up once among the known vectors and mixed with new ones in chunk order', async () => {
+  const embedder = remoteEmbedder([0.5, 0.5, 0.5]);
+  const asked: string[][] = [];
+  const claims = createMemoryClaimStore(10);
+  const handler = createEmbedHandler({
+    embedder,
+    claims,
+    status: createMemoryStatusStore(),
+    limits: testLimits(),
+    unitChunks: 512,
+    knownVectors: async (hashes) => (asked.push([...hashes]), new Map([[sha256Hex('old'), [0.1, 0.2, 0.3]]])),
+  });
+  const reply = await handler(chunksReady(['old', 'new', 'old', 'new', 'other']), silentContext);
+  assert.deepEqual(asked, [[sha256Hex('old'), sha256Hex('new'), sha256Hex('other')]]);
+  assert.deepEqual(embedder.calls, [['new', 'other']]);
+  const items = claims.objects.get((reply?.data as { chunks: { claim: { key: string } } }).chunks.claim.key) as { vector: string }[];
+  assert.deepEqual(items.map((c) => Array.from(decodeVector(c.vector)).map((x) => +x.toFixed(2))), [[0.1, 0.2, 0.3], [0.5, 0.5, 0.5], [0.1, 0.2, 0.3], [0.5, 0.5, 0.5], [0.5, 0.5, 0.5]]);
 });
 
 /** A forged chunks.ready: refused as invalid, with no status record, no claim written, no model run. */

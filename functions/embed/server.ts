@@ -23,6 +23,7 @@ const handler = createEmbedHandler({
   knownVectors: (hashes) => vectors.vectorsByChunkHash(hashes),
   claims,
   limits: documentLimits(config),
+  unitChunks: config.EMBED_UNIT_CHUNKS,
 });
 await serveStage(config, {
   stage: 'embed',

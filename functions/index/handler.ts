@@ -10,9 +10,10 @@
  * locks.
  * A deletion is applied only if the object is really gone (it may have been re-created since).
  */
-import { CloudEvent } from 'cloudevents';
+import type { CloudEvent } from 'cloudevents';
 import { documentId, pointId } from '../../lib/documents/identity.js';
 import { metaHash, normaliseMeta } from '../../lib/documents/metadata.js';
+import { createEvent } from '../../lib/events/create-event.js';
 import type { PointPayload } from '../../lib/documents/payload.js';
 import {
   verifyBucket,
@@ -126,13 +127,7 @@ export function createIndexHandler(deps: IndexDependencies): Handler {
     // Bounded state: the version's claims are done with. Best effort; reconcile sweeps leftovers by age.
     await deps.claims.deleteClaims(document).catch((err: unknown) => log.warn({ err, key: document.key }, 'claim cleanup failed'));
     log.info({ key: document.key, version: document.version, points: points.length }, 'indexed');
-    return new CloudEvent({
-      type: EventType.DocumentIndexed,
-      source: EventSource.index,
-      subject: document.key,
-      datacontenttype: 'application/json',
-      data: { document, chunkCount: points.length, collection: deps.store.collection },
-    });
+    return createEvent(EventType.DocumentIndexed, EventSource.index, document.key, { document, chunkCount: points.length, collection: deps.store.collection });
   };
 
   const deleteDocument = async (event: CloudEvent<unknown>, { log }: FunctionContext) => {
@@ -154,12 +149,12 @@ export function createIndexHandler(deps: IndexDependencies): Handler {
     // The deleted object's text must not live on in its claims.
     await deps.claims.deleteClaims({ docId }).catch((err: unknown) => log.warn({ err, key: data.key }, 'claim cleanup failed'));
     log.info({ key: data.key }, 'deleted');
-    return new CloudEvent({
-      type: EventType.DocumentDeleted,
-      source: EventSource.index,
-      subject: data.key,
-      datacontenttype: 'application/json',
-      data: { bucket: data.bucket, key: data.key, docId, ...(data.sequence ? { sequence: data.sequence } : {}), collection: deps.store.collection },
+    return createEvent(EventType.DocumentDeleted, EventSource.index, data.key, {
+      bucket: data.bucket,
+      key: data.key,
+      docId,
+      ...(data.sequence ? { sequence: data.sequence } : {}),
+      collection: deps.store.collection,
     });
   };
 
@@ -181,7 +176,7 @@ export function createIndexHandler(deps: IndexDependencies): Handler {
  * outrank the status of anything that happened to the object since, such as a deletion.
  */
 function ingestRequest(bucket: string, key: string, cycle: string): CloudEvent<unknown> {
-  return new CloudEvent({ type: EventType.IngestRequested, source: EventSource.index, subject: key, time: cycle, datacontenttype: 'application/json', data: { bucket, key } });
+  return createEvent(EventType.IngestRequested, EventSource.index, key, { bucket, key }, { time: cycle });
 }
 
 function toPoints(document: DocumentRef, chunks: readonly EmbeddedChunk[], vectors: readonly Float32Array[], indexedAt: string, hash: string): VectorPoint[] {

@@ -2,10 +2,11 @@
  * split: an object event in, the chunks of that object version out (ChunksReady).
  * Pure stage logic: storage, claim checks and limits are passed in; no HTTP here.
  */
-import { CloudEvent } from 'cloudevents';
+import type { CloudEvent } from 'cloudevents';
 import { documentId, sha256Hex } from '../../lib/documents/identity.js';
 import { metaHash, normaliseMeta } from '../../lib/documents/metadata.js';
 import { verifyBucket, verifyCycleTime, type DocumentLimits } from '../../lib/documents/verify.js';
+import { createEvent } from '../../lib/events/create-event.js';
 import type { DocumentRef } from '../../lib/events/schemas.js';
 import { EventSource, EventType } from '../../lib/events/types.js';
 import { DocumentError, InvalidEventError } from '../../lib/runtime/errors.js';
@@ -89,25 +90,19 @@ export function createSplitHandler(deps: SplitDependencies): Handler {
     ) {
       await mark('unchanged', { version: current.etag, chunkCount: previous.indexed_chunks });
       log.info({ key: request.key, version: current.etag }, 'unchanged');
-      return new CloudEvent({
-        type: EventType.DocumentUnchanged,
-        source: EventSource.split,
-        subject: request.key,
-        datacontenttype: 'application/json',
-        data: {
-          document: {
-            bucket: request.bucket,
-            key: request.key,
-            docId,
-            version: current.etag,
-            ...(request.sequence ? { sequence: request.sequence } : {}),
-            size: current.size,
-            contentType: current.contentType,
-            requestedAt: cycle,
-            meta,
-          },
-          chunkCount: previous.indexed_chunks,
+      return createEvent(EventType.DocumentUnchanged, EventSource.split, request.key, {
+        document: {
+          bucket: request.bucket,
+          key: request.key,
+          docId,
+          version: current.etag,
+          ...(request.sequence ? { sequence: request.sequence } : {}),
+          size: current.size,
+          contentType: current.contentType,
+          requestedAt: cycle,
+          meta,
         },
+        chunkCount: previous.indexed_chunks,
       });
     }
     await mark('splitting', { version: current.etag });
@@ -139,13 +134,7 @@ export function createSplitHandler(deps: SplitDependencies): Handler {
     };
     const packed = await deps.claims.pack(chunks, claimKey('chunks', document.docId, version));
     log.info({ key: request.key, version, kind, chunks: chunks.length, claimCheck: 'claim' in packed }, 'split');
-    return new CloudEvent({
-      type: EventType.ChunksReady,
-      source: EventSource.split,
-      subject: request.key,
-      datacontenttype: 'application/json',
-      data: { document, chunkCount: chunks.length, chunks: packed },
-    });
+    return createEvent(EventType.ChunksReady, EventSource.split, request.key, { document, chunkCount: chunks.length, chunks: packed });
   };
 }
 

@@ -99,7 +99,7 @@ function pipeline() {
     splitter,
     limits: testLimits(),
   });
-  const embed = createEmbedHandler({ embedder, claims, status, knownVectors: (hashes) => store.vectorsByChunkHash(hashes), limits: testLimits() });
+  const embed = createEmbedHandler({ embedder, claims, status, knownVectors: (hashes) => store.vectorsByChunkHash(hashes), limits: testLimits(), unitChunks: 512 });
   const index = createIndexHandler({ store, status, claims, limits: testLimits(), currentObject: async () => ({ version: s3.etag, userMetadata: s3.userMetadata, tags: s3.tags }) });
   let tick = Date.now() - 60_000;
   /** One object event through the three stages; the last reply. */

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { SignJWT, generateKeyPair } from 'jose';
 import { createIssuerApp } from '../../local/oidc-issuer/app.js';
 import { loadIssuerState } from '../../local/oidc-issuer/state.js';
+import { EventType } from '../events/types.js';
 import { createLogger } from '../log.js';
 import { UnauthenticatedError, TokenUnavailableError } from './errors.js';
 import { defaultPoliciesPath } from './from-config.js';
@@ -94,20 +95,20 @@ describe('EventPolicy evaluation (eventing/policies.yaml)', () => {
   const sa = (name: string) => serviceAccountSubject(name);
 
   it('admits the broker to the functions and nobody else', () => {
-    assert.ok(split.admits(sa('sluice-broker'), { type: 'io.sluice.chunks.ready' }));
+    assert.ok(split.admits(sa('sluice-broker'), { type: EventType.ChunksReady }));
     for (const other of ['sluice-api', 'sluice-cli', 'sluice-seaweedfs-source', 'sluice-embed']) assert.equal(split.admitsSender(sa(other)), false, other);
   });
 
   it('admits the source to the broker only with object events', () => {
-    assert.ok(broker.admits(sa('sluice-seaweedfs-source'), { type: 'io.sluice.object.created' }));
-    assert.equal(broker.admits(sa('sluice-seaweedfs-source'), { type: 'io.sluice.vectors.ready' }), false);
+    assert.ok(broker.admits(sa('sluice-seaweedfs-source'), { type: EventType.ObjectCreated }));
+    assert.equal(broker.admits(sa('sluice-seaweedfs-source'), { type: EventType.VectorsReady }), false);
   });
 
   it('lets operators request ingestion and reconcile but not forge pipeline events', () => {
-    assert.ok(broker.admits(sa('sluice-cli'), { type: 'io.sluice.ingest.requested' }));
-    assert.ok(broker.admits(sa('sluice-api'), { type: 'io.sluice.reconcile.requested' }));
-    assert.equal(broker.admits(sa('sluice-cli'), { type: 'io.sluice.vectors.ready' }), false);
-    assert.equal(broker.admits(sa('sluice-cli'), { type: 'io.sluice.ingest.failed' }), false);
+    assert.ok(broker.admits(sa('sluice-cli'), { type: EventType.IngestRequested }));
+    assert.ok(broker.admits(sa('sluice-api'), { type: EventType.ReconcileRequested }));
+    assert.equal(broker.admits(sa('sluice-cli'), { type: EventType.VectorsReady }), false);
+    assert.equal(broker.admits(sa('sluice-cli'), { type: EventType.IngestFailed }), false);
   });
 
   it('admits the functions to the API (their dead letters) and the broker', () => {
@@ -145,7 +146,7 @@ describe('SLUICE_AUTH=network (a cluster broker that sends no tokens)', () => {
     const split = receiverAuth({ SLUICE_AUTH: 'network', OIDC_ISSUER: issuer }, { kind: 'Service', name: 'sluice-split', namespace: 'sluice' })!;
     const sender = await authenticateSender(split, undefined);
     assert.equal(sender.subject, serviceAccountSubject('sluice-broker'));
-    authorizeEvent(split, sender, { type: 'io.sluice.object.created' });
+    authorizeEvent(split, sender, { type: EventType.ObjectCreated });
     await assert.rejects(authenticateSender(split, 'Bearer forged'), UnauthenticatedError);
     const api = receiverAuth({ SLUICE_AUTH: 'network', OIDC_ISSUER: issuer }, { kind: 'Service', name: 'sluice-api', namespace: 'sluice' })!;
     const fromSplit = await tokensFor('sluice-split').token(serviceAudience('sluice-api'));

@@ -66,13 +66,13 @@ export const EmbedProcessSchema = PipelineSchema.merge(EmbeddingSchema);
 
 export type EmbedProcessConfig = Config & EmbeddingConfig;
 
+/** The cross-field rules of a process that embeds: the pipeline's and the backend's. */
+export function checkEmbedProcess(c: z.infer<typeof EmbedProcessSchema>, ctx: z.RefinementCtx): void {
+  checkPipeline(c, ctx);
+  checkEmbedding(c, ctx);
+}
+
 export function loadEmbedProcessConfig(env: Env = process.env): EmbedProcessConfig {
-  const parsed = parseEnv(
-    EmbedProcessSchema.superRefine((c, ctx) => {
-      checkPipeline(c, ctx);
-      checkEmbedding(c, ctx);
-    }),
-    env,
-  );
+  const parsed = parseEnv(EmbedProcessSchema.superRefine(checkEmbedProcess), env);
   return { ...parsed, ...derivePipeline(parsed) };
 }

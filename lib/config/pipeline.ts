@@ -1,13 +1,13 @@
 /**
  * The pipeline's configuration: the functions (split, embed, index), the API and the CLI. The
  * base schema plus object storage, the vector store, the chunking and the limits on untrusted
- * documents, and the API's dead letters and self-healing. The defaults here match
+ * documents (what only the API reads is in api.ts). The defaults here match
  * `.env.example`, so a process started without the stack scripts still behaves like the
  * documented set-up; docs/reference.md's table of every variable is generated from these schemas.
  */
 import { z } from 'zod';
 import { BaseSchema } from './base.js';
-import { MAX_META_NAME_CHARS, MAX_META_VALUE_CHARS, META_NAME, metaProblem } from '../documents/metadata.js';
+import { MAX_META_NAME_CHARS, META_NAME } from '../documents/metadata.js';
 import { commaList, nonNegativeInt, optionalPositiveInt, parseEnv, positiveInt, type Env } from './env.js';
 
 export const StorageSchema = z.object({
@@ -40,8 +40,6 @@ export const PipelineSchema = BaseSchema.merge(StorageSchema).extend({
   BROKER_URL: z.string().url().default('http://127.0.0.1:8180/'),
   /** The Broker's dead-letter sink, where functions park schema-invalid events; see deadLetterUrl. */
   DEAD_LETTER_URL: z.string().url().optional(),
-  /** HTTP basic auth for the API: comma-separated `user:password` pairs; empty = off. */
-  SLUICE_BASIC_AUTH: z.string().default(''),
   /**
    * Metadata names search can filter by (`--filter name=value`), comma-separated (`owner,team`),
    * each with a keyword index on `meta.<name>`; see `filterFields`.
@@ -49,14 +47,9 @@ export const PipelineSchema = BaseSchema.merge(StorageSchema).extend({
   SLUICE_FILTER_FIELDS: z.string().default(''),
   /**
    * The metadata name that holds a document's tenant (`tenant`), indexed with Qdrant's
-   * `is_tenant`, filterable, and what SLUICE_TENANT_BINDINGS binds credentials to.
+   * `is_tenant`, filterable, and what the API's SLUICE_TENANT_BINDINGS binds credentials to.
    */
   SLUICE_TENANT_FIELD: z.string().optional(),
-  /**
-   * API users bound to one tenant, `user=tenant` pairs, comma-separated: such a user may only
-   * search, and only sees documents whose tenant field holds that tenant.
-   */
-  SLUICE_TENANT_BINDINGS: z.string().default(''),
   /** Target chunk length, in characters. */
   CHUNK_SIZE: positiveInt(1000),
   /** Characters shared by neighbouring chunks. */
@@ -99,22 +92,15 @@ export const PipelineSchema = BaseSchema.merge(StorageSchema).extend({
   SPLIT_WORKERS: positiveInt(2),
   /** embed: how long a lone chunk batch may wait for others to share one model run (ms). */
   EMBED_LINGER_MS: nonNegativeInt(10),
+  /**
+   * embed: distinct chunk texts embedded per delivery. A document with more is embedded one
+   * unit at a time, each unit's vectors kept in S3 and the next unit asked for through the
+   * broker (`io.sluice.chunks.embedding`), so no delivery runs long and a retry resumes at its
+   * unit. 512 is about 8 s of model time on 2 cores, a small part of the 300 s delivery timeout.
+   */
+  EMBED_UNIT_CHUNKS: positiveInt(512),
   /** How far ahead of our clock a status cycle time may be before it is refused. */
   STATUS_MAX_CLOCK_SKEW_S: nonNegativeInt(300),
-  /** Largest dead letter the API's sink stores; larger is 413. */
-  DEAD_LETTER_MAX_BYTES: positiveInt(256 * 1024),
-  /** Dead letters older than this are deleted. */
-  DEAD_LETTER_TTL_HOURS: positiveInt(7 * 24),
-  /** At most this many dead letters are kept; the oldest are evicted. */
-  DEAD_LETTER_MAX_COUNT: positiveInt(10_000),
-  /** The API runs reconcile every this many seconds (0 = never; the cluster uses a PingSource). */
-  RECONCILE_INTERVAL_S: nonNegativeInt(300),
-  /** Self-healing: first wait before reconcile re-requests a dead-lettered document; doubles each attempt. */
-  HEAL_BACKOFF_BASE_S: nonNegativeInt(60),
-  /** Self-healing: the longest wait between two re-requests of one document. */
-  HEAL_BACKOFF_MAX_S: positiveInt(6 * 3600),
-  /** Claim-check objects older than this are deleted by reconcile (any left behind). */
-  CLAIM_MAX_AGE_HOURS: positiveInt(24),
 });
 
 /**
@@ -131,7 +117,7 @@ export function largestInlinePayload(eventLimitBytes: number): number {
 
 /**
  * Cross-field rules: a payload kept inline must fit every event limit it travels under; the
- * filter and tenant fields are metadata names; tenant bindings name API users and a tenant field.
+ * filter and tenant fields are metadata names.
  */
 export function checkPipeline(c: z.infer<typeof PipelineSchema>, ctx: z.RefinementCtx): void {
   const issue = (path: string, message: string) => ctx.addIssue({ code: z.ZodIssueCode.custom, path: [path], message });
@@ -140,15 +126,6 @@ export function checkPipeline(c: z.infer<typeof PipelineSchema>, ctx: z.Refineme
   }
   if (c.SLUICE_TENANT_FIELD !== undefined && !isMetaName(c.SLUICE_TENANT_FIELD)) {
     issue('SLUICE_TENANT_FIELD', `${JSON.stringify(c.SLUICE_TENANT_FIELD)} is not a metadata name (lowercase letters, digits and _, at most ${MAX_META_NAME_CHARS})`);
-  }
-  const bindings = parseTenantBindings(c.SLUICE_TENANT_BINDINGS);
-  if ('error' in bindings) issue('SLUICE_TENANT_BINDINGS', bindings.error);
-  else if (Object.keys(bindings).length > 0) {
-    if (c.SLUICE_TENANT_FIELD === undefined) issue('SLUICE_TENANT_BINDINGS', 'binding users to tenants needs SLUICE_TENANT_FIELD');
-    const users = new Set(commaList(c.SLUICE_BASIC_AUTH).map((pair) => pair.slice(0, Math.max(0, pair.indexOf(':')))));
-    for (const user of Object.keys(bindings)) {
-      if (!users.has(user)) issue('SLUICE_TENANT_BINDINGS', `${user} is not a SLUICE_BASIC_AUTH user`);
-    }
   }
 
   const limit = Math.min(c.MAX_EVENT_BYTES, c.BROKER_MAX_EVENT_BYTES);
@@ -171,46 +148,23 @@ export interface PipelineDerived {
   /** The metadata names search may filter by: SLUICE_FILTER_FIELDS, and the tenant field. */
   readonly filterFields: readonly string[];
   readonly tenantField: string | undefined;
-  /** API user → the one tenant it may see (SLUICE_TENANT_BINDINGS). */
-  readonly tenantBindings: Readonly<Record<string, string>>;
   readonly objectTags: boolean;
 }
 
 export function derivePipeline(
-  c: Pick<z.infer<typeof PipelineSchema>, 'S3_BUCKET' | 'SLUICE_FILTER_FIELDS' | 'SLUICE_TENANT_FIELD' | 'SLUICE_TENANT_BINDINGS' | 'S3_OBJECT_TAGS'>,
+  c: Pick<z.infer<typeof PipelineSchema>, 'S3_BUCKET' | 'SLUICE_FILTER_FIELDS' | 'SLUICE_TENANT_FIELD' | 'S3_OBJECT_TAGS'>,
 ): PipelineDerived {
-  const bindings = parseTenantBindings(c.SLUICE_TENANT_BINDINGS);
   const tenantField = c.SLUICE_TENANT_FIELD;
   return {
     buckets: commaList(c.S3_BUCKET),
     filterFields: commaList([c.SLUICE_FILTER_FIELDS, tenantField ?? ''].join(',')),
     tenantField,
-    tenantBindings: 'error' in bindings ? {} : bindings,
     objectTags: c.S3_OBJECT_TAGS === 'true',
   };
 }
 
 function isMetaName(name: string): boolean {
   return name.length <= MAX_META_NAME_CHARS && META_NAME.test(name);
-}
-
-/**
- * `alice=tenant-a, bob=tenant-b` → `{ alice: 'tenant-a', bob: 'tenant-b' }`. The tenant is
- * everything after the first `=` (user names may not hold one), and must be a value metadata
- * can hold: a user bound to a tenant no document can have would see nothing, silently.
- */
-export function parseTenantBindings(spec: string): Record<string, string> | { error: string } {
-  const bindings: Record<string, string> = {};
-  for (const pair of commaList(spec)) {
-    const at = pair.indexOf('=');
-    const user = pair.slice(0, Math.max(0, at)).trim();
-    const tenant = pair.slice(at + 1).trim();
-    if (at < 1 || !user || !tenant) return { error: `${JSON.stringify(pair)} is not user=tenant` };
-    if (metaProblem({ t: tenant }) !== undefined) return { error: `the tenant of ${user} is not a metadata value (at most ${MAX_META_VALUE_CHARS} characters, no control characters)` };
-    if (user in bindings && bindings[user] !== tenant) return { error: `${user} is bound to two tenants` };
-    bindings[user] = tenant;
-  }
-  return bindings;
 }
 
 export type Config = z.infer<typeof PipelineSchema> & PipelineDerived;

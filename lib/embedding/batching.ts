@@ -1,21 +1,28 @@
 /**
- * Micro-batching across callers. embed receives one document's chunks per event, and with
- * several deliveries in flight, small documents would each pay for a mostly padded model run.
- * This wrapper collects concurrent calls and hands them to the backend as one call: a call
- * waits at most `lingerMs` for `maxBatch` texts of company while the backend is idle; while
- * the backend is busy, calls queue up and leave together as soon as it is free.
+ * Micro-batching and fair scheduling across callers. embed has several deliveries in flight at
+ * once: small documents of a few chunks, and units of up to EMBED_UNIT_CHUNKS texts of a big
+ * one. Every caller's texts wait in one queue, and the backend is fed one call at a time of at
+ * most `maxCallTexts` texts, made of pieces of the waiting calls:
+ * - the caller that has waited longest gets up to `maxBatch` texts first, so that no caller
+ *   starves however many others arrive;
+ * - the rest of the call goes to the callers with the fewest texts left (shortest remaining
+ *   first), so that a small document leaves in the next backend call instead of waiting
+ *   behind a 500-text unit: it waits for at most the call in progress, then its own.
+ * Each caller's texts are taken shortest first, so a piece of a big call holds texts of similar
+ * length and the backend, which sorts its call by token count into model runs, pads little.
+ * While the backend is idle, a lone call waits at most `lingerMs` for `maxBatch` texts of
+ * company, so that small documents arriving together share one model run.
  */
 import { TransientError } from '../runtime/errors.js';
 import { EmbeddingBackendError } from './errors.js';
 import type { Embedder } from './types.js';
 
 export interface BatchingOptions {
-  /** Texts to wait for before leaving early (the backend's batch size). */
+  /** The backend's batch size: texts to wait for before leaving early, and every caller's guaranteed share of a call. */
   maxBatch: number;
   /**
-   * Most texts handed to the backend in one call (default 4 × maxBatch): whatever queued while
-   * the backend was busy leaves together, and the backend sorts it by length into batches
-   * with little padding. Calls are never split, so a bigger call goes alone.
+   * Most texts handed to the backend in one call (default 4 × maxBatch): the bound on how long
+   * any caller waits for the call in progress. A bigger call is split across several.
    */
   maxCallTexts?: number;
   /** How long the first waiting call may wait for others while the backend is idle, in ms. */
@@ -23,9 +30,23 @@ export interface BatchingOptions {
 }
 
 interface PendingCall {
-  texts: readonly string[];
+  readonly texts: readonly string[];
+  /** Positions in `texts`, shortest text first: the order in which they are handed out. */
+  readonly order: readonly number[];
+  /** How many of `order` have been handed to the backend. */
+  taken: number;
+  /** How many vectors have come back. */
+  done: number;
+  readonly vectors: Float32Array[];
+  settled: boolean;
   resolve(vectors: Float32Array[]): void;
   reject(err: unknown): void;
+}
+
+/** The texts of one caller in one backend call: positions in its `texts`. */
+interface Piece {
+  readonly call: PendingCall;
+  readonly positions: number[];
 }
 
 export function createBatchingEmbedder(inner: Embedder, { maxBatch, lingerMs, maxCallTexts = 4 * maxBatch }: BatchingOptions): Embedder {
@@ -33,7 +54,8 @@ export function createBatchingEmbedder(inner: Embedder, { maxBatch, lingerMs, ma
   if (!Number.isInteger(maxCallTexts) || maxCallTexts < maxBatch) throw new RangeError(`maxCallTexts must be an integer >= maxBatch, got ${maxCallTexts}`);
   if (!(lingerMs >= 0)) throw new RangeError(`lingerMs must be >= 0, got ${lingerMs}`);
 
-  const waiting: PendingCall[] = [];
+  /** Calls with texts not yet handed out, in order of arrival. */
+  let waiting: PendingCall[] = [];
   let waitingTexts = 0;
   let busy = false;
   let timer: NodeJS.Timeout | undefined;
@@ -41,17 +63,29 @@ export function createBatchingEmbedder(inner: Embedder, { maxBatch, lingerMs, ma
   let drained: Promise<void> = Promise.resolve();
   let markDrained: () => void = () => undefined;
 
-  /** Takes whole calls from the front up to maxCallTexts (at least one call). */
-  function takeBatch(): PendingCall[] {
-    const batch: PendingCall[] = [];
-    let size = 0;
-    while (waiting.length > 0 && (batch.length === 0 || size + waiting[0]!.texts.length <= maxCallTexts)) {
-      const call = waiting.shift()!;
-      size += call.texts.length;
-      batch.push(call);
+  const remaining = (call: PendingCall) => call.texts.length - call.taken;
+
+  /** The next backend call: the oldest caller's guaranteed share, then shortest remaining first. */
+  function takeCall(): Piece[] {
+    const pieces = new Map<PendingCall, number[]>();
+    let room = maxCallTexts;
+    const give = (call: PendingCall, n: number) => {
+      if (n <= 0) return;
+      const positions = call.order.slice(call.taken, call.taken + n);
+      call.taken += n;
+      room -= n;
+      waitingTexts -= n;
+      pieces.set(call, [...(pieces.get(call) ?? []), ...positions]);
+    };
+    const oldest = waiting[0]!;
+    give(oldest, Math.min(remaining(oldest), maxBatch, room));
+    // Array.prototype.sort is stable: equal remainders keep their order of arrival.
+    for (const call of [...waiting].sort((a, b) => remaining(a) - remaining(b))) {
+      if (room === 0) break;
+      give(call, Math.min(remaining(call), room));
     }
-    waitingTexts -= size;
-    return batch;
+    waiting = waiting.filter((call) => remaining(call) > 0);
+    return [...pieces].map(([call, positions]) => ({ call, positions }));
   }
 
   function schedule(): void {
@@ -71,9 +105,9 @@ export function createBatchingEmbedder(inner: Embedder, { maxBatch, lingerMs, ma
     clearTimeout(timer);
     timer = undefined;
     busy = true;
-    const batch = takeBatch();
+    const pieces = takeCall();
     try {
-      await runBatch(batch);
+      await runCall(pieces);
     } finally {
       busy = false;
       // Calls that queued while the backend was busy have waited long enough: no linger.
@@ -82,27 +116,57 @@ export function createBatchingEmbedder(inner: Embedder, { maxBatch, lingerMs, ma
     }
   }
 
-  async function runBatch(batch: PendingCall[]): Promise<void> {
-    const texts = batch.flatMap((call) => call.texts);
+  const textsOf = (piece: Piece) => piece.positions.map((p) => piece.call.texts[p]!);
+
+  async function runCall(pieces: Piece[]): Promise<void> {
     try {
-      const vectors = await inner.embed(texts);
+      const vectors = await inner.embed(pieces.flatMap(textsOf));
       let offset = 0;
-      for (const call of batch) {
-        call.resolve(vectors.slice(offset, offset + call.texts.length));
-        offset += call.texts.length;
+      for (const piece of pieces) {
+        deliver(piece, vectors.slice(offset, offset + piece.positions.length));
+        offset += piece.positions.length;
       }
     } catch (err) {
-      if (batch.length === 1 || err instanceof TransientError) {
-        // A retryable failure (overload) would hit each call alike: let each caller back off.
-        for (const call of batch) call.reject(err);
+      if (pieces.length === 1 || err instanceof TransientError) {
+        // A retryable failure (overload) would hit each caller alike: let each one back off.
+        for (const piece of pieces) fail(piece.call, err);
         return;
       }
-      // One caller's texts may be what the backend refuses: run each call alone so that only
-      // its own document fails, not every document that happened to share the batch.
-      for (const call of batch) {
-        await inner.embed(call.texts).then(call.resolve, call.reject);
+      // One caller's texts may be what the backend refuses: run each piece alone so that only
+      // its own document fails, not every document that happened to share the call.
+      for (const piece of pieces) {
+        if (piece.call.settled) continue;
+        await inner.embed(textsOf(piece)).then(
+          (vectors) => deliver(piece, vectors),
+          (pieceErr: unknown) => fail(piece.call, pieceErr),
+        );
       }
     }
+  }
+
+  function deliver(piece: Piece, vectors: Float32Array[]): void {
+    const { call, positions } = piece;
+    if (call.settled) return;
+    if (vectors.length !== positions.length) {
+      fail(call, new EmbeddingBackendError(`the backend returned ${vectors.length} vectors for ${positions.length} texts`));
+      return;
+    }
+    positions.forEach((position, i) => (call.vectors[position] = vectors[i]!));
+    call.done += positions.length;
+    if (call.done === call.texts.length) {
+      call.settled = true;
+      call.resolve(call.vectors);
+    }
+  }
+
+  /** Rejects a caller and drops its texts not yet handed out: nobody waits for them any more. */
+  function fail(call: PendingCall, err: unknown): void {
+    if (call.settled) return;
+    call.settled = true;
+    waitingTexts -= remaining(call);
+    call.taken = call.texts.length;
+    waiting = waiting.filter((c) => c !== call);
+    call.reject(err);
   }
 
   return {
@@ -112,7 +176,9 @@ export function createBatchingEmbedder(inner: Embedder, { maxBatch, lingerMs, ma
       if (texts.length === 0) return Promise.resolve([]);
       return new Promise<Float32Array[]>((resolve, reject) => {
         if (waiting.length === 0 && !busy) drained = new Promise((r) => (markDrained = r));
-        waiting.push({ texts, resolve, reject });
+        // Character length stands in for token count (the backend sorts by tokens within a call).
+        const order = texts.map((_, i) => i).sort((a, b) => texts[a]!.length - texts[b]!.length);
+        waiting.push({ texts, order, taken: 0, done: 0, vectors: new Array<Float32Array>(texts.length), settled: false, resolve, reject });
         waitingTexts += texts.length;
         schedule();
       });

@@ -1,7 +1,7 @@
 /**
  * The one way Sluice builds an outgoing event: the type names its data schema, so the data is
- * typed by the catalogue at compile time; `subject` is always the object key and the data is
- * always JSON.
+ * typed by the catalogue at compile time; `subject` is the object key (undefined only for an
+ * event about no one object, such as reconcile.requested) and the data is always JSON.
  */
 import { CloudEvent } from 'cloudevents';
 import type { EventData } from './schemas.js';
@@ -15,6 +15,12 @@ export interface EventAttributesOptions {
   time?: string;
 }
 
-export function createEvent<T extends EventTypeName>(type: T, source: string, subject: string, data: EventData<T>, attributes: EventAttributesOptions = {}): CloudEvent<EventData<T>> {
-  return new CloudEvent<EventData<T>>({ type, source, subject, datacontenttype: Wire.json, data, ...attributes });
+export function createEvent<T extends EventTypeName>(
+  type: T,
+  source: string,
+  subject: string | undefined,
+  data: EventData<T>,
+  attributes: EventAttributesOptions = {},
+): CloudEvent<EventData<T>> {
+  return new CloudEvent<EventData<T>>({ type, source, ...(subject !== undefined ? { subject } : {}), datacontenttype: Wire.json, data, ...attributes });
 }

@@ -118,6 +118,19 @@ export const ChunksReadyData = z.object({
 });
 export type ChunksReadyData = z.infer<typeof ChunksReadyData>;
 
+/**
+ * Data of chunks.embedding: the chunks.ready it continues (the same chunks reference, verified
+ * again at every unit) and the cursor. The cut into units is not carried: embed derives it
+ * from the chunks and its own EMBED_UNIT_CHUNKS, so a sender cannot make a unit any larger.
+ */
+export const EmbedProgressData = ChunksReadyData.extend({
+  /** The next unit to embed, from 0; embed checks it against the units it derives. */
+  unit: z.number().int().nonnegative(),
+  /** How often the last unit found an earlier unit's vectors gone and sent the cursor back (bounded by embed). */
+  rewinds: z.number().int().nonnegative(),
+});
+export type EmbedProgressData = z.infer<typeof EmbedProgressData>;
+
 export const EmbeddingModelInfo = z.object({ name: z.string(), dimension: z.number().int().positive() });
 export type EmbeddingModelInfo = z.infer<typeof EmbeddingModelInfo>;
 
@@ -175,6 +188,7 @@ export const DATA_SCHEMAS = {
   [EventType.ObjectDeleted]: ObjectDeletedData,
   [EventType.IngestRequested]: IngestRequestedData,
   [EventType.ChunksReady]: ChunksReadyData,
+  [EventType.EmbedProgress]: EmbedProgressData,
   [EventType.VectorsReady]: VectorsReadyData,
   [EventType.DocumentIndexed]: DocumentIndexedData,
   [EventType.DocumentDeleted]: DocumentDeletedData,

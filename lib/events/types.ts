@@ -14,6 +14,12 @@ export const EventType = Object.freeze({
   IngestRequested: 'io.sluice.ingest.requested',
   /** split → embed: the chunks of one document version. */
   ChunksReady: 'io.sluice.chunks.ready',
+  /**
+   * embed → embed: a document version too large for one delivery is embedded one unit of
+   * EMBED_UNIT_CHUNKS distinct texts at a time; this cursor names the next unit. It goes back
+   * through the broker, so every delivery stays short and a retry resumes at its unit.
+   */
+  EmbedProgress: 'io.sluice.chunks.embedding',
   /** embed → index: the chunks of one document version with their vectors. */
   VectorsReady: 'io.sluice.vectors.ready',
   /** index: every chunk of the version is searchable and older versions are gone. Terminal. */

@@ -147,6 +147,8 @@ export function createFunctionApp(options: FunctionServerOptions): FunctionApp {
 
 /** Batch sizes and chunks written, from the `chunkCount` of the reply. */
 function recordReply(stage: Stage, reply: CloudEvent<unknown>): void {
+  // A cursor over a large document, not a batch: its chunks are handed on once, by vectors.ready.
+  if (reply.type === EventType.EmbedProgress) return;
   const data = parsedData(reply.data) as { chunkCount?: unknown } | undefined;
   const chunkCount = data?.chunkCount;
   if (typeof chunkCount !== 'number') return;

@@ -62,8 +62,16 @@ export const vectorsWritten = new Counter({
 
 export const embeddedChunks = new Counter({
   name: 'sluice_embedded_chunks_total',
-  help: 'Chunks given a vector by embed: computed by the model, or reused from an identical chunk already indexed',
+  help: 'Chunks given a vector by embed: computed by the model (model), reused from an identical chunk already indexed (reused), or sharing the text of another chunk of the same document version, embedded once (duplicate)',
   labelNames: ['origin'] as const,
+  registers: [registry],
+});
+
+/** Units of work of large documents (EMBED_UNIT_CHUNKS distinct texts each; functions/embed/handler.ts). */
+export const embedUnits = new Counter({
+  name: 'sluice_embed_units_total',
+  help: 'Units of documents embedded in several deliveries (EMBED_UNIT_CHUNKS distinct texts each): embedded by this delivery, or resumed (a retry found the vectors an earlier attempt had stored)',
+  labelNames: ['outcome'] as const,
   registers: [registry],
 });
 

@@ -15,6 +15,21 @@ export interface ClaimCheckStore {
   unpack<T extends z.ZodTypeAny>(ref: { items?: unknown[]; claim?: ClaimCheck }, itemSchema: T): Promise<z.infer<T>[]>;
 }
 
+/**
+ * Claims found by key rather than by a reference in an event: embed's per-unit vectors of a
+ * large document (functions/embed/unit-vectors.ts), which a retry reads back instead of
+ * recomputing. The key is derived by the reader (unitClaimKey), never taken from an event.
+ */
+export interface KeyedClaims {
+  /** Stores `items` under `key` whatever their size, replacing what was there. */
+  put<T>(items: readonly T[], key: string): Promise<void>;
+  /**
+   * The items under `key`, or undefined when there is no such object or it does not hold
+   * items of `itemSchema` (a caller that can recompute them treats both alike).
+   */
+  get<T extends z.ZodTypeAny>(key: string, itemSchema: T): Promise<z.infer<T>[] | undefined>;
+}
+
 /** Bounded state: claims go once their version is done with (index). */
 export interface ClaimCleanup {
   /**
@@ -35,7 +50,7 @@ export interface ClaimCheckOptions {
   maxBytes?: number;
 }
 
-export function createClaimCheckStore({ s3, bucket, thresholdBytes, maxBytes = Number.MAX_SAFE_INTEGER }: ClaimCheckOptions): ClaimCheckStore & ClaimCleanup {
+export function createClaimCheckStore({ s3, bucket, thresholdBytes, maxBytes = Number.MAX_SAFE_INTEGER }: ClaimCheckOptions): ClaimCheckStore & KeyedClaims & ClaimCleanup {
   return {
     async pack(items, key) {
       const size = Buffer.byteLength(JSON.stringify(items));
@@ -49,6 +64,27 @@ export function createClaimCheckStore({ s3, bucket, thresholdBytes, maxBytes = N
       const parsed = z.array(itemSchema).safeParse(raw);
       if (!parsed.success) throw new InvalidEventError('claim-checked payload does not match its schema', parsed.error.issues.map((i) => i.message));
       return parsed.data;
+    },
+    async put(items, key) {
+      if (!key.startsWith('claims/')) throw new Error(`not a claim key: ${key}`);
+      await putJson(s3, bucket, key, items);
+    },
+    async get(key, itemSchema) {
+      let object: StoredObject;
+      try {
+        object = await getObject(s3, bucket, key, maxBytes);
+      } catch (err) {
+        if (err instanceof ObjectNotFoundError || err instanceof ObjectTooLargeError) return undefined;
+        throw err;
+      }
+      let raw: unknown;
+      try {
+        raw = JSON.parse(Buffer.from(object.bytes).toString('utf8'));
+      } catch {
+        return undefined;
+      }
+      const parsed = z.array(itemSchema).safeParse(raw);
+      return parsed.success ? parsed.data : undefined;
     },
     deleteClaims: (document) => deleteClaims(s3, bucket, claimPrefix(document.docId, document.version)),
   };
@@ -108,4 +144,13 @@ export function sweepClaims(s3: S3Client, bucket: string, maxAgeMs: number, now:
 /** Where the stages put claim-checked payloads: one object per document version and stage. */
 export function claimKey(stage: 'chunks' | 'vectors', docId: string, version: string): string {
   return `${claimPrefix(docId, version)}${stage}.json`;
+}
+
+/**
+ * Where embed keeps the vectors of unit `unit` of a document version cut into units of
+ * `unitSize` texts: under the version's prefix, so they go with its other claims, and named by
+ * the unit size too, so that a changed EMBED_UNIT_CHUNKS never reads another cut's unit.
+ */
+export function unitClaimKey(docId: string, version: string, unitSize: number, unit: number): string {
+  return `${claimPrefix(docId, version)}units/${unitSize}/${unit}.json`;
 }

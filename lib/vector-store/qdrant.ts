@@ -14,7 +14,7 @@ import { isRetryableRequestStatus } from '../retry.js';
 import { TransientError } from '../runtime/errors.js';
 import type { SparseVector } from '../text/sparse-vector.js';
 import { createQdrantClient } from './client.js';
-import type { Fusion, SearchMode } from './search-mode.js';
+import { DEFAULT_FUSION, type Fusion, type SearchMode } from './search-mode.js';
 import { DENSE, SPARSE, collectionLayout, namedCollectionConfig, upgradeLegacyCollection, type CollectionLayout } from './upgrade.js';
 
 export interface VectorPoint {
@@ -24,7 +24,7 @@ export interface VectorPoint {
   payload: PointPayload;
 }
 
-export { SEARCH_MODES, type Fusion, type SearchMode } from './search-mode.js';
+export { DEFAULT_FUSION, SEARCH_MODES, type Fusion, type SearchMode } from './search-mode.js';
 
 export interface SearchRequest {
   /** The query's embedding: needed for `dense` and `hybrid`. */
@@ -298,10 +298,17 @@ function queryBody(request: SearchRequest, layout: CollectionLayout, filter: obj
       { query: dense, using: DENSE, limit: candidates, ...withFilter },
       { query: sparse, using: SPARSE, limit: candidates, ...withFilter },
     ],
-    query: { fusion: request.fusion ?? 'rrf' },
+    query: fusionQuery(request.fusion ?? DEFAULT_FUSION),
     limit: request.limit,
     ...withFilter,
   };
+}
+
+/** Qdrant's fusion query; the prefetches are dense first, sparse second. */
+function fusionQuery(fusion: Fusion): Record<string, unknown> {
+  if (fusion.method === 'dbsf') return { fusion: 'dbsf' };
+  const weight = fusion.sparseWeight ?? 1;
+  return weight === 1 ? { fusion: 'rrf' } : { rrf: { weights: [1, weight] } };
 }
 
 // Candidates each branch hands to the fusion: enough that a chunk ranked well by only one

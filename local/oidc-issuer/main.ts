@@ -1,26 +1,16 @@
 /**
- * The local OIDC issuer as a process. Environment: OIDC_ISSUER (its own URL, e.g.
- * http://127.0.0.1:8186), OIDC_ISSUER_PORT, SLUICE_BIND, OIDC_ISSUER_DIR (keys and client
- * secrets, created when missing), OIDC_TOKEN_TTL_S (default 600).
+ * The local OIDC issuer as a process; its environment is lib/config/issuer.ts.
  * `main.js init` only creates the state and exits (the stack scripts run it before starting
  * the components, which read their secret files).
  */
-import { z } from 'zod';
+import { loadIssuerConfig } from '../../lib/config.js';
 import { createLogger } from '../../lib/log.js';
 import { createIssuerApp } from './app.js';
 import { loadIssuerState } from './state.js';
 
 const log = createLogger('oidc-issuer');
-const Env = z.object({
-  OIDC_ISSUER: z.string().url(),
-  OIDC_ISSUER_PORT: z.coerce.number().int().min(1).max(65535),
-  OIDC_ISSUER_DIR: z.string().min(1),
-  SLUICE_BIND: z.string().default('127.0.0.1'),
-  OIDC_TOKEN_TTL_S: z.coerce.number().int().min(30).max(86_400).default(600),
-});
-
 try {
-  const env = Env.parse(Object.fromEntries(Object.entries(process.env).filter(([, v]) => v !== '')));
+  const env = loadIssuerConfig();
   const state = await loadIssuerState(env.OIDC_ISSUER_DIR);
   if (process.argv[2] === 'init') process.exit(0);
   const app = createIssuerApp({ issuer: env.OIDC_ISSUER, state, tokenTtlSeconds: env.OIDC_TOKEN_TTL_S, log });

@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { CloudEvent, HTTP } from 'cloudevents';
+import { EventType } from '../../lib/events/types.js';
 import { createLogger } from '../../lib/log.js';
 import { basicAuthHeader, parseBasicAuthUsers } from '../../lib/http/basic-auth.js';
 import type { Embedder } from '../../lib/embedding/types.js';
@@ -84,7 +85,7 @@ describe('API access control', () => {
     assert.match(metrics, /^sluice_documents\{status="indexed"\} 1$/m);
     assert.match(metrics, /^sluice_documents\{status="failed"\} 0$/m);
 
-    const dead = HTTP.binary(new CloudEvent({ id: 'dead-1', type: 'io.sluice.object.created', source: '/x', datacontenttype: 'application/json', data: { bucket: 'documents', key: 'z.txt' }, knativeerrorcode: '503', knativeerrordest: 'http://split/' }));
+    const dead = HTTP.binary(new CloudEvent({ id: 'dead-1', type: EventType.ObjectCreated, source: '/x', datacontenttype: 'application/json', data: { bucket: 'documents', key: 'z.txt' }, knativeerrorcode: '503', knativeerrordest: 'http://split/' }));
     const res = await fetch(`${base}/dead-letters`, { method: 'POST', headers: dead.headers as Record<string, string>, body: dead.body as string });
     assert.equal(res.status, 202);
     assert.equal([...letters.values()].at(-1)?.event.id, 'dead-1');
@@ -97,7 +98,7 @@ describe('API access control', () => {
     const replay = await fetch(`${base}/dead-letters/${letter.id}/replay`, { method: 'POST', headers: auth });
     assert.equal(replay.status, 200);
     assert.deepEqual(await replay.json(), { replayed: [letter.id], discarded: [], failed: [] });
-    assert.equal(published.at(-1)?.type, 'io.sluice.ingest.requested');
+    assert.equal(published.at(-1)?.type, EventType.IngestRequested);
     assert.deepEqual(published.at(-1)?.data, { bucket: 'documents', key: 'z.txt' });
     assert.notEqual(published.at(-1)?.id, 'dead-1');
     assert.equal(published.at(-1)?.knativeerrorcode, undefined);

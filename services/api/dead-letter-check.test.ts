@@ -1,11 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { EventType } from '../../lib/events/types.js';
 import { InvalidEventError } from '../../lib/runtime/errors.js';
 import { checkDeadLetter, replayRequestFor } from './dead-letter-check.js';
 
 const buckets = ['documents'];
 const letter = (overrides: Record<string, unknown> = {}) => ({
-  type: 'io.sluice.object.created',
+  type: EventType.ObjectCreated,
   data: { bucket: 'documents', key: 'a.txt' },
   knativeerrordest: 'http://127.0.0.1:8181/',
   knativeerrorcode: '503',
@@ -31,13 +32,13 @@ test('planted letters are refused: foreign type, no error extensions, invalid da
 });
 
 test('a stage\'s own 400 refusal is kept with its invalid data, flagged so that it records no status', () => {
-  assert.deepEqual(checkDeadLetter(letter({ type: 'io.sluice.chunks.ready', data: { chunks: 'junk' }, knativeerrorcode: '400' }), buckets), { dataValid: false });
+  assert.deepEqual(checkDeadLetter(letter({ type: EventType.ChunksReady, data: { chunks: 'junk' }, knativeerrorcode: '400' }), buckets), { dataValid: false });
 });
 
 test('replay asks for the document again, in our own name, and nothing else', () => {
   const vectors = replayRequestFor(
     {
-      type: 'io.sluice.vectors.ready',
+      type: EventType.VectorsReady,
       id: 'attacker-chosen',
       source: '/evil',
       data: {
@@ -50,13 +51,13 @@ test('replay asks for the document again, in our own name, and nothing else', ()
     buckets,
   );
   assert.ok('event' in vectors);
-  assert.equal(vectors.event.type, 'io.sluice.ingest.requested');
+  assert.equal(vectors.event.type, EventType.IngestRequested);
   assert.equal(vectors.event.source, '/sluice/api');
   assert.notEqual(vectors.event.id, 'attacker-chosen');
   assert.deepEqual(vectors.event.data, { bucket: 'documents', key: 'a.txt' });
 
-  const deletion = replayRequestFor({ type: 'io.sluice.document.deleted', data: { bucket: 'documents', key: 'b.txt', docId: '4f1c2c38-6b7a-5b7e-9a43-3a2e8f6d1c11', collection: 'c' } }, buckets);
-  assert.ok('event' in deletion && deletion.event.type === 'io.sluice.object.deleted');
-  assert.ok('reason' in replayRequestFor({ type: 'io.sluice.object.created', data: { bucket: 'victim', key: 'x' } }, buckets));
-  assert.ok('reason' in replayRequestFor({ type: 'io.sluice.chunks.ready', data: { chunks: 'junk' } }, buckets));
+  const deletion = replayRequestFor({ type: EventType.DocumentDeleted, data: { bucket: 'documents', key: 'b.txt', docId: '4f1c2c38-6b7a-5b7e-9a43-3a2e8f6d1c11', collection: 'c' } }, buckets);
+  assert.ok('event' in deletion && deletion.event.type === EventType.ObjectDeleted);
+  assert.ok('reason' in replayRequestFor({ type: EventType.ObjectCreated, data: { bucket: 'victim', key: 'x' } }, buckets));
+  assert.ok('reason' in replayRequestFor({ type: EventType.ChunksReady, data: { chunks: 'junk' } }, buckets));
 });

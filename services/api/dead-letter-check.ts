@@ -8,7 +8,8 @@
  * carries exactly the data that failed the stage's schema or verification; it is kept for
  * inspection, records no status and replays as nothing.
  */
-import { CloudEvent } from 'cloudevents';
+import type { CloudEvent } from 'cloudevents';
+import { createEvent } from '../../lib/events/create-event.js';
 import { DATA_SCHEMAS } from '../../lib/events/schemas.js';
 import { ALL_EVENT_TYPES, EventSource, EventType, type EventTypeName } from '../../lib/events/types.js';
 import { InvalidEventError } from '../../lib/runtime/errors.js';
@@ -88,23 +89,17 @@ export function replayRequestFor(stored: Record<string, unknown>, buckets: reado
   const parsed = parseData(type as EventTypeName, stored.data);
   if (!parsed.success) return { reason: `its data does not match the ${type} schema, so it names no document` };
   const data = parsed.data;
-  const make = (eventType: EventTypeName, payload: { bucket?: string; key?: string }) => ({
-    event: new CloudEvent<unknown>({
-      type: eventType,
-      source: EventSource.api,
-      ...(payload.key !== undefined ? { subject: payload.key } : {}),
-      datacontenttype: 'application/json',
-      data: payload,
-    }),
-  });
   if (type === EventType.ReconcileRequested) {
     const bucket = data.bucket as string | undefined;
     if (bucket !== undefined && !buckets.includes(bucket)) return { reason: `bucket ${bucket} is not a configured bucket` };
-    return make(EventType.ReconcileRequested, bucket !== undefined ? { bucket } : {});
+    return { event: createEvent(EventType.ReconcileRequested, EventSource.api, undefined, bucket !== undefined ? { bucket } : {}) };
   }
   const document = (data.document ?? data) as { bucket?: string; key: string };
   const bucket = document.bucket ?? buckets[0]!;
   if (!buckets.includes(bucket)) return { reason: `bucket ${bucket} is not a configured bucket` };
-  const deletion = type === EventType.ObjectDeleted || type === EventType.DocumentDeleted;
-  return make(deletion ? EventType.ObjectDeleted : EventType.IngestRequested, { bucket, key: document.key });
+  const request = { bucket, key: document.key };
+  if (type === EventType.ObjectDeleted || type === EventType.DocumentDeleted) {
+    return { event: createEvent(EventType.ObjectDeleted, EventSource.api, document.key, request) };
+  }
+  return { event: createEvent(EventType.IngestRequested, EventSource.api, document.key, request) };
 }

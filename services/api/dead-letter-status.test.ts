@@ -2,12 +2,13 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { CloudEvent } from 'cloudevents';
 import { documentId } from '../../lib/documents/identity.js';
+import { EventType } from '../../lib/events/types.js';
 import { createMemoryStatusStore } from '../../test/support/fakes.js';
 import { recordDeadLetter } from './status-events.js';
 
 const letter = (code: string) =>
   new CloudEvent({
-    type: 'io.sluice.vectors.ready',
+    type: EventType.VectorsReady,
     source: '/sluice/functions/embed',
     data: { document: { bucket: 'documents', key: 'victim.md', version: 'v1' } },
     knativeerrorcode: code,

@@ -2,10 +2,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { CloudEvent } from 'cloudevents';
+import { EventType } from '../../lib/events/types.js';
 import { createMemoryS3 } from '../../test/support/memory-s3.js';
 import { createDeadLetterStore } from './dead-letters.js';
 
-const event = (id: string) => new CloudEvent({ id, type: 'io.sluice.object.created', source: '/s', data: { bucket: 'documents', key: `${id}.txt` }, knativeerrorcode: '503', knativeerrordest: 'http://x/' });
+const event = (id: string) => new CloudEvent({ id, type: EventType.ObjectCreated, source: '/s', data: { bucket: 'documents', key: `${id}.txt` }, knativeerrorcode: '503', knativeerrordest: 'http://x/' });
 
 test('over the cap, the oldest letters are evicted at once', async () => {
   let clock = new Date('2026-06-01T00:00:00.000Z');

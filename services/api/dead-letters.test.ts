@@ -1,6 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { CloudEvent } from 'cloudevents';
+import { EventType } from '../../lib/events/types.js';
 import {
   DeadLetterNotFoundError,
   deadLetterId,
@@ -15,7 +16,7 @@ import {
 const deadEvent = () =>
   new CloudEvent<unknown>({
     id: 'evt/1 ../x',
-    type: 'io.sluice.chunks.ready',
+    type: EventType.ChunksReady,
     source: '/sluice/split',
     subject: 'docs/a.pdf',
     datacontenttype: 'application/json',
@@ -54,7 +55,7 @@ describe('stored dead letters', () => {
       id: letter.id,
       receivedAt: '2026-11-28T15:10:02.123Z',
       eventId: 'evt/1 ../x',
-      type: 'io.sluice.chunks.ready',
+      type: EventType.ChunksReady,
       source: '/sluice/split',
       subject: 'docs/a.pdf',
       errorDest: 'http://127.0.0.1:8622/',
@@ -79,8 +80,8 @@ describe('replayDeadLetters', () => {
   const letter = (id: string, i: number, type: string, data: unknown) =>
     toStoredDeadLetter(new CloudEvent({ id, type, source: '/s', knativeerrorcode: '500', knativeerrordest: 'http://x/', datacontenttype: 'application/json', data }), new Date(1_000 * i));
   const letters = [
-    letter('a', 0, 'io.sluice.vectors.ready', { document: { bucket: 'documents', key: 'docs/a.pdf' } }),
-    letter('b', 1, 'io.sluice.object.deleted', { bucket: 'documents', key: 'docs/b.pdf' }),
+    letter('a', 0, EventType.VectorsReady, { document: { bucket: 'documents', key: 'docs/a.pdf' } }),
+    letter('b', 1, EventType.ObjectDeleted, { bucket: 'documents', key: 'docs/b.pdf' }),
   ];
   // The schema of vectors.ready wants the whole document reference and chunks.
   letters[0]!.event.data = {
@@ -96,8 +97,8 @@ describe('replayDeadLetters', () => {
     const result = await replayDeadLetters(store, async (e) => void published.push(e), letters.map((l) => l.id), ['documents']);
     assert.deepEqual(result, { replayed: letters.map((l) => l.id), discarded: [], failed: [] });
     assert.deepEqual(published.map((e) => [e.type, e.source, e.data]), [
-      ['io.sluice.ingest.requested', '/sluice/api', { bucket: 'documents', key: 'docs/a.pdf' }],
-      ['io.sluice.object.deleted', '/sluice/api', { bucket: 'documents', key: 'docs/b.pdf' }],
+      [EventType.IngestRequested, '/sluice/api', { bucket: 'documents', key: 'docs/a.pdf' }],
+      [EventType.ObjectDeleted, '/sluice/api', { bucket: 'documents', key: 'docs/b.pdf' }],
     ]);
     assert.ok(published.every((e) => e.id !== 'a' && e.id !== 'b' && e.knativeerrorcode === undefined));
     assert.deepEqual(store.ids(), []);
@@ -106,7 +107,7 @@ describe('replayDeadLetters', () => {
   it('keeps a letter the broker did not accept, and reports it', async () => {
     const store = memoryStore(letters);
     const result = await replayDeadLetters(store, async (e) => {
-      if (e.type === 'io.sluice.ingest.requested') throw new Error('broker answered 503');
+      if (e.type === EventType.IngestRequested) throw new Error('broker answered 503');
     }, letters.map((l) => l.id), ['documents']);
     assert.deepEqual(result, { replayed: [letters[1]!.id], discarded: [], failed: [{ id: letters[0]!.id, error: 'broker answered 503' }] });
     assert.deepEqual(store.ids(), [letters[0]!.id]);
@@ -114,8 +115,8 @@ describe('replayDeadLetters', () => {
 
   it('publishes nothing for a letter that names no document of ours, and discards it', async () => {
     const planted = [
-      letter('p1', 2, 'io.sluice.vectors.ready', { chunks: 'garbage' }),
-      letter('p2', 3, 'io.sluice.object.created', { bucket: 'other-bucket', key: 'x' }),
+      letter('p1', 2, EventType.VectorsReady, { chunks: 'garbage' }),
+      letter('p2', 3, EventType.ObjectCreated, { bucket: 'other-bucket', key: 'x' }),
       letter('p3', 4, 'com.evil.anything', { bucket: 'documents', key: 'x' }),
     ];
     const store = memoryStore(planted);

@@ -1,5 +1,5 @@
 /** The API as a process (locally) or a Knative Service (in the cluster). */
-import { listenPort, loadEmbedProcessConfig } from '../../lib/config.js';
+import { listenPort, loadApiConfig } from '../../lib/config.js';
 import { createEmbedder } from '../../lib/embedding/index.js';
 import { createLogger } from '../../lib/log.js';
 import { serveFunction } from '../../lib/runtime/function-server.js';
@@ -12,7 +12,7 @@ import { createApiApp } from './app.js';
 import { createDeadLetterStore } from './dead-letters.js';
 import { createReconciler } from './reconciler.js';
 
-const config = loadEmbedProcessConfig();
+const config = loadApiConfig();
 const log = createLogger('api');
 // Reconcile and dead-letter replays publish events: they start (or continue) traces too.
 const tracing = initTracing({ serviceName: 'api', exporter: config.OTEL_TRACES_EXPORTER });

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import type { CloudEvent } from 'cloudevents';
 import { documentId } from '../../lib/documents/identity.js';
+import { EventType } from '../../lib/events/types.js';
 import { createMemoryStatusStore } from '../../test/support/fakes.js';
 import { createMemoryS3 } from '../../test/support/memory-s3.js';
 import { reconcileBucket } from './reconcile.js';
@@ -38,7 +39,7 @@ test('a dead-lettered document is re-requested once its backoff has passed, with
   report = await reconcileBucket(deps, 'documents');
   assert.deepEqual(report.healed, ['a.txt']);
   assert.equal(published.length, 1);
-  assert.equal(published[0]!.type, 'io.sluice.ingest.requested');
+  assert.equal(published[0]!.type, EventType.IngestRequested);
   assert.deepEqual(published[0]!.data, { bucket: 'documents', key: 'a.txt' });
   const record = await status.get(documentId('documents', 'a.txt'));
   assert.equal(record?.status, 'queued');

@@ -12,8 +12,9 @@
  * its own stays failed at that version: trying again cannot help.
  */
 import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
-import { CloudEvent } from 'cloudevents';
+import type { CloudEvent } from 'cloudevents';
 import { normaliseEtag } from '../../lib/documents/identity.js';
+import { createEvent } from '../../lib/events/create-event.js';
 import { EventSource, EventType } from '../../lib/events/types.js';
 import { DEFAULT_HEAL_POLICY, needsHealing, nextHealAt, type HealPolicy, type StatusRecord, type StatusStore } from '../../lib/status/index.js';
 import { documentId } from '../../lib/documents/identity.js';
@@ -75,7 +76,7 @@ export async function reconcileBucket(deps: ReconcileDependencies, bucket: strin
       report.inSync++;
       continue;
     }
-    await deps.publish(new CloudEvent({ type: EventType.IngestRequested, source: EventSource.api, subject: key, datacontenttype: 'application/json', data: { bucket, key } }));
+    await deps.publish(createEvent(EventType.IngestRequested, EventSource.api, key, { bucket, key }));
     report.requested.push(key);
   }
   // Gone from the bucket: documents whose record is not `deleted` yet, and any key that still
@@ -84,7 +85,7 @@ export async function reconcileBucket(deps: ReconcileDependencies, bucket: strin
   for (const [key, record] of records) if (!objects.has(key) && record.status !== 'deleted') gone.add(key);
   for (const key of indexedKeys) if (!objects.has(key)) gone.add(key);
   for (const key of [...gone].sort()) {
-    await deps.publish(new CloudEvent({ type: EventType.ObjectDeleted, source: EventSource.api, subject: key, datacontenttype: 'application/json', data: { bucket, key } }));
+    await deps.publish(createEvent(EventType.ObjectDeleted, EventSource.api, key, { bucket, key }));
     report.deleted.push(key);
   }
   return report;
@@ -99,7 +100,7 @@ export async function reconcileBucket(deps: ReconcileDependencies, bucket: strin
 async function healDocument(deps: ReconcileDependencies, bucket: string, key: string, attempt: number, at: Date): Promise<void> {
   const cycle = at.toISOString();
   await deps.status.record({ docId: documentId(bucket, key), bucket, key, status: 'queued', cycle, at: cycle, healAttempt: attempt });
-  await deps.publish(new CloudEvent({ type: EventType.IngestRequested, source: EventSource.api, subject: key, time: cycle, datacontenttype: 'application/json', data: { bucket, key } }));
+  await deps.publish(createEvent(EventType.IngestRequested, EventSource.api, key, { bucket, key }, { time: cycle }));
 }
 
 async function listObjects(s3: S3Client, bucket: string): Promise<Map<string, string>> {

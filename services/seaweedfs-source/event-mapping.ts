@@ -18,7 +18,8 @@
  *    event with `old_entry` at the old path and `new_entry` under `new_parent_path`.
  */
 import { createHash } from 'node:crypto';
-import { CloudEvent } from 'cloudevents';
+import type { CloudEvent } from 'cloudevents';
+import { createEvent } from '../../lib/events/create-event.js';
 import { EventSource, EventType } from '../../lib/events/types.js';
 import { ObjectChangedData, ObjectDeletedData } from '../../lib/events/schemas.js';
 import type { FilerEntry, SubscribeMetadataResponse } from './filer-client.js';
@@ -193,15 +194,7 @@ function build(
     opts.onInvalid?.({ type, bucket: ref.bucket, key: ref.key, error: parsed.error.message });
     return null;
   }
-  return new CloudEvent({
-    id: eventId(tsNs, kind, ref.key),
-    type,
-    source: EventSource.seaweedfs(ref.bucket),
-    subject: ref.key,
-    time: timeOf(tsNs),
-    datacontenttype: 'application/json',
-    data: parsed.data,
-  }) as ObjectEvent;
+  return createEvent(type, EventSource.seaweedfs(ref.bucket), ref.key, parsed.data, { id: eventId(tsNs, kind, ref.key), time: timeOf(tsNs) }) as ObjectEvent;
 }
 
 /**

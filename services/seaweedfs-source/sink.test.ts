@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { CloudEvent } from 'cloudevents';
 import { pino } from 'pino';
 import { encodeHeaderValue } from '../../lib/events/http.js';
+import { EventType } from '../../lib/events/types.js';
 import { HttpSink } from './sink.js';
 
 const log = pino({ level: 'silent' });
@@ -36,7 +37,7 @@ async function scriptedSink(statuses: number[], port = 0): Promise<{ url: string
 const event = () =>
   new CloudEvent({
     id: '1-created-abc',
-    type: 'io.sluice.object.created',
+    type: EventType.ObjectCreated,
     source: '/sluice/seaweedfs/buckets/documents',
     subject: 'a b/ü.txt',
     datacontenttype: 'application/json',
@@ -52,7 +53,7 @@ describe('HttpSink', () => {
     assert.equal(s.received.length, 1);
     const { headers, body } = s.received[0]!;
     assert.equal(headers['ce-id'], '1-created-abc');
-    assert.equal(headers['ce-type'], 'io.sluice.object.created');
+    assert.equal(headers['ce-type'], EventType.ObjectCreated);
     assert.equal(headers['ce-source'], '/sluice/seaweedfs/buckets/documents');
     assert.equal(headers['ce-specversion'], '1.0');
     assert.match(String(headers['content-type']), /^application\/json/);

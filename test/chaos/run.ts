@@ -13,8 +13,8 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
+import { createBackoff, retry } from '../../lib/retry.js';
 import { createQdrantClient } from '../../lib/vector-store/client.js';
-import pRetry from 'p-retry';
 import { api, config, corpus, putObject, repoRoot } from '../support/stack.js';
 import { describeFault, FaultInjector, planFaults } from './faults.js';
 import { judge, passed, settled, type PointView, type StatusView, type Upload } from './ground-truth.js';
@@ -87,6 +87,16 @@ const latest = new Map<string, Upload>();
 // Before a kill, one more document: text never seen before (so embed must call the model), made
 // of the corpus's own words in a seeded order; a PDF for split, whose parsing is the heavy part.
 const words = new TextDecoder().decode(bodies.find((b) => b.key.endsWith('.txt'))!.body).split(/\s+/).filter(Boolean);
+/** SeaweedFS may be restarting: retry an upload like any client would (500 ms doubling to 5 s, 13 attempts). */
+function putWithRetries(key: string, body: Uint8Array, onRetry?: (error: unknown) => void): Promise<string> {
+  return retry(() => putObject(key, body), {
+    retries: 12,
+    backoff: createBackoff({ delayMs: 250, maxMs: 5000, jitter: true }),
+    retryable: () => true,
+    ...(onRetry ? { onRetry: ({ error }: { error: unknown }) => onRetry(error) } : {}),
+  });
+}
+
 let provoked = 0;
 async function provokeWork(stage: string): Promise<void> {
   provoked++;
@@ -97,7 +107,7 @@ async function provokeWork(stage: string): Promise<void> {
       : new TextEncoder().encode(
           Array.from({ length: 40 }, (_, p) => `## Part ${p}\n\n${Array.from({ length: 60 }, () => words[random.int(0, words.length - 1)]).join(' ')}\n`).join('\n'),
         );
-  const etag = await pRetry(() => putObject(key, body), { retries: 12, minTimeout: 500, maxTimeout: 5000, randomize: true });
+  const etag = await putWithRetries(key, body);
   latest.set(key, { key, etag, expect: { status: 'indexed' }, kind: 'corpus' });
 }
 const injector = new FaultInjector({ repoRoot, embeddingUrl, vhost, runDir, provokeWork });
@@ -107,14 +117,7 @@ rss.start();
 async function uploadAll(): Promise<void> {
   for (const u of planned) {
     await sleep(Math.max(0, u.at - elapsed()));
-    // SeaweedFS may be restarting: retry the upload like any client would.
-    const etag = await pRetry(() => putObject(u.key, u.body), {
-      retries: 12,
-      minTimeout: 500,
-      maxTimeout: 5000,
-      randomize: true,
-      onFailedAttempt: (e) => say(`upload of ${u.key} failed (${e.error.message}); retrying`),
-    });
+    const etag = await putWithRetries(u.key, u.body, (error) => say(`upload of ${u.key} failed (${(error as Error).message}); retrying`));
     latest.set(u.key, { key: u.key, etag, expect: u.expect, kind: u.kind });
   }
   say(`all ${planned.length} uploads done`);

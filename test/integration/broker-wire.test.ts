@@ -1,6 +1,6 @@
 /**
  * The local broker's wire behaviour end to end through a real RabbitMQ, where it must match
- * eventing-rabbitmq (issue 16; services/broker/README.md names the upstream source of each):
+ * eventing-rabbitmq (issue 16; local/broker/README.md names the upstream source of each):
  * a missing time becomes the dispatch time, structured data arrives byte for byte, integer and
  * boolean extensions stay typed in RabbitMQ (a string Trigger filter does not match them), and
  * the trace context reaches subscribers only as W3C headers. Like broker.test.ts it starts its
@@ -14,9 +14,9 @@ import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { connect } from 'amqplib';
 import { createLogger } from '../../lib/log.js';
-import { startBroker, type RunningBroker } from '../../services/broker/broker.js';
-import { ZERO_TIME } from '../../services/broker/event-codec.js';
-import { deleteTopology } from '../../services/broker/topology.js';
+import { startBroker, type RunningBroker } from '../../local/broker/broker.js';
+import { ZERO_TIME } from '../../local/broker/event-codec.js';
+import { deleteTopology } from '../../local/broker/topology.js';
 import { brokerManifest, Subscribers, waitFor, type Received } from '../support/subscribers.js';
 
 const RABBITMQ_URL = process.env.RABBITMQ_URL ?? 'amqp://guest:guest@127.0.0.1:5672';

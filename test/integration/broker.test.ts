@@ -11,9 +11,9 @@ import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { connect } from 'amqplib';
 import { createLogger } from '../../lib/log.js';
-import { startBroker, type RunningBroker } from '../../services/broker/broker.js';
-import { triggerQueue } from '../../services/broker/naming.js';
-import { deleteTopology } from '../../services/broker/topology.js';
+import { startBroker, type RunningBroker } from '../../local/broker/broker.js';
+import { triggerQueue } from '../../local/broker/naming.js';
+import { deleteTopology } from '../../local/broker/topology.js';
 import { brokerManifest, Subscribers, waitFor, type Received } from '../support/subscribers.js';
 
 const RABBITMQ_URL = process.env.RABBITMQ_URL ?? 'amqp://guest:guest@127.0.0.1:5672';

@@ -60,7 +60,7 @@ test('an event that fails every delivery is dead-lettered, listed, and replayed 
     await component('start', 'split');
   }
 
-  assert.equal(letter.type, 'io.sluice.object.created');
+  assert.equal(letter.type, EventType.ObjectCreated);
   assert.match(letter.errorDest ?? '', new RegExp(`:${config.SPLIT_PORT}`), 'the last destination is split');
   assert.ok(letter.errorCode, 'the broker says what the last attempt got');
   assert.ok((await deadLetterObjects()).includes(`dead-letters/${letter.id}.json`), 'the letter is an object in the pipeline bucket');

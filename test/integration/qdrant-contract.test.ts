@@ -4,7 +4,7 @@
  *
  * With QDRANT_URL set it runs against that server (a real Qdrant must pass it too, so it
  * only asserts behaviour real Qdrant has). Without it, the test starts
- * services/qdrant-edge-gateway on a free loopback port with a temporary data directory, and
+ * local/qdrant-edge-gateway on a free loopback port with a temporary data directory, and
  * additionally checks what only a process it owns can show: data acknowledged before a
  * SIGKILL is there after a restart, and SIGTERM exits cleanly.
  */
@@ -21,7 +21,7 @@ import { seededRandom } from '../support/random.js';
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const PYTHON = path.join(REPO_ROOT, '.venv', 'bin', 'python');
-const GATEWAY_SCRIPT = path.join(REPO_ROOT, 'services', 'qdrant-edge-gateway', 'gateway.py');
+const GATEWAY_SCRIPT = path.join(REPO_ROOT, 'local', 'qdrant-edge-gateway', 'gateway.py');
 
 const DIMENSIONS = 384;
 const DOCUMENTS = 5;
@@ -374,6 +374,21 @@ test('upserts named vectors and queries each branch and their fusion, filters on
       with_payload: true,
     });
     assert.equal(fused.points[0]?.id, target.id, fusion);
+  }
+
+  // Weighted RRF (Sluice's default hybrid): with one candidate per branch, a dense-only winner
+  // and a sparse-only winner tie at equal weights, and the heavier branch's candidate wins.
+  const denseWinner = pointAt(points, 3);
+  for (const [weights, winner] of [[[1, 5], target], [[5, 1], denseWinner]] as const) {
+    const weighted = await client.query(hybridCollection, {
+      prefetch: [
+        { query: denseWinner.vector, using: 'dense', limit: 1 },
+        { query: sparseOf({ 1012: 1 }), using: 'sparse', limit: 1 },
+      ],
+      query: { rrf: { weights: [...weights] } },
+      limit: 2,
+    });
+    assert.deepEqual(weighted.points.map((p) => p.id), [winner.id, winner === target ? denseWinner.id : target.id], `weights ${weights.join(':')}`);
   }
 
   // A filter on both branches (and the fusion) keeps every hit inside it.

@@ -11,20 +11,9 @@ import assert from 'node:assert/strict';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { api, component, putObject, repoRoot, waitFor, waitIndexed } from '../support/stack.js';
+import { api, component, componentWith, putObject, repoRoot, waitFor, waitIndexed } from '../support/stack.js';
 
-/** Restarts a component with `env` on top of the stack's settings (undefined: unset). */
-async function restartWith(name: string, env: Record<string, string | undefined>): Promise<void> {
-  const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
-  for (const [k, v] of Object.entries(env)) if (v === undefined) delete process.env[k];
-  else process.env[k] = v;
-  try {
-    await component('restart', name);
-  } finally {
-    for (const [k, v] of Object.entries(saved)) if (v === undefined) delete process.env[k];
-    else process.env[k] = v;
-  }
-}
+const restartWith = (name: string, env: Record<string, string | undefined>) => componentWith('restart', name, env);
 
 /** A copy of eventing/ whose every delivery retries twice from 0.2 s (a budget of about 1.2 s). */
 function shortRetryEventing(): string {

@@ -1,7 +1,7 @@
 /** Fakes for pure unit tests of stage logic. Integration tests use the real components. */
 import { z } from 'zod';
 import type { ClaimCheck } from '../../lib/events/schemas.js';
-import type { ClaimCheckStore, ClaimCleanup } from '../../lib/storage/claim-check.js';
+import type { ClaimCheckStore, ClaimCleanup, KeyedClaims } from '../../lib/storage/claim-check.js';
 import { createLogger } from '../../lib/log.js';
 import type { DocumentLimits } from '../../lib/documents/verify.js';
 import { InvalidEventError } from '../../lib/runtime/errors.js';
@@ -22,7 +22,7 @@ export function testLimits(overrides: Partial<DocumentLimits> = {}): DocumentLim
 }
 
 /** Claim checks kept in a Map, with the same threshold rule as the S3-backed store. */
-export function createMemoryClaimStore(thresholdBytes = 65536): ClaimCheckStore & ClaimCleanup & { objects: Map<string, unknown> } {
+export function createMemoryClaimStore(thresholdBytes = 65536): ClaimCheckStore & KeyedClaims & ClaimCleanup & { objects: Map<string, unknown> } {
   const objects = new Map<string, unknown>();
   return {
     objects,
@@ -40,6 +40,13 @@ export function createMemoryClaimStore(thresholdBytes = 65536): ClaimCheckStore 
       }
       const raw = ref.claim ? objects.get(ref.claim.key) : ref.items;
       return z.array(itemSchema).parse(raw);
+    },
+    async put(items, key) {
+      objects.set(key, JSON.parse(JSON.stringify(items)));
+    },
+    async get(key, itemSchema) {
+      const parsed = z.array(itemSchema).safeParse(objects.get(key));
+      return parsed.success ? parsed.data : undefined;
     },
     async deleteClaims({ docId, version }) {
       const prefix = version === undefined ? `claims/${docId}/` : `claims/${docId}/${version}/`;

@@ -8,14 +8,15 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
-import { loadConfig } from '../../lib/config.js';
+import { loadApiConfig } from '../../lib/config.js';
 import { normaliseEtag } from '../../lib/documents/identity.js';
 import { createS3Client } from '../../lib/storage/s3.js';
 import { createApiClient } from '../../cli/api-client.js';
 import { firstCredential } from '../../lib/http/basic-auth.js';
 
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-export const config = loadConfig();
+// The API's view: the pipeline's variables and the API's own (credentials, dead-letter limits).
+export const config = loadApiConfig();
 export const bucket = config.buckets[0]!;
 export const s3 = createS3Client(config);
 // With SLUICE_BASIC_AUTH set, the stack's API requires it: the suite sends the first pair, like the CLI.
@@ -68,4 +69,19 @@ const run = promisify(execFile);
 /** start | stop | kill | restart a component of the local stack (stack/component.sh). */
 export async function component(action: 'start' | 'stop' | 'kill' | 'restart', name: string): Promise<void> {
   await run('bash', [join(repoRoot, 'stack/component.sh'), action, name], { cwd: repoRoot, env: process.env });
+}
+
+/** {@link component} with `env` on top of the stack's settings (undefined: unset), for that component only. */
+export async function componentWith(action: 'start' | 'restart', name: string, env: Record<string, string | undefined>): Promise<void> {
+  const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
+  const apply = (values: Record<string, string | undefined>) => {
+    for (const [k, v] of Object.entries(values)) if (v === undefined) delete process.env[k];
+    else process.env[k] = v;
+  };
+  apply(env);
+  try {
+    await component(action, name);
+  } finally {
+    apply(saved);
+  }
 }

@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
-import { dirname, resolve } from 'node:path';
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { test } from 'node:test';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { z } from 'zod';
-import { directEnvReads, directEnvReadsIn, readProcessEnvs, schemaKeys } from './code-env.js';
+import { directEnvReads, directEnvReadsIn, readEnvExample, readProcessEnvs, schemaKeys } from './code-env.js';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -37,4 +38,29 @@ test('every process the images run has a schema, and every variable the code rea
   assert.ok(processes.get('seaweedfs-source')?.keys.has('K_SINK'));
   const declared = new Set([...processes.values()].flatMap((p) => [...p.keys.keys()]));
   for (const [name, files] of directEnvReads(repo)) assert.ok(declared.has(name), `${name} (read in ${files.join(', ')}) is in no schema`);
+});
+
+test('.env.example documents what the schemas say: each variable is declared, and its value is the schema\'s default where there is one', async () => {
+  const processes = await readProcessEnvs(repo);
+  const example = readEnvExample(repo);
+  assert.ok(example.size > 20, '.env.example was read');
+  // Variables of the one-machine parts that are not TypeScript: the stack scripts and the Qdrant gateway.
+  const scripts = ['stack', 'local/qdrant-edge-gateway']
+    .flatMap((dir) => readdirSync(join(repo, dir)).filter((f) => /\.(sh|py)$/.test(f)).map((f) => readFileSync(join(repo, dir, f), 'utf8')))
+    .join('\n');
+  const { PROCESS_CONFIGS } = (await import(pathToFileURL(join(repo, 'lib', 'config.ts')).href)) as { PROCESS_CONFIGS: Record<string, { schema: z.ZodObject }> };
+  const problems: string[] = [];
+  for (const [name, value] of example) {
+    const readers = [...processes].filter(([, p]) => p.keys.has(name)).map(([process]) => process);
+    if (readers.length === 0) {
+      if (!new RegExp(`\\b${name}\\b`).test(scripts)) problems.push(`${name}: no config schema declares it and no stack script reads it`);
+      continue;
+    }
+    for (const process of readers) {
+      const unset = (PROCESS_CONFIGS[process]!.schema.shape[name] as z.ZodType).safeParse(undefined);
+      const fallback = unset.success && unset.data !== undefined ? String(unset.data) : undefined;
+      if (fallback !== undefined && fallback !== value) problems.push(`${name}=${value}, but ${process} falls back to ${fallback}`);
+    }
+  }
+  assert.deepEqual(problems, []);
 });

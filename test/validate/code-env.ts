@@ -52,7 +52,7 @@ export function directEnvReadsIn(text: string): string[] {
 /** Variables read straight from process.env (lib/config excepted, tests excluded), with the files reading each. */
 export function directEnvReads(codeRoot: string): Map<string, string[]> {
   const reads = new Map<string, string[]>();
-  for (const dir of ['lib', 'functions', 'services', 'cli']) {
+  for (const dir of ['lib', 'functions', 'services', 'local', 'cli']) {
     for (const file of walk(join(codeRoot, dir))) {
       const path = relative(codeRoot, file).split(sep).join('/');
       if (!file.endsWith('.ts') || file.endsWith('.test.ts') || path === 'lib/config.ts' || path.startsWith('lib/config/')) continue;

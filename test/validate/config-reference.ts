@@ -15,7 +15,7 @@ export const BEGIN = '<!-- generated from lib/config (test/validate/config-refer
 export const END = '<!-- end of generated configuration -->';
 
 /** The process names as the table shows them, in pipeline order. */
-const ORDER = ['split', 'embed', 'index', 'api', 'cli', 'seaweedfs-source', 'broker'];
+const ORDER = ['split', 'embed', 'index', 'api', 'cli', 'seaweedfs-source', 'broker', 'oidc-issuer'];
 
 function formatDefault(value: unknown): string {
   if (value === undefined) return '–';

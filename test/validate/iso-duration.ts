@@ -1,7 +1,7 @@
 /**
  * ISO-8601 durations as Knative's delivery spec takes them (`PT0.5S`, `PT2M`, `P1D`): designators
  * in order, at least one, a fraction only on seconds. Written independently of the local broker's
- * parser (services/broker/duration.ts) so the two can be compared.
+ * parser (local/broker/duration.ts) so the two can be compared.
  */
 const PATTERN = /^P(?!$)(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?(?:T(?=\d)(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?$/;
 

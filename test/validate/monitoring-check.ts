@@ -20,10 +20,10 @@ const DASHBOARD_DIR = join('deploy', 'monitoring');
 /** Knative's name for the user container's port in revision pods. */
 const KNATIVE_USER_PORT = 'user-port';
 
-/** Metric names defined in the code: `name: 'sluice_…'` in lib/, functions/, services/, cli/. */
+/** Metric names defined in the code: `name: 'sluice_…'` in lib/, functions/, services/, local/, cli/. */
 export function definedMetricNames(codeRoot: string): Set<string> {
   const names = new Set<string>();
-  for (const dir of ['lib', 'functions', 'services', 'cli']) {
+  for (const dir of ['lib', 'functions', 'services', 'local', 'cli']) {
     for (const file of walk(join(codeRoot, dir))) {
       if (!file.endsWith('.ts') || file.endsWith('.test.ts')) continue;
       for (const m of readFileSync(file, 'utf8').matchAll(/\bname:\s*['"](sluice_[a-z0-9_]+)['"]/g)) names.add(m[1]!);

@@ -2,7 +2,7 @@
  * The manifest validator: the repository's manifests pass; a copy with one file broken fails
  * with a message naming the problem (wrong subscriber, unknown event type, misspelt field, a
  * string for a number, and more); the CLI exits non-zero; and the local broker's routing table,
- * read from eventing/ by services/broker, is the one the cluster gets from the same files.
+ * read from eventing/ by local/broker, is the one the cluster gets from the same files.
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import { parseAllDocuments } from 'yaml';
-import { buildRoutingTable } from '../../services/broker/routing.js';
+import { buildRoutingTable } from '../../local/broker/routing.js';
 import { assertError, copyManifests, removeCopies, repo, validateEdited } from './fixture.js';
 import { triggerQueueName } from './kmeta.js';
 import { buildOverlays } from './kustomize.js';

@@ -92,6 +92,7 @@ describe('the real eventing/ directory', () => {
         route('split-object-updated', EventType.ObjectUpdated, 'sluice-split', 'http://127.0.0.1:8181/', exp(7, 500, 120_000)),
         route('split-ingest-requested', EventType.IngestRequested, 'sluice-split', 'http://127.0.0.1:8181/', exp(7, 500, 120_000), undefined, 16),
         route('embed-chunks-ready', EventType.ChunksReady, 'sluice-embed', 'http://127.0.0.1:8182/', exp(6, 1000, 300_000)),
+        route('embed-chunks-embedding', EventType.EmbedProgress, 'sluice-embed', 'http://127.0.0.1:8182/', exp(6, 1000, 300_000), undefined, 2),
         route('index-vectors-ready', EventType.VectorsReady, 'sluice-index', 'http://127.0.0.1:8183/', exp(8, 500, 60_000)),
         route('index-object-deleted', EventType.ObjectDeleted, 'sluice-index', 'http://127.0.0.1:8183/', exp(8, 500, 60_000)),
         route('status-object-created', EventType.ObjectCreated, 'sluice-api', 'http://127.0.0.1:8184/events', exp(7, 500, 60_000), '/events'),
@@ -103,7 +104,7 @@ describe('the real eventing/ directory', () => {
         route('api-reconcile-scheduled', EventType.ReconcileScheduled, 'sluice-api', 'http://127.0.0.1:8184/events', exp(2, 1000, 60_000), '/events', 1),
       ],
     });
-    assert.equal(formatRoutingTable(table).length, 12);
+    assert.equal(formatRoutingTable(table).length, 13);
   });
 
   it('routes every non-terminal event type of the catalogue, and only catalogue types', async () => {

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { EventType } from '../../lib/events/types.js';
 import { planDispatchers } from './dispatcher.js';
 import { buildRoutingTable } from './routing.js';
 import { planTopology } from './topology.js';
@@ -34,7 +35,7 @@ describe('planTopology for eventing/', async () => {
     assert.deepEqual(binding, {
       queue: 't.sluice.embed-chunks-ready',
       exchange: 'b.sluice.sluice',
-      args: { type: 'io.sluice.chunks.ready', 'x-match': 'all', 'x-knative-trigger': 'embed-chunks-ready' },
+      args: { type: EventType.ChunksReady, 'x-match': 'all', 'x-knative-trigger': 'embed-chunks-ready' },
     });
   });
 

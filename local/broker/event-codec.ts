@@ -11,9 +11,16 @@
  *   of the hop travels as `traceparent`/`tracestate` headers; body = data bytes.
  * - HTTP out (dispatcher → subscriber): binary mode; the trace context as W3C headers only, and a
  *   missing time replaced by the send time, as the Go SDK's client does ({@link withSendTime}).
+ *
+ * The wire names are lib/events/http.ts `Wire`, but not its `fromHttpMessage`/`toBinaryMessage`:
+ * those go through the SDK's CloudEvent, which parses and re-serialises JSON data (a 20-digit
+ * number loses digits), makes every extension a string and percent-decodes `ce-*` values. A
+ * broker, like sdk-go's `protocol/http` Message, keeps header values as sent (a producer's
+ * percent-encoding reaches the subscriber, whose fromHttpMessage decodes it) and data as bytes.
  */
 import { CloudEvent, HTTP, ValidationError } from 'cloudevents';
 import { parseTree, type Node as JsonNode } from 'jsonc-parser';
+import { Wire } from '../../lib/events/http.js';
 import { eventLogFields as sharedEventLogFields, type EventLogFields } from '../../lib/runtime/event-context.js';
 import { InvalidCloudEventError } from './errors.js';
 
@@ -56,9 +63,7 @@ export interface AmqpMessage {
   readonly contentType?: string;
 }
 
-const STRUCTURED = 'application/cloudevents+json';
-const BATCH = 'application/cloudevents-batch+json';
-const SPEC_VERSION = '1.0';
+const CE_SPECVERSION = `${Wire.headerPrefix}specversion`;
 /** Go's zero `time.Time` as `cloudevents.Timestamp.String()` renders it. */
 export const ZERO_TIME = '0001-01-01T00:00:00Z';
 const CONTEXT_ATTRIBUTES = new Set(['id', 'source', 'specversion', 'type', 'datacontenttype', 'dataschema', 'subject', 'time']);
@@ -75,7 +80,7 @@ const LOG_DATA_MAX_BYTES = 64 * 1024;
 export function looksLikeCloudEvent(headers: HttpHeaders): boolean {
   const h = normaliseHeaders(headers);
   const media = mediaType(h['content-type']);
-  return media === STRUCTURED || media === BATCH || h['ce-specversion'] !== undefined;
+  return media === Wire.structured || media === Wire.batch || h[CE_SPECVERSION] !== undefined;
 }
 
 /**
@@ -86,12 +91,12 @@ export function parseHttpEvent(headers: HttpHeaders, body: Buffer): BrokerEvent 
   const h = normaliseHeaders(headers);
   const media = mediaType(h['content-type']);
   let event: BrokerEvent;
-  if (media === BATCH) throw new InvalidCloudEventError('batched CloudEvents are not supported');
-  if (media === STRUCTURED) event = parseStructured(body);
-  else if (h['ce-specversion'] !== undefined) event = parseBinary(h, body);
+  if (media === Wire.batch) throw new InvalidCloudEventError('batched CloudEvents are not supported');
+  if (media === Wire.structured) event = parseStructured(body);
+  else if (h[CE_SPECVERSION] !== undefined) event = parseBinary(h, body);
   else {
     throw new InvalidCloudEventError(
-      `no CloudEvent in the message: expected ce-* headers (binary mode) or a ${STRUCTURED} body (structured mode)`,
+      `no CloudEvent in the message: expected ce-* headers (binary mode) or a ${Wire.structured} body (structured mode)`,
     );
   }
   const traceContext = traceContextOf(h[TRACEPARENT], h[TRACESTATE]);
@@ -99,12 +104,12 @@ export function parseHttpEvent(headers: HttpHeaders, body: Buffer): BrokerEvent 
 }
 
 function parseBinary(h: Record<string, string>, body: Buffer): BrokerEvent {
-  const sdkHeaders = Object.fromEntries(Object.entries(h).filter(([k]) => k.startsWith('ce-') || k === 'content-type'));
+  const sdkHeaders = Object.fromEntries(Object.entries(h).filter(([k]) => k.startsWith(Wire.headerPrefix) || k === 'content-type'));
   // No body for the SDK: it would JSON-parse it, and data is opaque to a broker.
   validateWithSdk(sdkHeaders, undefined);
   const attributes: Record<string, string> = {};
   for (const [key, value] of Object.entries(h)) {
-    if (key.startsWith('ce-')) attributes[key.slice(3)] = value;
+    if (key.startsWith(Wire.headerPrefix)) attributes[key.slice(Wire.headerPrefix.length)] = value;
   }
   const contentType = h['content-type'];
   if (contentType !== undefined && contentType !== '') attributes.datacontenttype = contentType;
@@ -128,7 +133,7 @@ function parseStructured(body: Buffer): BrokerEvent {
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
     throw new InvalidCloudEventError('structured CloudEvent must be a JSON object');
   }
-  validateWithSdk({ 'content-type': STRUCTURED }, text);
+  validateWithSdk({ 'content-type': Wire.structured }, text);
   const obj = parsed as Record<string, unknown>;
   const attributes: Record<string, string> = {};
   const typed: Record<string, TypedValue> = {};
@@ -211,8 +216,8 @@ function validateWithSdk(headers: Record<string, string>, body: string | undefin
 
 /** Checks the SDK lets through or papers over (it invents a missing id and time). */
 function finish(attributes: Record<string, string>, typed: Record<string, TypedValue>, data: Buffer | undefined): BrokerEvent {
-  if (attributes.specversion !== SPEC_VERSION) {
-    throw new InvalidCloudEventError(`specversion ${attributes.specversion ?? '(missing)'} is not supported; use ${SPEC_VERSION}`);
+  if (attributes.specversion !== Wire.specversion) {
+    throw new InvalidCloudEventError(`specversion ${attributes.specversion ?? '(missing)'} is not supported; use ${Wire.specversion}`);
   }
   for (const required of ['id', 'source', 'type']) {
     if (!attributes[required]) throw new InvalidCloudEventError(`required attribute ${required} is missing`);
@@ -238,7 +243,7 @@ function finish(attributes: Record<string, string>, typed: Record<string, TypedV
 export function toHttpBinary(event: BrokerEvent): { headers: Record<string, string>; body: Buffer } {
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(event.attributes)) {
-    headers[name === 'datacontenttype' ? 'content-type' : `ce-${name}`] = value;
+    headers[name === 'datacontenttype' ? 'content-type' : `${Wire.headerPrefix}${name}`] = value;
   }
   const trace = event.traceContext;
   if (trace !== undefined) {
@@ -273,7 +278,7 @@ export function toAmqpMessage(event: BrokerEvent, extraHeaders: Record<string, u
   const id = a.id ?? '';
   const headers: Record<string, unknown> = {
     'content-type': a.datacontenttype ?? '',
-    specversion: a.specversion ?? SPEC_VERSION,
+    specversion: a.specversion ?? Wire.specversion,
     time: a.time ?? ZERO_TIME,
     id,
   };
@@ -314,7 +319,7 @@ export function fromAmqpMessage(headers: Readonly<Record<string, unknown>> | und
     // Upstream compares the key as sent, before lower-casing it.
     if (rawKey === TRACEPARENT || rawKey === TRACESTATE) continue;
     const key = rawKey.toLowerCase();
-    const name = key.startsWith('ce-') ? key.slice(3) : key;
+    const name = key.startsWith(Wire.headerPrefix) ? key.slice(Wire.headerPrefix.length) : key;
     if (name.startsWith('x-') || value === undefined || value === null) continue;
     const text = headerText(value);
     if (name === 'content-type') {
@@ -403,7 +408,7 @@ function mediaType(contentType: string | undefined): string {
 
 function isJsonMediaType(contentType: string): boolean {
   const media = mediaType(contentType);
-  return media === 'application/json' || media === 'text/json' || media.endsWith('+json');
+  return media === Wire.json || media === 'text/json' || media.endsWith('+json');
 }
 
 /** A trace context from header values; undefined without a (non-empty) traceparent. */

@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { createEvent } from '../../lib/events/create-event.js';
+import { fromHttpMessage, toBinaryMessage } from '../../lib/events/http.js';
+import { EventSource, EventType } from '../../lib/events/types.js';
 import { InvalidCloudEventError } from './errors.js';
 import {
   eventLogFields,
@@ -10,6 +13,7 @@ import {
   toAmqpMessage,
   toHttpBinary,
   withExtensions,
+  withSendTime,
   ZERO_TIME,
 } from './event-codec.js';
 
@@ -17,7 +21,7 @@ const binaryHeaders = {
   'ce-specversion': '1.0',
   'ce-id': 'e-1',
   'ce-source': '/sluice/cli',
-  'ce-type': 'io.sluice.ingest.requested',
+  'ce-type': EventType.IngestRequested,
   'ce-subject': 'doc.pdf',
   'ce-time': '2025-03-04T05:06:07.120+01:00',
   'ce-tenant': 'acme',
@@ -35,7 +39,7 @@ describe('parseHttpEvent', () => {
       specversion: '1.0',
       id: 'e-1',
       source: '/sluice/cli',
-      type: 'io.sluice.ingest.requested',
+      type: EventType.IngestRequested,
       subject: 'doc.pdf',
       time: '2025-03-04T04:06:07.12Z',
       tenant: 'acme',
@@ -101,7 +105,7 @@ describe('AMQP mapping (eventing-rabbitmq CloudEventToRabbitMQMessage / NewMessa
       specversion: '1.0',
       time: '2025-03-04T04:06:07.12Z',
       id: 'e-1',
-      type: 'io.sluice.ingest.requested',
+      type: EventType.IngestRequested,
       source: '/sluice/cli',
       subject: 'doc.pdf',
       tenant: 'acme',
@@ -126,7 +130,7 @@ describe('AMQP mapping (eventing-rabbitmq CloudEventToRabbitMQMessage / NewMessa
   it('log fields name the event, its document and its trace (extension, else the hop\'s trace context)', () => {
     const data = Buffer.from(JSON.stringify({ document: { key: 'docs/a.pdf', version: 'etag-1' }, chunkCount: 2 }));
     const traced = { attributes: { ...event.attributes, traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' }, data };
-    const fields = { eventId: 'e-1', eventType: 'io.sluice.ingest.requested', key: 'docs/a.pdf', version: 'etag-1', traceId: '0af7651916cd43dd8448eb211c80319c' };
+    const fields = { eventId: 'e-1', eventType: EventType.IngestRequested, key: 'docs/a.pdf', version: 'etag-1', traceId: '0af7651916cd43dd8448eb211c80319c' };
     assert.deepEqual(eventLogFields(traced), fields);
     assert.deepEqual(eventLogFields({ attributes: event.attributes, traceContext: { traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' }, data }), fields);
     assert.deepEqual(eventLogFields({ attributes: { id: 'x', type: 't', subject: 'k.txt' }, data: Buffer.from('not json') }), { eventId: 'x', eventType: 't', key: 'k.txt' });
@@ -143,6 +147,22 @@ describe('AMQP mapping (eventing-rabbitmq CloudEventToRabbitMQMessage / NewMessa
     assert.equal(headers['ce-tenant'], 'acme');
     assert.equal(headers['ce-datacontenttype'], undefined);
     assert.equal(body.toString(), '{"key":"doc.pdf"}');
+  });
+
+  it('a producer\'s event reaches the subscriber as sent: percent-encoded ce-* values passed through, data bytes untouched', () => {
+    // Producers and subscribers speak lib/events/http.ts; the broker in between keeps header
+    // values as they came (as sdk-go's protocol/http Message does) and never reads the data.
+    const sent = createEvent(EventType.IngestRequested, EventSource.cli, 'docs/café menu.pdf', { key: 'docs/café menu.pdf' }, { id: 'e-9' });
+    const message = toBinaryMessage(sent);
+    const inBroker = parseHttpEvent(message.headers, Buffer.from(message.body));
+    assert.equal(inBroker.attributes.subject, 'docs/caf%C3%A9%20menu.pdf');
+    const queued = toAmqpMessage(inBroker);
+    const delivered = toHttpBinary(withSendTime(fromAmqpMessage(queued.headers, queued.content)));
+    assert.equal(delivered.headers['ce-subject'], message.headers['ce-subject']);
+    assert.equal(delivered.body.toString(), message.body.toString());
+    const received = fromHttpMessage(delivered.headers, delivered.body);
+    assert.equal(received.subject, 'docs/café menu.pdf');
+    assert.deepEqual(received.data, { key: 'docs/café menu.pdf' });
   });
 });
 

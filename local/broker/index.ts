@@ -4,7 +4,6 @@ export { buildRoutingTable, formatRoutingTable, resolveRoutingTable, type Resolv
 export { parseManifests, type RoutingTable, type TriggerRoute, type DeliveryPolicy, type Destination } from './manifests.js';
 export { parseSubscriberMap, resolveDestination, type SubscriberMap } from './subscribers.js';
 export { parseIsoDuration } from './duration.js';
-export { backoffDelayMs, backoffSchedule, isRetryableStatus, isDelivered } from '../../lib/retry.js';
 export { planTopology, declareTopology, deleteTopology, type TopologyPlan } from './topology.js';
 export * as naming from './naming.js';
 export { ManifestError, SubscriberConfigError, InvalidCloudEventError, PublishError } from './errors.js';

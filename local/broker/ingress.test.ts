@@ -7,6 +7,7 @@ import { defaultPoliciesPath } from '../../lib/auth/from-config.js';
 import { brokerAudience, serviceAccountSubject } from '../../lib/auth/identity.js';
 import { loadEventPolicies, policyFor } from '../../lib/auth/policy.js';
 import { createTokenVerifier } from '../../lib/auth/verifier.js';
+import { EventType } from '../../lib/events/types.js';
 import { createLogger } from '../../lib/log.js';
 import { PublishError } from './errors.js';
 import type { AmqpMessage } from './event-codec.js';
@@ -142,14 +143,14 @@ describe('ingress with sender authentication (OIDC + eventing/policies.yaml)', (
     const before = publisher.published.length;
     assert.equal((await post({ ...event, authorization: `Bearer ${await sign(serviceAccountSubject('mallory'))}` })).status, 403);
     // The source may only publish object events; `event` is io.sluice.object.created, so forge another type.
-    const forged = { ...event, 'ce-type': 'io.sluice.vectors.ready' };
+    const forged = { ...event, 'ce-type': EventType.VectorsReady };
     assert.equal((await post({ ...forged, authorization: `Bearer ${await sign(serviceAccountSubject('sluice-seaweedfs-source'))}` })).status, 403);
     assert.equal(publisher.published.length, before);
   });
 
   it('202 for an admitted sender; health and metrics stay open', async () => {
     const before = publisher.published.length;
-    const res = await post({ ...event, 'ce-type': 'io.sluice.object.created', authorization: `Bearer ${await sign(serviceAccountSubject('sluice-seaweedfs-source'))}` });
+    const res = await post({ ...event, 'ce-type': EventType.ObjectCreated, authorization: `Bearer ${await sign(serviceAccountSubject('sluice-seaweedfs-source'))}` });
     assert.equal(res.status, 202);
     assert.equal(publisher.published.length, before + 1);
     assert.equal((await fetch(`${authBase}/healthz`)).status, 200);
