@@ -56,13 +56,14 @@ export function createApiClient(baseUrl: string, options: ApiClientOptions = {})
       throw new CliError(options.credential ? `the API at ${baseUrl} refused the credentials from SLUICE_BASIC_AUTH` : `the API at ${baseUrl} requires credentials: set SLUICE_BASIC_AUTH=user:password`);
     }
     if (!res.ok && !init?.okStatuses?.includes(res.status)) {
-      throw new CliError(res.status === 404 || res.status === 400 || res.status === 409 ? errorMessage(body) : `API ${res.status}: ${errorMessage(body).slice(0, 500)}`);
+      throw new CliError([400, 403, 404, 409].includes(res.status) ? errorMessage(body) : `API ${res.status}: ${errorMessage(body).slice(0, 500)}`);
     }
     return JSON.parse(body) as T;
   };
   return {
-    search: (query: string, k: number, key?: string, mode?: string) =>
-      call<{ hits: Hit[]; generation?: number }>('/search', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query, k, key, mode }) }),
+    /** `filter`: metadata name → the exact value it must hold (SLUICE_FILTER_FIELDS), all of them. */
+    search: (query: string, k: number, key?: string, mode?: string, filter?: Readonly<Record<string, string>>) =>
+      call<{ hits: Hit[]; generation?: number }>('/search', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query, k, key, mode, ...(filter ? { filter } : {}) }) }),
     status: (key: string, bucket?: string) =>
       call<StatusRecord>(`/status/${key.split('/').map(encodeURIComponent).join('/')}${bucket ? `?bucket=${encodeURIComponent(bucket)}` : ''}`),
     statuses: (status?: string) => call<StatusRecord[]>(`/status${status ? `?status=${encodeURIComponent(status)}` : ''}`),

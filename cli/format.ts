@@ -8,6 +8,8 @@ export function formatHits(query: string, hits: readonly Hit[]): string {
     const where = [hit.page !== undefined ? `page ${hit.page}` : undefined, hit.heading ? `§ ${hit.heading}` : undefined, hit.ocr ? 'OCR' : undefined].filter(Boolean).join(', ');
     lines.push(`${String(i + 1).padStart(2)}. ${hit.score.toFixed(3)}  ${hit.key}${where ? `  (${where})` : ''}`);
     lines.push(`      ${excerpt(hit.text, 200)}`);
+    const meta = Object.entries(hit.meta ?? {}).map(([name, value]) => `${name}=${value}`);
+    if (meta.length > 0) lines.push(`      ${excerpt(meta.join(', '), 200)}`);
   });
   return lines.join('\n');
 }

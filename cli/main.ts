@@ -53,6 +53,15 @@ const positiveInt = (value: string) => {
   return n;
 };
 
+/** A repeatable `name=value` option, collected into one object; a name given twice is a usage error. */
+const nameValue = (value: string, previous: Record<string, string> = {}) => {
+  const at = value.indexOf('=');
+  if (at < 1 || at === value.length - 1) throw new InvalidArgumentError('expected name=value');
+  const name = value.slice(0, at);
+  if (name in previous) throw new InvalidArgumentError(`${name} given twice`);
+  return { ...previous, [name]: value.slice(at + 1) };
+};
+
 const program = new Command('sluice')
   .description('Sluice: asynchronous RAG ingestion into Qdrant')
   .showHelpAfterError()
@@ -82,10 +91,11 @@ program
   .argument('<query>', 'the question')
   .option('-k, --k <n>', 'number of hits', positiveInt, 5)
   .option('--key <key>', 'only search this object')
+  .option('--filter <name=value>', 'only documents whose metadata field holds this value (repeatable; fields: SLUICE_FILTER_FIELDS)', nameValue)
   .addOption(new Option('--mode <mode>', 'hybrid: dense + sparse fused; dense or sparse alone').choices(SEARCH_MODES).default('hybrid'))
   .option('--json', 'print a JSON array of hits')
-  .action(async (query: string, options: { k: number; key?: string; mode: SearchMode; json?: boolean }) => {
-    const { hits } = await api.search(query, options.k, options.key, options.mode);
+  .action(async (query: string, options: { k: number; key?: string; filter?: Record<string, string>; mode: SearchMode; json?: boolean }) => {
+    const { hits } = await api.search(query, options.k, options.key, options.mode, options.filter);
     console.log(options.json ? JSON.stringify(hits, null, 2) : formatHits(query, hits));
   });
 
@@ -95,9 +105,10 @@ program
   .argument('<paths...>', 'files or folders')
   .option('--prefix <prefix>', 'prefix for every key', '')
   .option('--bucket <bucket>', 'target bucket', defaultBucket)
+  .option('--meta <name=value>', 'user metadata (x-amz-meta-<name>) for every file, searchable with --filter (repeatable)', nameValue)
   .option('--wait', 'wait until every uploaded version is searchable')
   .option('--timeout <seconds>', 'how long --wait waits', positiveInt, 300)
-  .action(async (paths: string[], options: { prefix: string; bucket: string; wait?: boolean; timeout: number }) => {
+  .action(async (paths: string[], options: { prefix: string; bucket: string; meta?: Record<string, string>; wait?: boolean; timeout: number }) => {
     const s3 = createS3Client(config);
     const files = await listFiles(paths).catch((err: NodeJS.ErrnoException) => {
       throw new CliError(err.code === 'ENOENT' ? `no such file or folder: ${err.path}` : err.message);
@@ -108,6 +119,7 @@ program
     bar?.start(files.length, 0, { key: '' });
     const uploaded = await uploadFiles(s3, options.bucket, files, {
       prefix: options.prefix,
+      ...(options.meta ? { metadata: options.meta } : {}),
       onProgress: (done, total, object) => {
         if (bar) bar.update(done, { key: object.key });
         else console.log(`[${done}/${total}] uploaded ${object.key} (${object.bytes} bytes)`);

@@ -31,13 +31,18 @@ export async function uploadFiles(
   s3: S3Client,
   bucket: string,
   files: readonly { path: string; key: string }[],
-  options: { prefix?: string; onProgress?: (done: number, total: number, object: UploadedObject) => void } = {},
+  options: {
+    prefix?: string;
+    /** User metadata (`x-amz-meta-<name>`) for every object: it goes into each point's `meta`. */
+    metadata?: Readonly<Record<string, string>>;
+    onProgress?: (done: number, total: number, object: UploadedObject) => void;
+  } = {},
 ): Promise<UploadedObject[]> {
   const uploaded: UploadedObject[] = [];
   for (const file of files) {
     const key = `${options.prefix ?? ''}${file.key}`;
     const body = await readFile(file.path);
-    const res = await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));
+    const res = await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ...(options.metadata ? { Metadata: { ...options.metadata } } : {}) }));
     const object = { key, etag: normaliseEtag(res.ETag) ?? '', bytes: body.byteLength };
     uploaded.push(object);
     options.onProgress?.(uploaded.length, files.length, object);

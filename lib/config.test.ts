@@ -88,3 +88,29 @@ test('the API: read-only users must be basic-auth users, and not all of them; me
   assert.throws(() => loadApiConfig({ UPLOAD_URL_TTL_S: String(8 * 24 * 3600) }), /UPLOAD_URL_TTL_S/);
   assert.equal(loadApiConfig({}).S3_PUBLIC_ENDPOINT, undefined);
 });
+
+test('metadata filters and tenants: names checked; bindings (the API\'s) need a tenant field and real users', async () => {
+  const { loadApiConfig, PROCESS_CONFIGS } = await import('./config.js');
+  const base = { SLUICE_BASIC_AUTH: 'ops:pw,alpha:a:pw', SLUICE_TENANT_FIELD: 'tenant' };
+  const config = loadConfig({ ...base, SLUICE_FILTER_FIELDS: 'owner, team,owner' });
+  assert.deepEqual(config.filterFields, ['owner', 'team', 'tenant'], 'the tenant field is filterable too');
+  assert.equal(config.tenantField, 'tenant');
+  assert.deepEqual(loadApiConfig({ ...base, SLUICE_TENANT_BINDINGS: 'alpha=tenant-a' }).tenantBindings, { alpha: 'tenant-a' });
+  assert.ok(!('SLUICE_TENANT_BINDINGS' in PROCESS_CONFIGS.index!.schema.shape), 'only the API reads the bindings');
+  assert.equal(config.objectTags, true);
+  assert.equal(loadConfig({ S3_OBJECT_TAGS: 'false' }).objectTags, false);
+  assert.deepEqual(loadConfig({}).filterFields, []);
+  const refused: [Record<string, string>, RegExp][] = [
+    [{ SLUICE_FILTER_FIELDS: 'Owner' }, /SLUICE_FILTER_FIELDS: "Owner" is not a metadata name/],
+    [{ SLUICE_FILTER_FIELDS: 'meta.owner' }, /not a metadata name/],
+    [{ SLUICE_TENANT_FIELD: 'tenant-id' }, /SLUICE_TENANT_FIELD: "tenant-id" is not a metadata name/],
+    [{ ...base, SLUICE_TENANT_FIELD: '', SLUICE_TENANT_BINDINGS: 'alpha=tenant-a' }, /needs SLUICE_TENANT_FIELD/],
+    [{ ...base, SLUICE_TENANT_BINDINGS: 'mallory=tenant-a' }, /mallory is not a SLUICE_BASIC_AUTH user/],
+    [{ ...base, SLUICE_TENANT_BINDINGS: 'alpha' }, /"alpha" is not user=tenant/],
+    [{ ...base, SLUICE_TENANT_BINDINGS: 'alpha=a,alpha=b' }, /bound to two tenants/],
+    [{ ...base, SLUICE_TENANT_BINDINGS: `alpha=${'t'.repeat(257)}` }, /not a metadata value/],
+    [{ S3_OBJECT_TAGS: 'yes' }, /S3_OBJECT_TAGS/],
+  ];
+  for (const [env, message] of refused) assert.throws(() => loadApiConfig(env), (err: Error) => err instanceof ConfigError && message.test(err.message), JSON.stringify(env));
+  assert.throws(() => loadConfig({ SLUICE_FILTER_FIELDS: 'Owner' }), ConfigError, 'the functions check the names too');
+});

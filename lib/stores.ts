@@ -40,6 +40,8 @@ export function createStores(config: Config, options: StoresOptions = {}): Store
     alias: config.QDRANT_COLLECTION,
     initialSettings: options.initialSettings ?? (async () => pipelineSettings(config)),
     maxClockSkewMs: config.STATUS_MAX_CLOCK_SKEW_S * 1000,
+    filterFields: config.filterFields,
+    tenantField: config.tenantField,
     ...(options.log ? { log: options.log } : {}),
   });
   return {

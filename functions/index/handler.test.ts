@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { CloudEvent } from 'cloudevents';
 import { documentId, sha256Hex } from '../../lib/documents/identity.js';
+import { metaHash } from '../../lib/documents/metadata.js';
 import { encodeVector } from '../../lib/embedding/vector-codec.js';
 import { EventType } from '../../lib/events/types.js';
 import { InvalidEventError } from '../../lib/runtime/errors.js';
@@ -52,18 +53,25 @@ function createMemoryStore(): VectorStore & { points: Map<string, VectorPoint>; 
 const docId = documentId('documents', 'a.md');
 
 /** The bucket's truth, which the handler consults before and after writing. */
-function setup(current: { version: string | undefined }, store = createMemoryStore()) {
+function setup(current: { version: string | undefined; userMetadata?: Record<string, string>; tags?: Record<string, string> }, store = createMemoryStore()) {
   const status = createMemoryStatusStore();
   const claims = createMemoryClaimStore();
-  const handler = createIndexHandler({ store, status, claims, limits: testLimits(), currentVersion: async () => current.version });
+  const handler = createIndexHandler({
+    store,
+    status,
+    claims,
+    limits: testLimits(),
+    currentObject: async () =>
+      current.version === undefined ? undefined : { version: current.version, ...(current.userMetadata ? { userMetadata: { ...current.userMetadata } } : {}), ...(current.tags ? { tags: { ...current.tags } } : {}) },
+  });
   return { store, status, claims, handler };
 }
-const vectorsReady = (version: string, texts: string[], dimension = 3) =>
+const vectorsReady = (version: string, texts: string[], dimension = 3, document: Record<string, unknown> = {}) =>
   new CloudEvent({
     type: EventType.VectorsReady,
     source: '/test',
     data: {
-      document: { bucket: 'documents', key: 'a.md', docId, version, sequence: '1', size: 10, contentType: 'text/markdown' },
+      document: { bucket: 'documents', key: 'a.md', docId, version, sequence: '1', size: 10, contentType: 'text/markdown', ...document },
       model: { name: 'test-model', dimension },
       chunkCount: texts.length,
       chunks: {
@@ -259,3 +267,70 @@ test('every point carries the sparse vector of its heading and text', async () =
   assert.deepEqual(point.sparse, chunkSparseVector({ text: 'pg_waldump decodes the WAL', heading: 'H' }));
   assert.ok(point.sparse.indices.includes(termIndex('pg_waldump')));
 });
+
+// --- The object's metadata: written under `meta`, judged against S3 like the version.
+
+test("every point carries the document's meta, its hash and its e-mail fields", async () => {
+  const { store, handler } = setup({ version: 'v1', userMetadata: { Owner: 'alice' }, tags: { team: 'search' } });
+  const email = { subject: 'Engine notes', from: ['Ada <ada@example.org>'], to: ['bob@example.org'], date: '2024-12-10T09:30:00.000Z' };
+  const reply = await handler(vectorsReady('v1', ['one', 'two'], 3, { meta: { owner: 'alice', team: 'search' }, email }), silentContext);
+  assert.equal(reply?.type, EventType.DocumentIndexed);
+  for (const point of store.points.values()) {
+    assert.deepEqual(point.payload.meta, { owner: 'alice', team: 'search' });
+    assert.equal(point.payload.meta_hash, metaHash({ owner: 'alice', team: 'search' }));
+    assert.deepEqual(point.payload.email, email);
+  }
+});
+
+test('an object without metadata gets meta {} and the hash of {}', async () => {
+  const { store, handler } = setup({ version: 'v1' });
+  await handler(vectorsReady('v1', ['one']), silentContext);
+  const [point] = [...store.points.values()];
+  assert.deepEqual(point?.payload.meta, {});
+  assert.equal(point?.payload.meta_hash, metaHash({}));
+});
+
+test('metadata that is no longer what S3 holds is not written; split is asked again, the points stay', async () => {
+  const bucket = { version: 'v1' as string | undefined, userMetadata: { owner: 'alice' } };
+  const { store, handler } = setup(bucket);
+  await handler(vectorsReady('v1', ['one'], 3, { meta: { owner: 'alice' } }), silentContext);
+  bucket.userMetadata = { owner: 'bob' };
+  const reply = await handler(vectorsReady('v1', ['one'], 3, { meta: { owner: 'mallory' } }), silentContext);
+  assert.equal(reply?.type, EventType.IngestRequested);
+  assert.deepEqual([...store.points.values()].map((p) => p.payload.meta), [{ owner: 'alice' }], 'nothing written, nothing removed');
+});
+
+test('a metadata-only change re-writes the payloads of the same points in place', async () => {
+  const bucket = { version: 'v1' as string | undefined, userMetadata: { owner: 'alice' } };
+  const { store, handler } = setup(bucket);
+  await handler(vectorsReady('v1', ['one', 'two'], 3, { meta: { owner: 'alice' } }), silentContext);
+  const ids = [...store.points.keys()];
+  bucket.userMetadata = { owner: 'bob' };
+  assert.equal((await handler(vectorsReady('v1', ['one', 'two'], 3, { meta: { owner: 'bob' } }), silentContext))?.type, EventType.DocumentIndexed);
+  assert.deepEqual([...store.points.keys()], ids);
+  assert.deepEqual([...store.points.values()].map((p) => p.payload.meta?.owner), ['bob', 'bob']);
+});
+
+test('metadata changed while it was being written: split is asked again, the points stay', async () => {
+  const bucket = { version: 'v1' as string | undefined, userMetadata: { owner: 'alice' } };
+  const store = createMemoryStore();
+  const upsert = store.upsert.bind(store);
+  store.upsert = async (batch) => {
+    await upsert(batch);
+    bucket.userMetadata = { owner: 'bob' };
+  };
+  const { status, handler } = setup(bucket, store);
+  const reply = await handler(vectorsReady('v1', ['one'], 3, { meta: { owner: 'alice' } }), silentContext);
+  assert.equal(reply?.type, EventType.IngestRequested);
+  assert.equal(store.points.size, 1, 'same bytes: the points are the content, only their meta is behind');
+  assert.notEqual(status.records.get(docId)?.status, 'indexed');
+});
+
+test('forged: meta with a name the normaliser cannot produce is refused', () =>
+  assertRefused((d) => Object.assign(d.document, { meta: { 'meta.tenant': 'victim' } }), /not a normalised name/));
+test('forged: meta with too many fields is refused', () =>
+  assertRefused((d) => Object.assign(d.document, { meta: Object.fromEntries(Array.from({ length: 33 }, (_, i) => [`f${i}`, 'v'])) }), /over the limit of 32/));
+test('forged: a meta value over 256 characters is refused', () =>
+  assertRefused((d) => Object.assign(d.document, { meta: { tenant: 'x'.repeat(257) } }), /over the limit of 256/));
+test('forged: e-mail fields the extractor cannot produce are refused', () =>
+  assertRefused((d) => Object.assign(d.document, { email: { subject: 'x'.repeat(513) } }), /email\.subject/));

@@ -4,12 +4,15 @@
  * removes all of the document's points (DocumentDeleted).
  *
  * Events arrive at least once and in any order, so the bucket is the judge: a version is
- * written only while it is the object's current version, and checked again after writing, so
- * that a slow event for an old version can never leave stale chunks behind, without locks.
+ * written only while it is the object's current version, with the object's current metadata
+ * (user metadata and tags, as `meta`), and checked again after writing, so that a slow event
+ * for an old version or old metadata can never leave stale chunks or payloads behind, without
+ * locks.
  * A deletion is applied only if the object is really gone (it may have been re-created since).
  */
 import type { CloudEvent } from 'cloudevents';
 import { documentId, pointId } from '../../lib/documents/identity.js';
+import { metaHash, normaliseMeta } from '../../lib/documents/metadata.js';
 import { createEvent } from '../../lib/events/create-event.js';
 import type { PointPayload } from '../../lib/documents/payload.js';
 import {
@@ -36,8 +39,8 @@ export interface IndexDependencies {
   store: VectorStore;
   claims: ClaimCheckStore & ClaimCleanup;
   status: Pick<StatusStore, 'record'>;
-  /** ETag of the object's current version, or undefined when it does not exist. */
-  currentVersion(bucket: string, key: string): Promise<string | undefined>;
+  /** The object's current version and metadata, or undefined when it does not exist. */
+  currentObject(bucket: string, key: string): Promise<CurrentObject | undefined>;
   /** What an event is checked against before anything is written (see lib/documents/verify.ts). */
   limits: DocumentLimits;
   now?: () => Date;
@@ -55,6 +58,14 @@ export interface IndexTarget {
   store: VectorStore;
   status: Pick<StatusStore, 'record'>;
   limits: DocumentLimits;
+}
+
+export interface CurrentObject {
+  /** ETag of the current version. */
+  version: string;
+  /** User metadata and tags as S3 holds them (normalised here exactly as split does). */
+  userMetadata?: Readonly<Record<string, string>>;
+  tags?: Readonly<Record<string, string>>;
 }
 
 export function createIndexHandler(deps: IndexDependencies): Handler {
@@ -85,34 +96,57 @@ export function createIndexHandler(deps: IndexDependencies): Handler {
     verifyModel(limits, model);
     verifyClaimReference(limits, data.chunks.claim, document, 'vectors', target?.id);
     const cycle = document.requestedAt ?? cycleOf(event, now);
-    const isCurrent = async () => (await deps.currentVersion(document.bucket, document.key)) === document.version;
+    // The metadata is judged like the version: what S3 holds now, not what the event says.
+    const hash = metaHash(document.meta);
+    const compare = async () => {
+      const current = await deps.currentObject(document.bucket, document.key);
+      if (current?.version !== document.version) return { current, same: false as const, reason: 'version' as const };
+      const same = metaHash(normaliseMeta(current.userMetadata, current.tags).meta) === hash;
+      return { current, same, reason: same ? undefined : ('metadata' as const) };
+    };
 
-    if (!(await isCurrent())) {
+    const before = await compare();
+    if (before.reason === 'version') {
       // Superseded (overwritten or deleted since): the newer event owns the document.
       await store.deleteDocument(document.docId, { onlyVersion: document.version });
       log.info({ key: document.key, version: document.version }, 'stale version skipped');
       return undefined;
+    }
+    if (before.reason === 'metadata') {
+      // Same bytes, other metadata: these points are the current content, so nothing is
+      // removed; split reads the metadata again and sends the version with the current one.
+      log.info({ key: document.key, version: document.version }, 'stale metadata skipped; re-ingestion requested');
+      return ingestRequest(document.bucket, document.key, cycle, target?.id);
     }
     const chunks = await deps.claims.unpack(data.chunks, EmbeddedChunk);
     verifyChunks(limits, chunks, data.chunkCount);
     const vectors = verifyVectors(limits, chunks);
     await mark(status, document, cycle, 'indexing', { version: document.version, sequence: document.sequence, chunkCount: data.chunkCount });
     await store.ensureCollection(limits.dimension);
-    const points = toPoints(document, chunks, vectors, now().toISOString());
+    const points = toPoints(document, chunks, vectors, now().toISOString(), hash);
     // New version first, then remove the old one: a search never finds the document missing.
+    // A metadata-only change keeps the version and so the point ids: its upsert re-writes the
+    // payloads in place.
     await store.upsert(points);
     await store.deleteDocument(document.docId, { keepVersion: document.version });
-    if (!(await isCurrent())) {
+    const after = await compare();
+    if (after.reason === 'version') {
       // Overwritten while we wrote: take our version back out. Deleting the other versions may
       // just have removed the points of the version that is current now, if it was indexed
       // before (A → B → A) and split already answered `unchanged` for it: hand the document
       // back to split, which re-checks the current version and rebuilds what is missing.
       await store.deleteDocument(document.docId, { onlyVersion: document.version });
-      if ((await deps.currentVersion(document.bucket, document.key)) === undefined) {
+      if (after.current === undefined) {
         log.info({ key: document.key, version: document.version }, 'object deleted during indexing; removed');
         return undefined;
       }
       log.info({ key: document.key, version: document.version }, 'version superseded during indexing; removed, re-ingestion requested');
+      return ingestRequest(document.bucket, document.key, cycle, target?.id);
+    }
+    if (after.reason === 'metadata') {
+      // The metadata changed while we wrote: our payloads may have overwritten newer ones
+      // (their meta_hash then tells split so), and the version is not indexed as S3 has it.
+      log.info({ key: document.key, version: document.version }, 'metadata changed during indexing; re-ingestion requested');
       return ingestRequest(document.bucket, document.key, cycle, target?.id);
     }
     await mark(status, document, cycle, 'indexed', { version: document.version, sequence: document.sequence, chunkCount: points.length });
@@ -127,14 +161,14 @@ export function createIndexHandler(deps: IndexDependencies): Handler {
     verifyBucket(deps.limits, data.bucket);
     verifyCycleTime(event.time, now());
     const docId = documentId(data.bucket, data.key);
-    if ((await deps.currentVersion(data.bucket, data.key)) !== undefined) {
+    if ((await deps.currentObject(data.bucket, data.key)) !== undefined) {
       log.info({ key: data.key }, 'object exists again; stale deletion ignored');
       return undefined;
     }
     // Every generation kept (serving, building, previous): none may keep a deleted object's text.
     const targets = deps.deletionTargets ? await deps.deletionTargets() : [{ store: deps.store, status: deps.status }];
     for (const { store } of targets) await store.deleteDocument(docId);
-    if ((await deps.currentVersion(data.bucket, data.key)) !== undefined) {
+    if ((await deps.currentObject(data.bucket, data.key)) !== undefined) {
       // Re-created between our check and the deletion: its points may have gone with the old ones.
       log.info({ key: data.key }, 'object re-created during deletion; re-ingestion requested');
       return ingestRequest(data.bucket, data.key, cycleOf(event, now));
@@ -173,7 +207,7 @@ function ingestRequest(bucket: string, key: string, cycle: string, generation?: 
   return createEvent(EventType.IngestRequested, EventSource.index, key, { bucket, key, ...(generation !== undefined ? { generation } : {}) }, { time: cycle });
 }
 
-function toPoints(document: DocumentRef, chunks: readonly EmbeddedChunk[], vectors: readonly Float32Array[], indexedAt: string): VectorPoint[] {
+function toPoints(document: DocumentRef, chunks: readonly EmbeddedChunk[], vectors: readonly Float32Array[], indexedAt: string, hash: string): VectorPoint[] {
   return chunks.map((chunk, i) => {
     const payload: PointPayload = {
       doc_id: document.docId,
@@ -190,6 +224,9 @@ function toPoints(document: DocumentRef, chunks: readonly EmbeddedChunk[], vecto
       ...(chunk.ocr ? { ocr: true } : {}),
       content_type: document.contentType,
       indexed_at: indexedAt,
+      meta: { ...document.meta },
+      meta_hash: hash,
+      ...(document.email ? { email: document.email } : {}),
     };
     return { id: pointId(document.docId, document.version, chunk.index), vector: Array.from(vectors[i]!), sparse: chunkSparseVector(chunk), payload };
   });

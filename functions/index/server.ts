@@ -4,7 +4,8 @@ import { documentLimits } from '../../lib/documents/verify.js';
 import { createLogger } from '../../lib/log.js';
 import { serveStage } from '../../lib/runtime/serve-stage.js';
 import { initTracing } from '../../lib/runtime/tracing.js';
-import { headObject, ObjectNotFoundError } from '../../lib/storage/s3.js';
+import { createObjectStateReader } from '../../lib/storage/object-state.js';
+import { ObjectNotFoundError } from '../../lib/storage/s3.js';
 import { createStores } from '../../lib/stores.js';
 import { generationLimits } from '../../lib/generations/index.js';
 import { createIndexHandler } from './handler.js';
@@ -19,12 +20,16 @@ const limits = documentLimits(config);
 // a collection from before generations moves into generation 1 (and one from before sparse
 // vectors is rebuilt on the way); a failure here is retried by that event.
 generations.ready().catch((err: unknown) => log.warn({ err }, 'moving the collection behind its alias failed; the next event retries it'));
+const objectState = createObjectStateReader(s3, {
+  tags: config.objectTags,
+  onTagsUnsupported: () => log.warn('the S3 server does not implement object tagging: documents get their user metadata only'),
+});
 const handler = createIndexHandler({
   store,
   status,
-  currentVersion: (bucket, key) =>
-    headObject(s3, bucket, key).then(
-      (head) => head.etag,
+  currentObject: (bucket, key) =>
+    objectState(bucket, key).then(
+      (state) => ({ version: state.etag, userMetadata: state.userMetadata, tags: state.tags }),
       (err: unknown) => {
         if (err instanceof ObjectNotFoundError) return undefined;
         throw err;

@@ -4,6 +4,7 @@
  */
 import type { CloudEvent } from 'cloudevents';
 import { documentId, sha256Hex } from '../../lib/documents/identity.js';
+import { metaHash, normaliseMeta } from '../../lib/documents/metadata.js';
 import { verifyBucket, verifyCycleTime, type DocumentLimits } from '../../lib/documents/verify.js';
 import { createEvent } from '../../lib/events/create-event.js';
 import type { DocumentRef } from '../../lib/events/schemas.js';
@@ -23,10 +24,10 @@ export type SplitLimits = Pick<DocumentLimits, 'buckets' | 'maxObjectBytes' | 'm
 
 export interface SplitDependencies {
   readObject(bucket: string, key: string, maxBytes: number): Promise<StoredObject>;
-  /** ETag of the object's current version (throws ObjectNotFoundError). */
+  /** ETag, user metadata and tags of the object's current version (throws ObjectNotFoundError). */
   headObject(bucket: string, key: string): Promise<ObjectHead>;
-  /** Points the index holds for one version of a document. */
-  countIndexed(docId: string, version: string): Promise<number>;
+  /** Points the index holds for one version of a document, written with this metadata hash. */
+  countIndexed(docId: string, version: string, metaHash: string): Promise<number>;
   status: Pick<StatusStore, 'get' | 'record'>;
   now?: () => Date;
   claims: ClaimCheckStore;
@@ -46,7 +47,7 @@ export interface SplitTarget {
   /** Carried on the reply, so that embed and index work for the same generation. */
   id: number;
   chunking: ChunkerOptions;
-  countIndexed(docId: string, version: string): Promise<number>;
+  countIndexed(docId: string, version: string, metaHash: string): Promise<number>;
   status: Pick<StatusStore, 'get' | 'record'>;
 }
 
@@ -54,6 +55,9 @@ export interface ObjectHead {
   etag: string;
   size: number;
   contentType: string;
+  /** User metadata (`x-amz-meta-*`, without the prefix) and tags, as S3 holds them. */
+  userMetadata?: Readonly<Record<string, string>>;
+  tags?: Readonly<Record<string, string>>;
 }
 
 interface ObjectRequest {
@@ -89,17 +93,24 @@ export function createSplitHandler(deps: SplitDependencies): Handler {
     const mark = (transition: StatusTransition['status'], extra: Partial<StatusTransition> = {}) =>
       status.record({ docId, bucket: request.bucket, key: request.key, status: transition, cycle, at: now().toISOString(), sequence: request.sequence, ...extra });
 
-    // An unchanged object costs a HEAD and two small reads: no download, no embedding, no writes.
+    // An unchanged object costs a HEAD, its tags and two small reads: no download, no
+    // embedding, no writes.
     const current = await head(deps, request, failure);
     // Refused from the HEAD: an oversized object is never downloaded.
     if (current.size > deps.limits.maxObjectBytes) {
       throw failure('too_large', new ObjectTooLargeError(current.size, deps.limits.maxObjectBytes).message, current.etag || undefined);
     }
+    // The metadata as S3 has it now; the points must hold exactly this (their meta_hash), or
+    // the version is processed again: a metadata-only change re-writes the payloads, and embed
+    // finds every vector already computed (by chunk hash), so the model is not called.
+    const { meta, dropped } = normaliseMeta(current.userMetadata, current.tags);
+    if (dropped.length > 0) log.warn({ key: request.key, dropped }, 'object metadata left out of the index');
+    const hash = metaHash(meta);
     const previous = await status.get(docId);
     if (
       previous?.indexed_version === current.etag &&
       previous.indexed_chunks !== undefined &&
-      (await countIndexed(docId, current.etag)) === previous.indexed_chunks
+      (await countIndexed(docId, current.etag, hash)) === previous.indexed_chunks
     ) {
       await mark('unchanged', { version: current.etag, chunkCount: previous.indexed_chunks });
       log.info({ key: request.key, version: current.etag }, 'unchanged');
@@ -113,6 +124,7 @@ export function createSplitHandler(deps: SplitDependencies): Handler {
           size: current.size,
           contentType: current.contentType,
           requestedAt: cycle,
+          meta,
         },
         chunkCount: previous.indexed_chunks,
         ...generation,
@@ -124,7 +136,7 @@ export function createSplitHandler(deps: SplitDependencies): Handler {
     const version = object.etag || sha256Hex(object.bytes);
     if (object.size === 0) throw failure('empty', 'object is empty (0 bytes)', version);
 
-    const { kind, chunks } = await split(deps.splitter, object, request.key, (reason, message) => failure(reason, message, version), target?.chunking);
+    const { kind, chunks, email } = await split(deps.splitter, object, request.key, (reason, message) => failure(reason, message, version), target?.chunking);
     if (chunks.length === 0) {
       const why = kind === 'pdf' ? ': the PDF has no text layer' : '';
       throw failure('no_text', `no extractable text in this ${kind} document${why}`, version);
@@ -142,6 +154,8 @@ export function createSplitHandler(deps: SplitDependencies): Handler {
       size: object.size,
       contentType: object.contentType,
       requestedAt: cycle,
+      meta,
+      ...(email ? { email } : {}),
     };
     const packed = await deps.claims.pack(chunks, claimKey('chunks', document.docId, version, target?.id));
     log.info({ key: request.key, version, kind, chunks: chunks.length, claimCheck: 'claim' in packed }, 'split');

@@ -4,7 +4,8 @@ import { documentLimits } from '../../lib/documents/verify.js';
 import { createLogger } from '../../lib/log.js';
 import { serveStage } from '../../lib/runtime/serve-stage.js';
 import { initTracing } from '../../lib/runtime/tracing.js';
-import { getObject, headObject } from '../../lib/storage/s3.js';
+import { createObjectStateReader } from '../../lib/storage/object-state.js';
+import { getObject } from '../../lib/storage/s3.js';
 import { createStores } from '../../lib/stores.js';
 import { extractLimits } from './extract/index.js';
 import { createSplitHandler } from './handler.js';
@@ -21,10 +22,14 @@ const splitter = createIsolatedSplitter(
   { deadlineMs: config.SPLIT_DEADLINE_MS, maxMemoryMb: config.SPLIT_WORKER_MAX_MB, ...(config.SPLIT_WORKER_MAX_DATA_MB ? { maxDataMb: config.SPLIT_WORKER_MAX_DATA_MB } : {}), size: config.SPLIT_WORKERS },
 );
 
+const objectState = createObjectStateReader(s3, {
+  tags: config.objectTags,
+  onTagsUnsupported: () => log.warn('the S3 server does not implement object tagging: documents get their user metadata only'),
+});
 const handler = createSplitHandler({
   readObject: (bucket, key, maxBytes) => getObject(s3, bucket, key, maxBytes),
-  headObject: (bucket, key) => headObject(s3, bucket, key),
-  countIndexed: (docId, version) => vectors.countDocumentPoints(docId, version),
+  headObject: (bucket, key) => objectState(bucket, key),
+  countIndexed: (docId, version, metaHash) => vectors.countDocumentPoints(docId, version, metaHash),
   status,
   claims,
   splitter,
@@ -37,7 +42,7 @@ const handler = createSplitHandler({
     return {
       id: generation.id,
       chunking: { size: generation.settings.chunkSize, overlap: generation.settings.chunkOverlap },
-      countIndexed: (docId, version) => points.countDocumentPoints(docId, version),
+      countIndexed: (docId, version, metaHash) => points.countDocumentPoints(docId, version, metaHash),
       status: generations.status(generation),
     };
   },

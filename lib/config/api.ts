@@ -1,11 +1,12 @@
 /**
  * The API's configuration: the pipeline's and an embedding backend (it embeds queries), plus what
- * only the API reads: people's credentials and who of them is read-only, its dead-letter sink,
- * its reconcile with self-healing, and the console's uploads and pipeline view. The CLI shares
- * {@link BasicAuthSchema}: it sends the first pair.
+ * only the API reads: people's credentials, who of them is read-only and the tenants they are
+ * bound to, its dead-letter sink, its reconcile with self-healing, and the console's uploads and
+ * pipeline view. The CLI shares {@link BasicAuthSchema}: it sends the first pair.
  */
 import { z } from 'zod';
 import { checkEmbedProcess, EmbedProcessSchema } from './embedding.js';
+import { MAX_META_VALUE_CHARS, metaProblem } from '../documents/metadata.js';
 import { commaList, nonNegativeInt, parseEnv, positiveInt, type Env } from './env.js';
 import { derivePipeline, type PipelineDerived } from './pipeline.js';
 
@@ -48,6 +49,11 @@ export const ApiSchema = EmbedProcessSchema.merge(BasicAuthSchema).extend({
   PIPELINE_SAMPLE_INTERVAL_S: nonNegativeInt(5),
   /** Samples the pipeline view keeps (its charts span samples x interval). */
   PIPELINE_SAMPLES: positiveInt(120),
+  /**
+   * API users bound to one tenant, `user=tenant` pairs, comma-separated: such a user may only
+   * search, and only sees documents whose tenant field (SLUICE_TENANT_FIELD) holds that tenant.
+   */
+  SLUICE_TENANT_BINDINGS: z.string().default(''),
 });
 
 export interface ApiDerived {
@@ -55,6 +61,8 @@ export interface ApiDerived {
   readonly readOnlyUsers: readonly string[];
   /** The components' /metrics to sample, by name. */
   readonly metricsTargets: readonly { name: string; url: string }[];
+  /** API user → the one tenant it may see (SLUICE_TENANT_BINDINGS). */
+  readonly tenantBindings: Readonly<Record<string, string>>;
 }
 
 export type ApiConfig = z.infer<typeof ApiSchema> & PipelineDerived & ApiDerived;
@@ -70,12 +78,25 @@ function checkApi(c: z.infer<typeof ApiSchema>, ctx: z.RefinementCtx): void {
   } else if (readOnly.length > 0 && users.every((name) => readOnly.includes(name))) {
     ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['SLUICE_READ_ONLY_USERS'], message: 'every SLUICE_BASIC_AUTH user is read-only: nobody could upload, replay or reconcile' });
   }
+  checkTenantBindings(c, ctx, users);
   if (c.PIPELINE_METRICS_TARGETS !== undefined) {
     try {
       parseMetricsTargets(c.PIPELINE_METRICS_TARGETS);
     } catch (err) {
       ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['PIPELINE_METRICS_TARGETS'], message: (err as Error).message });
     }
+  }
+}
+
+/** Tenant bindings name SLUICE_BASIC_AUTH users and need a tenant field. */
+function checkTenantBindings(c: z.infer<typeof ApiSchema>, ctx: z.RefinementCtx, users: readonly string[]): void {
+  const issue = (message: string) => ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['SLUICE_TENANT_BINDINGS'], message });
+  const bindings = parseTenantBindings(c.SLUICE_TENANT_BINDINGS);
+  if ('error' in bindings) return issue(bindings.error);
+  if (Object.keys(bindings).length === 0) return;
+  if (c.SLUICE_TENANT_FIELD === undefined) issue('binding users to tenants needs SLUICE_TENANT_FIELD');
+  for (const user of Object.keys(bindings)) {
+    if (!users.includes(user)) issue(`${user} is not a SLUICE_BASIC_AUTH user`);
   }
 }
 
@@ -114,5 +135,32 @@ export function loadApiConfig(env: Env = process.env): ApiConfig {
   // Under Knative (K_SERVICE set) a scrape would keep scaled-to-zero functions awake; Prometheus has their numbers.
   const metricsTargets =
     parsed.PIPELINE_METRICS_TARGETS !== undefined ? parseMetricsTargets(parsed.PIPELINE_METRICS_TARGETS) : parsed.K_SERVICE !== undefined ? [] : localMetricsTargets(parsed);
-  return { ...parsed, ...derivePipeline(parsed), readOnlyUsers: commaList(parsed.SLUICE_READ_ONLY_USERS), metricsTargets };
+  const bindings = parseTenantBindings(parsed.SLUICE_TENANT_BINDINGS);
+  return {
+    ...parsed,
+    ...derivePipeline(parsed),
+    readOnlyUsers: commaList(parsed.SLUICE_READ_ONLY_USERS),
+    metricsTargets,
+    tenantBindings: 'error' in bindings ? {} : bindings,
+  };
 }
+
+/**
+ * `alice=tenant-a, bob=tenant-b` → `{ alice: 'tenant-a', bob: 'tenant-b' }`. The tenant is
+ * everything after the first `=` (user names may not hold one), and must be a value metadata
+ * can hold: a user bound to a tenant no document can have would see nothing, silently.
+ */
+export function parseTenantBindings(spec: string): Record<string, string> | { error: string } {
+  const bindings: Record<string, string> = {};
+  for (const pair of commaList(spec)) {
+    const at = pair.indexOf('=');
+    const user = pair.slice(0, Math.max(0, at)).trim();
+    const tenant = pair.slice(at + 1).trim();
+    if (at < 1 || !user || !tenant) return { error: `${JSON.stringify(pair)} is not user=tenant` };
+    if (metaProblem({ t: tenant }) !== undefined) return { error: `the tenant of ${user} is not a metadata value (at most ${MAX_META_VALUE_CHARS} characters, no control characters)` };
+    if (user in bindings && bindings[user] !== tenant) return { error: `${user} is bound to two tenants` };
+    bindings[user] = tenant;
+  }
+  return bindings;
+}
+

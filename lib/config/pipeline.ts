@@ -7,6 +7,7 @@
  */
 import { z } from 'zod';
 import { BaseSchema } from './base.js';
+import { MAX_META_NAME_CHARS, META_NAME } from '../documents/metadata.js';
 import { booleanFlag, commaList, nonNegativeInt, optionalPositiveInt, parseEnv, positiveInt, type Env } from './env.js';
 
 export const StorageSchema = z.object({
@@ -27,6 +28,11 @@ export const StorageSchema = z.object({
   QDRANT_API_KEY: z.string().optional(),
   /** The alias users query: it names the serving index generation's collection `<name>-g<N>` (docs/generations.md). */
   QDRANT_COLLECTION: z.string().default('sluice'),
+  /**
+   * Read each object's tags (GetObjectTagging) into its `meta` besides its user metadata: one
+   * request more per look at an object. Off for an S3 that refuses tagging requests.
+   */
+  S3_OBJECT_TAGS: z.enum(['true', 'false']).default('true'),
 });
 
 export const PipelineSchema = BaseSchema.merge(StorageSchema).extend({
@@ -34,6 +40,16 @@ export const PipelineSchema = BaseSchema.merge(StorageSchema).extend({
   BROKER_URL: z.string().url().default('http://127.0.0.1:8180/'),
   /** The Broker's dead-letter sink, where functions park schema-invalid events; see deadLetterUrl. */
   DEAD_LETTER_URL: z.string().url().optional(),
+  /**
+   * Metadata names search can filter by (`--filter name=value`), comma-separated (`owner,team`),
+   * each with a keyword index on `meta.<name>`; see `filterFields`.
+   */
+  SLUICE_FILTER_FIELDS: z.string().default(''),
+  /**
+   * The metadata name that holds a document's tenant (`tenant`), indexed with Qdrant's
+   * `is_tenant`, filterable, and what the API's SLUICE_TENANT_BINDINGS binds credentials to.
+   */
+  SLUICE_TENANT_FIELD: z.string().optional(),
   /** Target chunk length, in characters. */
   CHUNK_SIZE: positiveInt(1000),
   /** Characters shared by neighbouring chunks. */
@@ -108,17 +124,29 @@ export const PipelineSchema = BaseSchema.merge(StorageSchema).extend({
 
 /**
  * Room a claim-checked-sized payload needs beyond its JSON: the event's attributes and the
- * document reference around it, and a base64 re-encoding (4/3) when a hop carries the data as
- * `data_base64` (structured mode with a non-JSON content type, or a dead letter).
+ * document reference around it (with its key, up to 8 KiB of `meta` and 4 KiB of `email`
+ * fields), and a base64 re-encoding (4/3) when a hop carries the data as `data_base64`
+ * (structured mode with a non-JSON content type, or a dead letter).
  */
-export const EVENT_ENVELOPE_BYTES = 16 * 1024;
+export const EVENT_ENVELOPE_BYTES = 32 * 1024;
 
 export function largestInlinePayload(eventLimitBytes: number): number {
   return Math.floor(((eventLimitBytes - EVENT_ENVELOPE_BYTES) * 3) / 4);
 }
 
-/** Cross-field rules: a payload kept inline must fit every event limit it travels under. */
+/**
+ * Cross-field rules: a payload kept inline must fit every event limit it travels under; the
+ * filter and tenant fields are metadata names.
+ */
 export function checkPipeline(c: z.infer<typeof PipelineSchema>, ctx: z.RefinementCtx): void {
+  const issue = (path: string, message: string) => ctx.addIssue({ code: z.ZodIssueCode.custom, path: [path], message });
+  for (const name of commaList(c.SLUICE_FILTER_FIELDS)) {
+    if (!isMetaName(name)) issue('SLUICE_FILTER_FIELDS', `${JSON.stringify(name)} is not a metadata name (lowercase letters, digits and _, at most ${MAX_META_NAME_CHARS})`);
+  }
+  if (c.SLUICE_TENANT_FIELD !== undefined && !isMetaName(c.SLUICE_TENANT_FIELD)) {
+    issue('SLUICE_TENANT_FIELD', `${JSON.stringify(c.SLUICE_TENANT_FIELD)} is not a metadata name (lowercase letters, digits and _, at most ${MAX_META_NAME_CHARS})`);
+  }
+
   const limit = Math.min(c.MAX_EVENT_BYTES, c.BROKER_MAX_EVENT_BYTES);
   const largest = largestInlinePayload(limit);
   if (c.CLAIM_CHECK_THRESHOLD_BYTES > largest) {
@@ -136,10 +164,26 @@ export function checkPipeline(c: z.infer<typeof PipelineSchema>, ctx: z.Refineme
 export interface PipelineDerived {
   /** S3_BUCKET as a list; the first is the default (the CLI's upload target). */
   readonly buckets: readonly string[];
+  /** The metadata names search may filter by: SLUICE_FILTER_FIELDS, and the tenant field. */
+  readonly filterFields: readonly string[];
+  readonly tenantField: string | undefined;
+  readonly objectTags: boolean;
 }
 
-export function derivePipeline(c: Pick<z.infer<typeof StorageSchema>, 'S3_BUCKET'>): PipelineDerived {
-  return { buckets: commaList(c.S3_BUCKET) };
+export function derivePipeline(
+  c: Pick<z.infer<typeof PipelineSchema>, 'S3_BUCKET' | 'SLUICE_FILTER_FIELDS' | 'SLUICE_TENANT_FIELD' | 'S3_OBJECT_TAGS'>,
+): PipelineDerived {
+  const tenantField = c.SLUICE_TENANT_FIELD;
+  return {
+    buckets: commaList(c.S3_BUCKET),
+    filterFields: commaList([c.SLUICE_FILTER_FIELDS, tenantField ?? ''].join(',')),
+    tenantField,
+    objectTags: c.S3_OBJECT_TAGS === 'true',
+  };
+}
+
+function isMetaName(name: string): boolean {
+  return name.length <= MAX_META_NAME_CHARS && META_NAME.test(name);
 }
 
 export type Config = z.infer<typeof PipelineSchema> & PipelineDerived;

@@ -7,6 +7,7 @@
  * - `docId` is the id of `bucket/key` (never a victim's id under another key);
  * - the version is an ETag-shaped token (it becomes part of point ids and claim keys);
  * - sizes and counts are within the limits a real document can reach;
+ * - the object's metadata (`meta`) and e-mail fields have normalised names and bounded values;
  * - each chunk's `hash` is the SHA-256 of its text, indexes are 0..n-1 in order;
  * - vectors have the configured model's dimension and finite values;
  * - a claim check lies in the pipeline bucket, at the key of THAT document version and stage,
@@ -18,7 +19,9 @@ import type { Chunk, ClaimCheck, DocumentRef, EmbeddedChunk, EmbeddingModelInfo 
 import { decodeVector } from '../embedding/vector-codec.js';
 import { InvalidEventError } from '../runtime/errors.js';
 import { claimKey } from '../storage/claim-check.js';
+import { emailFieldsProblem } from './email.js';
 import { documentId, sha256Hex } from './identity.js';
+import { metaProblem } from './metadata.js';
 import { MAX_HEADING_CHARS } from './payload.js';
 
 export { MAX_HEADING_CHARS };
@@ -91,6 +94,10 @@ export function verifyDocument(limits: DocumentLimits, document: DocumentRef): v
   if (document.size > limits.maxObjectBytes) {
     throw new InvalidEventError(`document size ${document.size} is over the limit of ${limits.maxObjectBytes} bytes (MAX_OBJECT_BYTES)`);
   }
+  const metaTrouble = document.meta !== undefined ? metaProblem(document.meta) : undefined;
+  if (metaTrouble) throw new InvalidEventError(metaTrouble);
+  const emailTrouble = document.email !== undefined ? emailFieldsProblem(document.email) : undefined;
+  if (emailTrouble) throw new InvalidEventError(emailTrouble);
 }
 
 /**

@@ -54,6 +54,16 @@ export const IngestRequestedData = z.object({
 });
 export type IngestRequestedData = z.infer<typeof IngestRequestedData>;
 
+/** Header fields of an e-mail document; bounds in lib/documents/email.ts, checked by verify.ts. */
+export const EmailFields = z
+  .object({
+    subject: z.string().optional(),
+    from: z.array(z.string()).optional(),
+    to: z.array(z.string()).optional(),
+    date: z.string().optional(),
+  })
+  .strict();
+
 /** Identity and version of the document a pipeline event is about. */
 export const DocumentRef = z.object({
   bucket: BucketName,
@@ -67,6 +77,14 @@ export const DocumentRef = z.object({
   contentType: z.string(),
   /** ISO time of the object event that started this processing cycle (status ordering). */
   requestedAt: z.string().datetime({ offset: true }).optional(),
+  /**
+   * The object's user metadata and tags as split read them from S3, normalised and bounded
+   * (lib/documents/metadata.ts); every point's `meta`. The stages check the limits
+   * (lib/documents/verify.ts) and index checks it is still what S3 holds.
+   */
+  meta: z.record(z.string(), z.string()).optional(),
+  /** E-mail documents: header fields every point carries (lib/documents/email.ts). */
+  email: EmailFields.optional(),
 });
 export type DocumentRef = z.infer<typeof DocumentRef>;
 

@@ -24,6 +24,10 @@ export interface GenerationsOptions {
   /** Generation 1's settings while there is no record (from the environment). */
   initialSettings: () => Promise<GenerationSettings>;
   maxClockSkewMs?: number;
+  /** Metadata names with a keyword index in every generation's collection (SLUICE_FILTER_FIELDS). */
+  filterFields?: readonly string[] | undefined;
+  /** The tenant's metadata name, indexed with is_tenant (SLUICE_TENANT_FIELD). */
+  tenantField?: string | undefined;
   /** How long a record read is reused (default 1 s). */
   ttlMs?: number;
   log?: AliasLog;
@@ -93,7 +97,7 @@ export function createGenerations(options: GenerationsOptions): Generations {
     vectors(generation) {
       let store = vectorStores.get(generation.collection);
       if (!store) {
-        const created = createVectorStore({ ...options.qdrant, collection: generation.collection });
+        const created = createVectorStore({ ...options.qdrant, collection: generation.collection, filterFields: options.filterFields, tenantField: options.tenantField });
         // The first write of an install creates generation 1's collection: the alias follows at once.
         store = { ...created, ensureCollection: async (dimension) => { await created.ensureCollection(dimension); await ready(); } };
         vectorStores.set(generation.collection, store);

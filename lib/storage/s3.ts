@@ -1,9 +1,11 @@
 /**
  * S3 access for the pipeline (SeaweedFS locally, any S3 in production): one client factory and
- * the two reads the stages need, with S3 failures classified for the broker.
+ * the reads the stages need (an object, its HEAD with its user metadata, its tags), with S3
+ * failures classified for the broker.
  */
 import {
   GetObjectCommand,
+  GetObjectTaggingCommand,
   HeadObjectCommand,
   NoSuchKey,
   NotFound,
@@ -52,15 +54,38 @@ export class ObjectTooLargeError extends Error {
   }
 }
 
-export async function headObject(s3: S3Client, bucket: string, key: string): Promise<{ etag: string; size: number; contentType: string }> {
+export interface ObjectHead {
+  etag: string;
+  size: number;
+  contentType: string;
+  /** User metadata (`x-amz-meta-*`), names without the prefix, as the S3 client gives them. */
+  userMetadata: Record<string, string>;
+}
+
+export async function headObject(s3: S3Client, bucket: string, key: string): Promise<ObjectHead> {
   try {
     const head = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
     return {
       etag: normaliseEtag(head.ETag) ?? '',
       size: head.ContentLength ?? 0,
       contentType: head.ContentType ?? 'application/octet-stream',
+      userMetadata: { ...head.Metadata },
     };
   } catch (err) {
+    throw classifyS3Error(err, bucket, key);
+  }
+}
+
+/**
+ * The object's tags (GetObjectTagging), or undefined when the server does not implement
+ * tagging (501 NotImplemented): an S3 without tags has objects without tags.
+ */
+export async function getObjectTags(s3: S3Client, bucket: string, key: string): Promise<Record<string, string> | undefined> {
+  try {
+    const res = await s3.send(new GetObjectTaggingCommand({ Bucket: bucket, Key: key }));
+    return Object.fromEntries((res.TagSet ?? []).filter((t) => t.Key !== undefined).map((t) => [t.Key!, t.Value ?? '']));
+  } catch (err) {
+    if (err instanceof S3ServiceException && (err.$metadata.httpStatusCode === 501 || err.name === 'NotImplemented')) return undefined;
     throw classifyS3Error(err, bucket, key);
   }
 }

@@ -9,7 +9,7 @@
  */
 import type { QdrantClient } from '@qdrant/js-client-rest';
 import { sha256Hex } from '../documents/identity.js';
-import { KEYWORD_INDEXED_FIELDS, type PointPayload } from '../documents/payload.js';
+import { KEYWORD_INDEXED_FIELDS, metaField, type PointPayload } from '../documents/payload.js';
 import { isRetryableRequestStatus } from '../retry.js';
 import { TransientError } from '../runtime/errors.js';
 import type { SparseVector } from '../text/sparse-vector.js';
@@ -33,6 +33,7 @@ export interface SearchRequest {
   sparse?: SparseVector | undefined;
   mode: SearchMode;
   limit: number;
+  /** Payload path → the value it must hold (`key`, `meta.owner`, ...), all of them: applied to every branch. */
   filter?: Record<string, string> | undefined;
   fusion?: Fusion | undefined;
 }
@@ -49,16 +50,24 @@ export interface VectorStoreOptions {
   collection: string;
   /** Points per upsert request; Qdrant recommends a few hundred at most. */
   upsertBatchSize?: number;
+  /** Metadata names with a keyword index on `meta.<name>` (SLUICE_FILTER_FIELDS). */
+  filterFields?: readonly string[] | undefined;
+  /** The metadata name indexed with `is_tenant` (SLUICE_TENANT_FIELD). */
+  tenantField?: string | undefined;
 }
 
 export interface VectorStore {
   readonly collection: string;
-  /** Creates the collection (cosine) and payload indexes if missing; checks the dimension. */
+  /**
+   * Creates the collection (cosine) and payload indexes if missing, those of the filter and
+   * tenant fields included; checks the dimension.
+   */
   ensureCollection(dimension: number): Promise<void>;
   upsert(points: readonly VectorPoint[]): Promise<void>;
   /** Removes a document's points: all of them, all but one version, or one version only. */
   deleteDocument(docId: string, options?: { keepVersion?: string; onlyVersion?: string }): Promise<void>;
-  countDocumentPoints(docId: string, version?: string): Promise<number>;
+  /** Points of a document; of one version; of one version written with one `meta_hash`. */
+  countDocumentPoints(docId: string, version?: string, metaHash?: string): Promise<number>;
   /** Dense, sparse, or both fused (Qdrant's Query API: a prefetch per vector, then RRF/DBSF). */
   search(request: SearchRequest): Promise<SearchHit[]>;
   /** Rebuilds a dense-only collection with named dense + sparse vectors. False if nothing to do. */
@@ -77,6 +86,10 @@ export function createVectorStore(options: VectorStoreOptions): VectorStore {
   const client = createQdrantClient(options);
   const { collection } = options;
   const batchSize = options.upsertBatchSize ?? 256;
+  const metaIndexes = [
+    ...(options.filterFields ?? []).filter((name) => name !== options.tenantField).map((name) => ({ field: metaField(name), tenant: false })),
+    ...(options.tenantField ? [{ field: metaField(options.tenantField), tenant: true }] : []),
+  ];
   let ensuredDimension: number | undefined;
   // One upgrade at a time in this process; every write waits for it.
   let upgrading: Promise<boolean> | undefined;
@@ -133,6 +146,12 @@ export function createVectorStore(options: VectorStoreOptions): VectorStore {
         for (const field of KEYWORD_INDEXED_FIELDS) {
           if (!(field in existing)) await client.createPayloadIndex(collection, { field_name: field, field_schema: 'keyword', wait: true });
         }
+        for (const { field, tenant } of metaIndexes) {
+          const present = existing[field] as { params?: { is_tenant?: boolean } } | undefined;
+          // A field that became the tenant field since its index was made is indexed again.
+          if (present && (!tenant || present.params?.is_tenant === true)) continue;
+          await client.createPayloadIndex(collection, { field_name: field, field_schema: tenant ? { type: 'keyword', is_tenant: true } : 'keyword', wait: true });
+        }
       });
       ensuredDimension = dimension;
     },
@@ -153,8 +172,14 @@ export function createVectorStore(options: VectorStoreOptions): VectorStore {
       await transient(() => client.delete(collection, { wait: true, filter: documentFilter(docId, deleteOptions) }).catch(notFoundAs(undefined)));
     },
 
-    async countDocumentPoints(docId, version) {
-      const filter = { must: [{ key: 'doc_id', match: { value: docId } }, ...(version ? [{ key: 'version', match: { value: version } }] : [])] };
+    async countDocumentPoints(docId, version, metaHash) {
+      const filter = {
+        must: [
+          { key: 'doc_id', match: { value: docId } },
+          ...(version ? [{ key: 'version', match: { value: version } }] : []),
+          ...(metaHash ? [{ key: 'meta_hash', match: { value: metaHash } }] : []),
+        ],
+      };
       // Before the first document is indexed there is no collection: nothing is indexed yet.
       const result = await transient(() => client.count(collection, { filter, exact: true }).catch(notFoundAs({ count: 0 })));
       return result.count;

@@ -10,6 +10,8 @@
  * Users named in SLUICE_READ_ONLY_USERS may only look (access.ts: 403 for anything that changes
  * the bucket, the index, the dead letters or the pipeline's work), and no change is taken from
  * a browser page of another origin.
+ * A user bound to a tenant (SLUICE_TENANT_BINDINGS) may only search, and only that tenant's
+ * documents (search-filter.ts).
  */
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { CloudEvent } from 'cloudevents';
@@ -28,6 +30,7 @@ import type { Logger } from '../../lib/log.js';
 import { registry } from '../../lib/runtime/metrics.js';
 import type { VectorStore } from '../../lib/vector-store/qdrant.js';
 import { search } from './search.js';
+import { bindTenant, readFilters, type FilterPolicy } from './search-filter.js';
 import { SEARCH_MODES, type SearchMode } from '../../lib/vector-store/search-mode.js';
 import { createBasicAuth, type Credentials } from '../../lib/http/basic-auth.js';
 import { checkEventAllowed, requireEventSender, type ReceiverAuth } from '../../lib/auth/http.js';
@@ -82,6 +85,12 @@ export interface ApiOptions {
   chunks?: ChunkReader | undefined;
   /** The pipeline view's samples; without it `GET /pipeline` has no samples. */
   pipeline?: PipelineMonitor | undefined;
+  /** Metadata names search may filter by (SLUICE_FILTER_FIELDS and the tenant field). */
+  filterFields?: readonly string[] | undefined;
+  /** The metadata name holding a document's tenant (SLUICE_TENANT_FIELD). */
+  tenantField?: string | undefined;
+  /** Basic-auth user → the one tenant it may search (SLUICE_TENANT_BINDINGS); needs `users`. */
+  tenantBindings?: Readonly<Record<string, string>> | undefined;
 }
 
 const SearchQuery = z.object({
@@ -116,6 +125,18 @@ export function createApiApp(options: ApiOptions): express.Express {
   const csp = pageCsp(options.uploads?.origin);
   const assets = loadWebAssets();
   const defaultBucket = buckets[0]!;
+  const tenantBindings = options.tenantBindings ?? {};
+  // Without authentication nobody can be told apart, so a binding would bind no one.
+  if (Object.keys(tenantBindings).length > 0 && !users) throw new Error('SLUICE_TENANT_BINDINGS needs SLUICE_BASIC_AUTH: a tenant is bound to a user');
+  const filterPolicy: FilterPolicy = {
+    fields: [...new Set([...(options.filterFields ?? []), ...(options.tenantField ? [options.tenantField] : [])])],
+    tenantField: options.tenantField,
+  };
+  /** The tenant the request's credential is bound to (express-basic-auth has checked it). */
+  const tenantOf = (req: Request): string | undefined => {
+    const user = (req as Request & { auth?: { user?: string } }).auth?.user;
+    return user !== undefined && Object.hasOwn(tenantBindings, user) ? tenantBindings[user] : undefined;
+  };
   const reconciler = options.reconciler ?? createReconciler({ s3, status, index: store, publish, buckets, log });
   const reconcile = (bucket?: string) => reconciler.run(bucket);
   const sinkOptions = {
@@ -199,6 +220,14 @@ export function createApiApp(options: ApiOptions): express.Express {
   const page = (res: Response, html: string) =>
     void res.set({ 'content-security-policy': csp, 'cache-control': 'no-store', 'x-content-type-options': 'nosniff', 'referrer-policy': 'same-origin' }).type('html').send(html);
 
+  // A credential bound to a tenant searches, and nothing else: status records, point counts,
+  // the page and dead letters name every tenant's documents.
+  app.use((req, res, next) => {
+    const tenant = tenantOf(req);
+    if (tenant === undefined || (req.path.replace(/\/+$/, '') === '/search' && (req.method === 'GET' || req.method === 'POST'))) return next();
+    res.status(403).json({ error: 'this credential is bound to a tenant: it may only search (GET or POST /search)' });
+  });
+
   app.get('/', (_req, res) => res.redirect(302, '/ui'));
   app.get('/ui', async (req, res) => {
     // One page of records (no scan of the status collection on every refresh).
@@ -240,21 +269,33 @@ export function createApiApp(options: ApiOptions): express.Express {
     }
   });
 
-  const runSearch = async (input: unknown, res: Response) => {
+  // Filters: `filter=name:value` (repeatable) on GET, `filter: { name: value }` in a POST body.
+  const runSearch = async (input: unknown, filterInput: unknown, req: Request, res: Response) => {
     const parsed = SearchQuery.safeParse(input);
     if (!parsed.success) {
       res.status(400).json({ error: parsed.error.issues.map((i) => i.message).join('; ') });
       return;
     }
+    const filters = readFilters(filterInput, filterPolicy);
+    const bound = 'meta' in filters ? bindTenant(filters.meta, filterPolicy, tenantOf(req)) : filters;
+    if (!('meta' in bound)) {
+      res.status(bound.status).json({ error: bound.error });
+      return;
+    }
     const { q, k, key, mode } = parsed.data;
     const target: { embedder: Embedder; store: VectorStore; generation?: number } = options.searchTarget ? await options.searchTarget() : { embedder, store };
-    const hits = await search(target.embedder, target.store, q, { k, mode, ...(key ? { key } : {}) });
-    // Which index generation answered (every hit is of that one): docs/generations.md.
-    res.json({ query: q, mode, hits, ...(target.generation !== undefined ? { generation: target.generation } : {}) });
+    const hits = await search(target.embedder, target.store, q, { k, mode, ...(key ? { key } : {}), meta: bound.meta });
+    // Which index generation answered (every hit is of that one): docs/generations.md. The filter
+    // echoed is the one applied, a tenant's condition included.
+    res.json({ query: q, mode, filter: bound.meta, hits, ...(target.generation !== undefined ? { generation: target.generation } : {}) });
   };
-  app.get('/search', (req, res) => runSearch(req.query, res));
+  app.get('/search', (req, res) => {
+    // `filter[owner]=x` would otherwise be ignored, and the search silently wider than asked.
+    if (Object.keys(req.query).some((name) => name.startsWith('filter['))) return void res.status(400).json({ error: 'give filters as filter=name:value' });
+    return runSearch(req.query, req.query.filter, req, res);
+  });
   app.post('/search', express.json({ limit: '64kb' }), (req, res) =>
-    runSearch({ q: req.body?.query ?? req.body?.q, k: req.body?.k, key: req.body?.key, mode: req.body?.mode }, res),
+    runSearch({ q: req.body?.query ?? req.body?.q, k: req.body?.k, key: req.body?.key, mode: req.body?.mode }, req.body?.filter, req, res),
   );
 
   // What the index holds for one object: its points, and with `include` what the console shows

@@ -105,6 +105,9 @@ const app = createApiApp({
   uploads,
   chunks: createChunkReader({ url: config.QDRANT_URL, apiKey: config.QDRANT_API_KEY, collection: config.QDRANT_COLLECTION }),
   pipeline,
+  filterFields: config.filterFields,
+  tenantField: config.tenantField,
+  tenantBindings: config.tenantBindings,
 });
 // Self-healing and bounded state without anyone asking (in the cluster a PingSource asks instead).
 const stopSchedule = reconciler.schedule(config.RECONCILE_INTERVAL_S * 1000);

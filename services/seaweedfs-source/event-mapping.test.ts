@@ -216,14 +216,32 @@ describe('mapFilerEvent: ignored', () => {
     assert.deepEqual(mapFilerEvent(deleted('/buckets/documents', pendingEntry('p.bin')), opts), []);
   });
 
-  test('metadata-only changes (tagging, rename token) are no overwrite', () => {
+  test('metadata-only changes other than user metadata and tags (rename token, owner) are no overwrite', () => {
+    const tagged = file('m.md', '# hi', {}, 'text/markdown');
+    tagged.extended = { ...tagged.extended, 'X-Amz-Tagging-t': Buffer.from('v'), 'X-Amz-Meta-Owner': Buffer.from('alice') };
+    const withToken = file('m.md', '# hi', {}, 'text/markdown');
+    withToken.extended = { ...withToken.extended, 'x-amz-meta-owner': Buffer.from('alice'), 'X-Amz-Tagging-t': Buffer.from('v'), 'x-seaweedfs-rename-token': Buffer.from('{"token":"t"}') };
+    assert.deepEqual(mapFilerEvent(updated('/buckets/documents/dir1/dir2', tagged, withToken), opts), []);
+    const owned = structuredClone(withToken);
+    owned.extended!['Seaweed-X-Amz-Owner'] = Buffer.from('someone-else');
+    assert.deepEqual(mapFilerEvent(updated('/buckets/documents/dir1/dir2', withToken, owned), opts), []);
+  });
+
+  test('a change of user metadata or tags on the same bytes is object.updated: they are indexed', () => {
     const before = file('m.md', '# hi', {}, 'text/markdown');
     const tagged = file('m.md', '# hi', {}, 'text/markdown');
-    tagged.extended = { ...tagged.extended, 'X-Amz-Tagging-t': Buffer.from('v') };
-    assert.deepEqual(mapFilerEvent(updated('/buckets/documents/dir1/dir2', before, tagged), opts), []);
-    const withToken = file('m.md', '# hi', {}, 'text/markdown');
-    withToken.extended = { ...withToken.extended, 'x-seaweedfs-rename-token': Buffer.from('{"token":"t"}') };
-    assert.deepEqual(mapFilerEvent(updated('/buckets/documents/dir1/dir2', tagged, withToken), opts), []);
+    tagged.extended = { ...tagged.extended, 'X-Amz-Tagging-team': Buffer.from('sre') };
+    const [ev] = mapFilerEvent(updated('/buckets/documents/dir1/dir2', before, tagged), opts);
+    assert.equal(ev?.type, EventType.ObjectUpdated);
+    assert.deepEqual(ev?.data, { bucket: 'documents', key: 'dir1/dir2/m.md', size: 4, etag: md5hex('# hi'), contentType: 'text/markdown', sequence: TS });
+    // CopyObject onto itself with MetadataDirective REPLACE: the same ETag, a new value.
+    const replaced = structuredClone(tagged);
+    replaced.extended!['X-Amz-Meta-Owner'] = Buffer.from('bob');
+    const owner = structuredClone(tagged);
+    owner.extended!['X-Amz-Meta-Owner'] = Buffer.from('alice');
+    assert.equal(mapFilerEvent(updated('/buckets/documents/dir1/dir2', owner, replaced), opts)[0]?.type, EventType.ObjectUpdated);
+    // Removed metadata counts too.
+    assert.equal(mapFilerEvent(updated('/buckets/documents/dir1/dir2', owner, tagged), opts)[0]?.type, EventType.ObjectUpdated);
   });
 
   test('an in-place update whose new entry is pending (data not written yet)', () => {

@@ -7,8 +7,10 @@
  *  - PutObject / CopyObject to a new key: `new_entry` only, in its parent directory; missing
  *    parent directories get their own (directory) events first.
  *  - PutObject over an existing key: `old_entry` + `new_entry`, same directory and name.
- *  - Tagging, ACL and other metadata changes: `old_entry` + `new_entry` with identical content
- *    (same ETag, size and type): not an overwrite, so no event.
+ *  - Tagging, CopyObject onto itself with MetadataDirective REPLACE, ACL and other metadata
+ *    changes: `old_entry` + `new_entry` with identical content (same ETag, size and type). A
+ *    change of user metadata (`X-Amz-Meta-*`) or tags (`X-Amz-Tagging-*`) is `updated`: they
+ *    go into every point's payload (split reads them from S3 again); any other is no event.
  *  - DeleteObject: `old_entry` only.
  *  - Multipart: `.uploads/<id>` directory, one `.part` file per part, then the final object
  *    (create or overwrite), then deletes of the parts and the directory.
@@ -125,6 +127,18 @@ function isFile(entry: FilerEntry | null | undefined): entry is FilerEntry {
   return !!entry && !entry.is_directory && typeof entry.name === 'string' && entry.name.length > 0;
 }
 
+/** Extended attributes in which the S3 gateway keeps user metadata and tags (case varies by version). */
+const INDEXED_METADATA = /^(x-amz-meta-|x-amz-tagging-)/i;
+
+/** User metadata and tags of an entry, for comparison: `name=value` lines, sorted. */
+function indexedMetadataOf(entry: FilerEntry): string {
+  return Object.entries(entry.extended ?? {})
+    .filter(([name]) => INDEXED_METADATA.test(name))
+    .map(([name, value]) => `${name.toLowerCase()}=${Buffer.from(value).toString('base64')}`)
+    .sort()
+    .join('\n');
+}
+
 /** Same bytes and type: the change touched only metadata (tags, ACL, rename token, ...). */
 function sameContent(a: FilerEntry, b: FilerEntry): boolean {
   const etagA = etagOf(a);
@@ -186,7 +200,7 @@ function build(
 /**
  * The object events (0, 1 or 2) one filer metadata event stands for. Directories, paths outside
  * the watched buckets, multipart parts, version internals, uploads still in progress and
- * metadata-only changes yield none; a rename yields `deleted` for the old key then `created`
+ * metadata-only changes other than of user metadata or tags yield none; a rename yields `deleted` for the old key then `created`
  * for the new one.
  */
 export function mapFilerEvent(resp: SubscribeMetadataResponse, opts: MappingOptions): ObjectEvent[] {
@@ -206,7 +220,9 @@ export function mapFilerEvent(resp: SubscribeMetadataResponse, opts: MappingOpti
     // In place: an overwrite, unless only metadata changed or the data is not there yet.
     if (!newRef || isPending(newEntry)) return [];
     if (isPending(oldEntry)) out.push(build('created', newRef, newEntry, tsNs, opts));
-    else if (!sameContent(oldEntry, newEntry)) out.push(build('updated', newRef, newEntry, tsNs, opts));
+    else if (!sameContent(oldEntry, newEntry) || indexedMetadataOf(oldEntry) !== indexedMetadataOf(newEntry)) {
+      out.push(build('updated', newRef, newEntry, tsNs, opts));
+    }
   } else {
     // Create, delete, or a rename (= delete of the old key + create of the new one). A side
     // outside the watched objects (another bucket, `.uploads/`) contributes nothing.

@@ -470,6 +470,52 @@ test('aliases: another name for a collection, moved in one atomic request, resol
   }
 });
 
+const metaCollection = `${collection}_meta`;
+
+test('indexes nested metadata fields (one as the tenant), filters hybrid queries and counts on them', async () => {
+  await client.createCollection(metaCollection, {
+    vectors: { dense: { size: DIMENSIONS, distance: 'Cosine' } },
+    sparse_vectors: { sparse: { modifier: 'idf' } },
+  });
+  // What ensureCollection sends for SLUICE_FILTER_FIELDS=owner and SLUICE_TENANT_FIELD=tenant.
+  await client.createPayloadIndex(metaCollection, { field_name: 'meta_hash', field_schema: 'keyword', wait: true });
+  await client.createPayloadIndex(metaCollection, { field_name: 'meta.owner', field_schema: 'keyword', wait: true });
+  await client.createPayloadIndex(metaCollection, { field_name: 'meta.tenant', field_schema: { type: 'keyword', is_tenant: true }, wait: true });
+  const schema = (await client.getCollection(metaCollection)).payload_schema as Record<string, { data_type?: string; params?: { is_tenant?: boolean } }>;
+  assert.equal(schema['meta.owner']?.data_type, 'keyword');
+  assert.equal(schema['meta.tenant']?.data_type, 'keyword');
+  assert.equal(schema['meta.tenant']?.params?.is_tenant, true, 'ensureCollection reads is_tenant back to know the index is there');
+
+  const tenants = ['tenant-a', 'tenant-b'];
+  const withMeta = points.slice(0, 20).map((p, i) => ({
+    id: p.id,
+    vector: { dense: p.vector, sparse: sparseOf({ 1: 1, [1000 + i]: 1 }) },
+    payload: { ...p.payload, meta: { tenant: tenants[i % 2]!, owner: i < 10 ? 'alice' : 'bob' }, meta_hash: `hash-${i % 2}` },
+  }));
+  await client.upsert(metaCollection, { wait: true, points: withMeta });
+  const filter = { must: [{ key: 'meta.tenant', match: { value: 'tenant-a' } }, { key: 'meta.owner', match: { value: 'alice' } }] };
+  const target = pointAt(points, 13); // tenant-b, bob: outside the filter
+  const fused = await client.query(metaCollection, {
+    prefetch: [
+      { query: target.vector, using: 'dense', limit: 20, filter },
+      { query: sparseOf({ 1: 1, 1013: 1 }), using: 'sparse', limit: 20, filter },
+    ],
+    query: { fusion: 'rrf' },
+    filter,
+    limit: 20,
+    with_payload: true,
+  });
+  assert.equal(fused.points.length, 5, 'tenant-a and alice: points 0, 2, 4, 6, 8');
+  for (const p of fused.points) assert.deepEqual((p.payload as { meta?: unknown }).meta, { tenant: 'tenant-a', owner: 'alice' });
+  assert.equal((await client.count(metaCollection, { filter: { must: [{ key: 'meta_hash', match: { value: 'hash-1' } }] }, exact: true })).count, 10);
+
+  // A metadata-only change: the same ids upserted with new payloads replace the old ones.
+  await client.upsert(metaCollection, { wait: true, points: withMeta.map((p) => ({ ...p, payload: { ...p.payload, meta: { ...p.payload.meta, owner: 'carol' }, meta_hash: 'hash-new' } })) });
+  assert.equal((await client.count(metaCollection, { filter: { must: [{ key: 'meta.owner', match: { value: 'alice' } }] }, exact: true })).count, 0);
+  assert.equal((await client.count(metaCollection, { filter: { must: [{ key: 'meta_hash', match: { value: 'hash-new' } }] }, exact: true })).count, 20);
+  assert.equal(await client.deleteCollection(metaCollection), true);
+});
+
 test('keeps acknowledged writes across a SIGKILL and restart', { skip: needsOwnGateway() }, async () => {
   assert.ok(gateway && dataDir && apiKey);
   const late: TestPoint = {

@@ -22,6 +22,8 @@ import {
   HeadObjectCommand,
   DeleteObjectCommand,
   CopyObjectCommand,
+  GetObjectTaggingCommand,
+  PutObjectTaggingCommand,
   CreateMultipartUploadCommand,
   UploadPartCommand,
   CompleteMultipartUploadCommand,
@@ -262,6 +264,28 @@ test('SeaweedFS source emits object events for real S3 operations', { timeout: 1
     assert.equal(ev.data.etag, md5hex(v2));
     await sleep(500);
     assert.deepEqual(eventsFor(key).map((e) => e.type), [EventType.ObjectCreated, EventType.ObjectUpdated]);
+  });
+
+  await step('metadata-only changes (CopyObject onto itself with REPLACE, tagging) → object.updated, same ETag', async () => {
+    const updates = () => eventsFor(key).filter((e) => e.type === EventType.ObjectUpdated);
+    const before = updates().length;
+    await s3.send(
+      new CopyObjectCommand({ Bucket: BUCKET, Key: key, CopySource: `${BUCKET}/${encodeURIComponent(key)}`, MetadataDirective: 'REPLACE', Metadata: { owner: 'alice' }, ContentType: 'text/plain' }),
+    );
+    const head = await s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: key }));
+    assert.equal(unquote(head.ETag), md5hex(v2), 'a metadata-only copy keeps the ETag');
+    assert.deepEqual(head.Metadata, { owner: 'alice' });
+    const meta = await waitFor('object.updated for new metadata', () => updates()[before]);
+    assert.equal(meta.data.etag, md5hex(v2));
+    await s3.send(new PutObjectTaggingCommand({ Bucket: BUCKET, Key: key, Tagging: { TagSet: [{ Key: 'team', Value: 'sre' }] } }));
+    const tags = await s3.send(new GetObjectTaggingCommand({ Bucket: BUCKET, Key: key }));
+    assert.deepEqual(tags.TagSet, [{ Key: 'team', Value: 'sre' }]);
+    const tagged = await waitFor('object.updated for new tags', () => updates()[before + 1]);
+    assert.equal(tagged.data.etag, md5hex(v2));
+    // The same metadata again is no change.
+    await s3.send(new PutObjectTaggingCommand({ Bucket: BUCKET, Key: key, Tagging: { TagSet: [{ Key: 'team', Value: 'sre' }] } }));
+    await sleep(1500);
+    assert.equal(updates().length, before + 2);
   });
 
   await step('copy → object.created for the destination key', async () => {

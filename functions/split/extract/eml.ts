@@ -4,9 +4,10 @@
  * tables survive, else the plain text), then each text attachment (plain, Markdown, CSV, HTML,
  * JSON, and forwarded messages) read by its own extractor under `Subject › file name`. Every
  * section carries the subject as heading. Attachments of other types (images, PDFs, office
- * files) are not read.
+ * files) are not read. Subject, From, To and Date are also returned as fields (`onFields`).
  */
 import { simpleParser, type AddressObject } from 'mailparser';
+import { boundEmailFields, type EmailFields } from '../../../lib/documents/email.js';
 import { ExtractError } from './errors.js';
 import { extractHtml, type HtmlOptions } from './html.js';
 import type { Section } from './section.js';
@@ -17,7 +18,11 @@ export type PartReader = (bytes: Uint8Array, name: string, contentType: string) 
 
 const TEXT_ATTACHMENT = /^(text\/|message\/rfc822|application\/(json|x-ndjson|csv)|application\/([a-z.+-]*\+)?json)/i;
 
-export async function extractEml(bytes: Uint8Array, options: HtmlOptions, readPart: PartReader): Promise<Section[]> {
+/**
+ * The message's sections; its subject, senders, recipients and date also go to `onFields`
+ * (bounded: lib/documents/email.ts), which split puts in every point's payload as `email`.
+ */
+export async function extractEml(bytes: Uint8Array, options: HtmlOptions, readPart: PartReader, onFields?: (fields: EmailFields) => void): Promise<Section[]> {
   let mail;
   try {
     mail = await simpleParser(Buffer.from(bytes), { skipHtmlToText: true, skipTextToHtml: true, skipTextLinks: true, skipImageLinks: true });
@@ -25,6 +30,8 @@ export async function extractEml(bytes: Uint8Array, options: HtmlOptions, readPa
     throw new ExtractError('corrupt', `e-mail could not be parsed: ${err instanceof Error ? err.message : String(err)}`);
   }
   const subject = mail.subject?.replace(/\s+/g, ' ').trim() ?? '';
+  const fields = boundEmailFields({ subject, from: addressList(mail.from), to: addressList(mail.to), date: mail.date });
+  if (fields) onFields?.(fields);
   const under = (heading?: string) => (subject ? { heading: heading && heading !== subject ? `${subject} › ${heading}` : subject } : heading ? { heading } : {});
   const header = [
     subject && `Subject: ${subject}`,
@@ -51,9 +58,14 @@ export async function extractEml(bytes: Uint8Array, options: HtmlOptions, readPa
 }
 
 function addresses(label: string, value: AddressObject | AddressObject[] | undefined): string {
-  const list = (Array.isArray(value) ? value : value ? [value] : [])
+  const list = addressList(value);
+  return list.length ? `${label}: ${list.join(', ')}` : '';
+}
+
+/** `Name <address>`, or whichever of the two there is, for every address of a header. */
+function addressList(value: AddressObject | AddressObject[] | undefined): string[] {
+  return (Array.isArray(value) ? value : value ? [value] : [])
     .flatMap((group) => group.value)
     .map(({ name, address }) => (name && address ? `${name} <${address}>` : (name || address) ?? ''))
     .filter(Boolean);
-  return list.length ? `${label}: ${list.join(', ')}` : '';
 }

@@ -131,13 +131,45 @@ test('e-mail: subject, from, to and date first; the HTML body read as HTML; text
     '',
   ].join('\r\n');
   assert.equal(detectKind(utf8(eml), 'saved-message', ''), 'eml');
-  const { kind, sections } = await extractText(utf8(eml), 'notes.eml', '', limits);
+  const { kind, sections, email } = await extractText(utf8(eml), 'notes.eml', '', limits);
   assert.equal(kind, 'eml');
+  // The payload fields of every point of the message (lib/documents/email.ts).
+  assert.deepEqual(email, { subject: 'Engine notes', date: '2024-12-10T09:30:00.000Z', from: ['Ada Lovelace <ada@example.org>'], to: ['Charles Babbage <charles@example.org>'] });
   assert.deepEqual(sections[0], { text: 'Subject: Engine notes\nFrom: Ada Lovelace <ada@example.org>\nTo: Charles Babbage <charles@example.org>\nDate: 2024-12-10T09:30:00.000Z', heading: 'Engine notes' });
   assert.equal(sections[1]!.text, 'The analytical engine needs cards.');
   assert.deepEqual(sections[2]!.records?.header, header('Part', 'Count'));
   assert.deepEqual(sections[3], { text: '| mill | 300 |', heading: 'Engine notes › parts.csv', records: { separator: '\n', header: header('part', 'weight') } });
   assert.equal(sections.length, 4, 'the image is not read');
+});
+
+test("e-mail: a forwarded message inside is read, but the fields are the outer message's", async () => {
+  const eml = [
+    'From: Grace Hopper <grace@example.org>',
+    'To: team@example.org, Alan <alan@example.org>',
+    'Subject: Fwd: compiler',
+    'Date: Wed, 11 Dec 2024 10:00:00 +0100',
+    'MIME-Version: 1.0',
+    'Content-Type: multipart/mixed; boundary="b1"',
+    '',
+    '--b1',
+    'Content-Type: text/plain; charset=utf-8',
+    '',
+    'See below.',
+    '--b1',
+    'Content-Type: message/rfc822',
+    'Content-Disposition: attachment; filename="inner.eml"',
+    '',
+    'From: Someone Else <else@example.org>',
+    'Subject: The inner subject',
+    '',
+    'The compiler translates programs.',
+    '--b1--',
+    '',
+  ].join('\r\n');
+  const { sections, email } = await extractText(utf8(eml), 'fwd.eml', '', limits);
+  assert.ok(sections.some((s) => s.text.includes('The compiler translates programs.')));
+  assert.deepEqual(email, { subject: 'Fwd: compiler', date: '2024-12-11T09:00:00.000Z', from: ['Grace Hopper <grace@example.org>'], to: ['team@example.org', 'Alan <alan@example.org>'] });
+  assert.equal((await extractText(utf8('# Not mail\nJust text.'), 'a.md', '', limits)).email, undefined);
 });
 
 test('CSV and TSV: the first record is the header of every row; quoted fields and ; delimiters', async () => {

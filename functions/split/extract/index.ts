@@ -8,6 +8,7 @@ import { tooMuchText } from './text-budget.js';
 import { decodeText } from './text.js';
 import { assertNoEntityDeclarations } from './xml.js';
 import type { Config } from '../../../lib/config.js';
+import type { EmailFields } from '../../../lib/documents/email.js';
 
 export { UnsupportedTypeError } from './detect.js';
 export { ExtractError, type ExtractFailureReason } from './errors.js';
@@ -53,7 +54,12 @@ export function extractLimits(
   };
 }
 
-export interface Extracted {
+/** What a document says about itself beyond its text: the header fields of an e-mail. */
+export interface DocumentFields {
+  email?: EmailFields;
+}
+
+export interface Extracted extends DocumentFields {
   kind: DocumentKind;
   sections: Section[];
 }
@@ -63,10 +69,11 @@ export async function extractText(bytes: Uint8Array, key: string, contentType: s
   const kind = detectKind(bytes, key, contentType);
   // One OCR session a document: its deadline and page count cover the attachments of a message too.
   const ocr = limits.ocr ? createOcr(limits.ocr, events) : undefined;
-  const sections = await extractSections(kind, bytes, limits, ocr);
+  const fields: DocumentFields = {};
+  const sections = await extractSections(kind, bytes, limits, ocr, 0, fields);
   const chars = sections.reduce((sum, section) => sum + section.text.length, 0);
   if (chars > limits.maxExtractedChars) throw tooMuchText(chars, limits.maxExtractedChars);
-  return { kind, sections };
+  return { kind, sections, ...fields };
 }
 
 /** Forwarded messages inside forwarded messages: deeper ones are not read. */
@@ -74,7 +81,7 @@ const MAX_MAIL_DEPTH = 3;
 
 // The heavy parsers (pdf.js, mammoth, cheerio, mailparser) load on first use: each document
 // gets a fresh worker, and a text file should not pay for loading pdf.js.
-async function extractSections(kind: DocumentKind, bytes: Uint8Array, limits: ExtractLimits, ocr: Ocr | undefined, depth = 0): Promise<Section[]> {
+async function extractSections(kind: DocumentKind, bytes: Uint8Array, limits: ExtractLimits, ocr: Ocr | undefined, depth = 0, fields: DocumentFields = {}): Promise<Section[]> {
   switch (kind) {
     case 'pdf':
       return (await import('./pdf.js')).extractPdf(bytes, limits, ocr);
@@ -111,7 +118,9 @@ async function extractSections(kind: DocumentKind, bytes: Uint8Array, limits: Ex
           throw err;
         }
       };
-      return (await import('./eml.js')).extractEml(bytes, limits, readPart);
+      // The fields of the message itself, not of a forwarded one inside it.
+      const onFields = depth === 0 ? (email: EmailFields) => void (fields.email = email) : undefined;
+      return (await import('./eml.js')).extractEml(bytes, limits, readPart, onFields);
     }
     case 'csv':
     case 'tsv':

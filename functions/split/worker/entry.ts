@@ -11,9 +11,9 @@ import type { ExtractJob, ExtractReply, OcrStarted } from './protocol.js';
 
 async function run(job: ExtractJob): Promise<ExtractReply> {
   try {
-    const { kind, sections } = await extractText(job.bytes, job.key, job.contentType, job.limits, { started: () => process.send?.({ ocrStarted: true } satisfies OcrStarted) });
+    const { kind, sections, email } = await extractText(job.bytes, job.key, job.contentType, job.limits, { started: () => process.send?.({ ocrStarted: true } satisfies OcrStarted) });
     // Chunking ten million characters takes seconds: here, not on the loop that serves HTTP.
-    return { ok: true, document: { kind, chunks: await createChunker(job.chunking).chunk(sections) } };
+    return { ok: true, document: { kind, chunks: await createChunker(job.chunking).chunk(sections), ...(email ? { email } : {}) } };
   } catch (err) {
     if (err instanceof ExtractError) return { ok: false, reason: err.reason, message: err.message };
     if (isAllocationFailure(err)) return outOfMemory((err as Error).message);

@@ -1,4 +1,5 @@
 /** Messages between split and its extraction worker thread. */
+import type { EmailFields } from '../../../lib/documents/email.js';
 import type { Chunk } from '../../../lib/events/schemas.js';
 import type { ChunkerOptions } from '../chunk.js';
 import type { DocumentKind, ExtractFailureReason, ExtractLimits } from '../extract/index.js';
@@ -11,10 +12,11 @@ export interface ExtractJob {
   chunking: ChunkerOptions;
 }
 
-/** A document's chunks, and what kind of document it was. */
+/** A document's chunks, what kind of document it was, and its e-mail header fields if it is one. */
 export interface SplitDocument {
   kind: DocumentKind;
   chunks: Chunk[];
+  email?: EmailFields;
 }
 
 export type ExtractReply = { ok: true; document: SplitDocument } | { ok: false; reason: ExtractFailureReason; message: string };
