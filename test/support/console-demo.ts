@@ -318,6 +318,7 @@ export async function startConsoleDemo(options: ConsoleDemoOptions = {}): Promis
     deadLetters,
     log,
     reconciler,
+    filterFields: ['lang'],
     chunks: chunkReader,
     pipeline: monitor,
     uploads: createUploadSigner({

@@ -94,7 +94,7 @@ describe('the console in a browser', { skip, timeout: 120_000 }, () => {
     await page.fill('#prefix', '');
     await page.fill('#filter', 'lang:en');
     await page.click('#search-form button[type=submit]');
-    await page.locator('#search-status', { hasText: 'this API ignored the metadata filter' }).waitFor();
+    await page.locator('#search-status', { hasText: 'metadata lang=en' }).waitFor();
 
     await page.fill('#filter', '');
     await page.click('#search-form button[type=submit]');

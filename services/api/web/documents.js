@@ -106,8 +106,11 @@ async function runSearch(event) {
     $('#hits').replaceChildren(...hits.map((hit) => hitElement(hit, terms)));
     const notes = [hits.length ? hits.length + ' hit(s), ' + (body.mode || 'hybrid') : 'no results'];
     if (prefix) notes.push(`key prefix ${prefix}: ${hits.length} of the best ${all.length}`);
-    // An API without metadata filters ignores the parameter: say so rather than pretend.
-    if (filters.length > 0 && body.filter === undefined && body.filters === undefined) notes.push('this API ignored the metadata filter');
+    // The filter the API applied (a tenant's condition included); an API without metadata
+    // filters ignores the parameter: say so rather than pretend.
+    const applied = Object.entries(body.filter || {});
+    if (applied.length > 0) notes.push('metadata ' + applied.map(([name, value]) => name + '=' + value).join(', '));
+    else if (filters.length > 0) notes.push('this API ignored the metadata filter');
     status.textContent = notes.join(' · ');
   } catch (err) {
     status.textContent = 'search failed: ' + err.message;
