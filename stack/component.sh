@@ -23,7 +23,10 @@ launch() {
     split)            as_identity sluice-split proc_start "$1" node dist/functions/split/server.js ;;
     embed)            as_identity sluice-embed proc_start "$1" node dist/functions/embed/server.js ;;
     index)            as_identity sluice-index proc_start "$1" node dist/functions/index/server.js ;;
-    api)              as_identity sluice-api proc_start "$1" node dist/services/api/main.js ;;
+    # The console's pipeline view samples this stack's components: K_SERVICE (set above for the
+    # Knative contract) would otherwise tell the API it runs under Knative and scrape nothing.
+    api)              PIPELINE_METRICS_TARGETS=${PIPELINE_METRICS_TARGETS:-split=http://127.0.0.1:$SPLIT_PORT/metrics,embed=http://127.0.0.1:$EMBED_PORT/metrics,index=http://127.0.0.1:$INDEX_PORT/metrics,broker=http://127.0.0.1:$BROKER_PORT/metrics} \
+                        as_identity sluice-api proc_start "$1" node dist/services/api/main.js ;;
     broker)           as_identity sluice-broker proc_start "$1" node dist/local/broker/main.js ;;
     seaweedfs-source) as_identity sluice-seaweedfs-source proc_start "$1" node dist/services/seaweedfs-source/main.js ;;
     # Test only: the OpenAI-compatible embedding server with fault injection (test/chaos).
