@@ -31,8 +31,8 @@ function createMemoryStore(): VectorStore & { points: Map<string, VectorPoint>; 
         points.delete(id);
       }
     },
-    async countDocumentPoints(docId: string, version?: string) {
-      return [...points.values()].filter((p) => p.payload.doc_id === docId && (!version || p.payload.version === version)).length;
+    async countDocumentPoints(docId: string, version?: string, metaHash?: string) {
+      return [...points.values()].filter((p) => p.payload.doc_id === docId && (!version || p.payload.version === version) && (!metaHash || p.payload.meta_hash === metaHash)).length;
     },
     async search() {
       return [];
@@ -257,6 +257,25 @@ test('a claim-checked payload of this very document version is read and indexed'
   data.chunks = { claim: { bucket: 'sluice-pipeline', key, bytes: 100 } };
   assert.equal((await handler(event.cloneWith({ data }), silentContext))?.type, EventType.DocumentIndexed);
   assert.equal(store.points.size, 2);
+});
+
+test('a redelivery after the first delivery wrote the version and cleaned up its claims finishes it, instead of failing on the gone claim', async () => {
+  const { store, status, claims, handler } = setup({ version: 'v1' });
+  const event = vectorsReady('v1', ['one', 'two']);
+  const data = structuredClone(event.data) as VectorsReadyData;
+  const key = `claims/${docId}/v1/vectors.json`;
+  claims.objects.set(key, data.chunks.items);
+  data.chunks = { claim: { bucket: 'sluice-pipeline', key, bytes: 100 } };
+  const claimed = event.cloneWith({ data });
+  assert.equal((await handler(claimed, silentContext))?.type, EventType.DocumentIndexed);
+  assert.equal(claims.objects.has(key), false, 'the first delivery cleaned up its claim');
+  // The broker redelivers (the first delivery ran past its timeout): the claim is gone.
+  assert.equal((await handler(claimed, silentContext))?.type, EventType.DocumentIndexed);
+  assert.equal(store.points.size, 2);
+  assert.equal((await status.get(docId))?.status, 'indexed');
+  // Not a way around reading the claim: a version whose points are not all there still needs it.
+  store.points.delete([...store.points.keys()][0]!);
+  await assert.rejects(handler(claimed, silentContext), /gone|not readable/);
 });
 
 test('every point carries the sparse vector of its heading and text', async () => {

@@ -30,7 +30,7 @@ import { EventSource, EventType } from '../../lib/events/types.js';
 import { InvalidEventError } from '../../lib/runtime/errors.js';
 import { parseEventData } from '../../lib/runtime/event-data.js';
 import type { FunctionContext, Handler } from '../../lib/runtime/function-server.js';
-import type { ClaimCheckStore, ClaimCleanup } from '../../lib/storage/claim-check.js';
+import { ClaimGoneError, type ClaimCheckStore, type ClaimCleanup } from '../../lib/storage/claim-check.js';
 import { cycleOf, type StatusStore, type StatusTransition } from '../../lib/status/index.js';
 import { chunkSparseVector } from '../../lib/text/sparse-vector.js';
 import type { VectorPoint, VectorStore } from '../../lib/vector-store/qdrant.js';
@@ -118,16 +118,26 @@ export function createIndexHandler(deps: IndexDependencies): Handler {
       log.info({ key: document.key, version: document.version }, 'stale metadata skipped; re-ingestion requested');
       return ingestRequest(document.bucket, document.key, cycle, target?.id);
     }
-    const chunks = await deps.claims.unpack(data.chunks, EmbeddedChunk);
-    verifyChunks(limits, chunks, data.chunkCount);
-    const vectors = verifyVectors(limits, chunks);
-    await mark(status, document, cycle, 'indexing', { version: document.version, sequence: document.sequence, chunkCount: data.chunkCount });
-    await store.ensureCollection(limits.dimension);
-    const points = toPoints(document, chunks, vectors, now().toISOString(), hash);
-    // New version first, then remove the old one: a search never finds the document missing.
-    // A metadata-only change keeps the version and so the point ids: its upsert re-writes the
-    // payloads in place.
-    await store.upsert(points);
+    const chunks = await deps.claims.unpack(data.chunks, EmbeddedChunk).catch(async (err: unknown) => {
+      // A redelivery of a version already written: the first delivery ran past the Trigger's
+      // timeout, then finished and cleaned up its claims. When every point of this version is
+      // there with this metadata, the version is only finished again (other versions removed,
+      // status, reply); otherwise the gone claim is the event's fault, as before.
+      if (err instanceof ClaimGoneError && (await store.countDocumentPoints(document.docId, document.version, hash)) === data.chunkCount) return undefined;
+      throw err;
+    });
+    if (chunks) {
+      verifyChunks(limits, chunks, data.chunkCount);
+      const vectors = verifyVectors(limits, chunks);
+      await mark(status, document, cycle, 'indexing', { version: document.version, sequence: document.sequence, chunkCount: data.chunkCount });
+      await store.ensureCollection(limits.dimension);
+      // New version first, then remove the old one: a search never finds the document missing.
+      // A metadata-only change keeps the version and so the point ids: its upsert re-writes the
+      // payloads in place.
+      await store.upsert(toPoints(document, chunks, vectors, now().toISOString(), hash));
+    } else {
+      log.info({ key: document.key, version: document.version, points: data.chunkCount }, 'version already written by an earlier delivery; finishing it');
+    }
     await store.deleteDocument(document.docId, { keepVersion: document.version });
     const after = await compare();
     if (after.reason === 'version') {
@@ -149,11 +159,11 @@ export function createIndexHandler(deps: IndexDependencies): Handler {
       log.info({ key: document.key, version: document.version }, 'metadata changed during indexing; re-ingestion requested');
       return ingestRequest(document.bucket, document.key, cycle, target?.id);
     }
-    await mark(status, document, cycle, 'indexed', { version: document.version, sequence: document.sequence, chunkCount: points.length });
+    await mark(status, document, cycle, 'indexed', { version: document.version, sequence: document.sequence, chunkCount: data.chunkCount });
     // Bounded state: the version's claims are done with. Best effort; reconcile sweeps leftovers by age.
     await deps.claims.deleteClaims({ ...document, generation: target?.id }).catch((err: unknown) => log.warn({ err, key: document.key }, 'claim cleanup failed'));
-    log.info({ key: document.key, version: document.version, points: points.length }, 'indexed');
-    return createEvent(EventType.DocumentIndexed, EventSource.index, document.key, { document, chunkCount: points.length, collection: store.collection, ...generation });
+    log.info({ key: document.key, version: document.version, points: data.chunkCount }, 'indexed');
+    return createEvent(EventType.DocumentIndexed, EventSource.index, document.key, { document, chunkCount: data.chunkCount, collection: store.collection, ...generation });
   };
 
   const deleteDocument = async (event: CloudEvent<unknown>, { log }: FunctionContext) => {

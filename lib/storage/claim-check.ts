@@ -39,6 +39,12 @@ export interface ClaimCleanup {
   deleteClaims(document: { docId: string; version?: string | undefined; generation?: number | undefined }): Promise<number>;
 }
 
+/**
+ * The claim an event names no longer exists: swept by age, or cleaned up by an earlier delivery
+ * of the same event that finished after the broker had given up on it (index tells the two apart).
+ */
+export class ClaimGoneError extends InvalidEventError {}
+
 export interface ClaimCheckOptions {
   s3: S3Client;
   bucket: string;
@@ -99,7 +105,7 @@ export function createClaimCheckStore({ s3, bucket, thresholdBytes, maxBytes = N
       object = await getObject(s3, claim.bucket, claim.key, Math.min(maxBytes, claim.bytes));
     } catch (err) {
       // A claim that is gone cannot appear later: replaying the event will not help.
-      if (err instanceof ObjectNotFoundError) throw new InvalidEventError(`claim check ${where} is gone`);
+      if (err instanceof ObjectNotFoundError) throw new ClaimGoneError(`claim check ${where} is gone`);
       if (err instanceof ObjectTooLargeError) throw new InvalidEventError(`claim check ${where} is larger than it declares (${claim.bytes} bytes) or than ${maxBytes} bytes`);
       throw err;
     }

@@ -1,7 +1,7 @@
 /** Fakes for pure unit tests of stage logic. Integration tests use the real components. */
 import { z } from 'zod';
 import type { ClaimCheck } from '../../lib/events/schemas.js';
-import { claimPrefix, type ClaimCheckStore, type ClaimCleanup, type KeyedClaims } from '../../lib/storage/claim-check.js';
+import { ClaimGoneError, claimPrefix, type ClaimCheckStore, type ClaimCleanup, type KeyedClaims } from '../../lib/storage/claim-check.js';
 import { createLogger } from '../../lib/log.js';
 import type { DocumentLimits } from '../../lib/documents/verify.js';
 import { InvalidEventError } from '../../lib/runtime/errors.js';
@@ -35,9 +35,8 @@ export function createMemoryClaimStore(thresholdBytes = 65536): ClaimCheckStore 
     },
     async unpack(ref, itemSchema) {
       // Like the S3-backed store: only its own bucket, and a claim that is gone is invalid.
-      if (ref.claim && (ref.claim.bucket !== 'sluice-pipeline' || !objects.has(ref.claim.key))) {
-        throw new InvalidEventError(`claim check s3://${ref.claim.bucket}/${ref.claim.key} is not readable`);
-      }
+      if (ref.claim && ref.claim.bucket !== 'sluice-pipeline') throw new InvalidEventError(`claim check s3://${ref.claim.bucket}/${ref.claim.key} is not readable`);
+      if (ref.claim && !objects.has(ref.claim.key)) throw new ClaimGoneError(`claim check s3://${ref.claim.bucket}/${ref.claim.key} is gone`);
       const raw = ref.claim ? objects.get(ref.claim.key) : ref.items;
       return z.array(itemSchema).parse(raw);
     },
