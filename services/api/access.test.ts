@@ -15,10 +15,9 @@ import { createLogger } from '../../lib/log.js';
 import { basicAuthHeader, parseBasicAuthUsers } from '../../lib/http/basic-auth.js';
 import type { Embedder } from '../../lib/embedding/types.js';
 import type { VectorStore } from '../../lib/vector-store/qdrant.js';
-import { createMemoryStatusStore } from '../../test/support/fakes.js';
+import { createMemoryDeadLetterStore, createMemoryStatusStore } from '../../test/support/fakes.js';
 import { createAccess } from './access.js';
 import { createApiApp } from './app.js';
-import { toStoredDeadLetter, type DeadLetterStore, type StoredDeadLetter } from './dead-letters.js';
 import type { UploadSigner } from './uploads.js';
 
 const embedder: Embedder = { model: { name: 'fake', dimension: 1 }, embed: async (texts) => texts.map(() => new Float32Array([1])), close: async () => undefined };
@@ -33,17 +32,8 @@ describe('a read-only user', () => {
   let server: Server;
   let base: string;
   const status = createMemoryStatusStore();
-  const letters = new Map<string, StoredDeadLetter>();
-  const deadLetters: DeadLetterStore = {
-    add: async (event) => {
-      const letter = toStoredDeadLetter(event, new Date());
-      letters.set(letter.id, letter);
-      return letter;
-    },
-    list: async () => [...letters.values()],
-    get: async (id) => letters.get(id)!,
-    remove: async (id) => void letters.delete(id),
-  };
+  const deadLetters = createMemoryDeadLetterStore();
+  const { letters } = deadLetters;
   const published: CloudEvent<unknown>[] = [];
   const s3Calls: string[] = [];
   const signed: string[] = [];

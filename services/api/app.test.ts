@@ -10,9 +10,8 @@ import { createLogger } from '../../lib/log.js';
 import { basicAuthHeader, parseBasicAuthUsers } from '../../lib/http/basic-auth.js';
 import type { Embedder } from '../../lib/embedding/types.js';
 import type { VectorStore } from '../../lib/vector-store/qdrant.js';
-import { createMemoryStatusStore } from '../../test/support/fakes.js';
+import { createMemoryDeadLetterStore, createMemoryStatusStore } from '../../test/support/fakes.js';
 import { createApiApp } from './app.js';
-import { toStoredDeadLetter, type DeadLetterStore, type StoredDeadLetter } from './dead-letters.js';
 
 const HOSTILE_KEY = '<img src=x onerror=alert(1)>"\'.txt';
 const embedder: Embedder = { model: { name: 'fake', dimension: 1 }, embed: async (texts) => texts.map(() => new Float32Array([1])), close: async () => undefined };
@@ -26,17 +25,8 @@ describe('API access control', () => {
   let server: Server;
   let base: string;
   const status = createMemoryStatusStore();
-  const letters = new Map<string, StoredDeadLetter>();
-  const deadLetters: DeadLetterStore = {
-    add: async (event) => {
-      const letter = toStoredDeadLetter(event, new Date());
-      letters.set(letter.id, letter);
-      return letter;
-    },
-    list: async () => [...letters.values()],
-    get: async (id) => letters.get(id)!,
-    remove: async (id) => void letters.delete(id),
-  };
+  const deadLetters = createMemoryDeadLetterStore();
+  const { letters } = deadLetters;
   const published: CloudEvent<unknown>[] = [];
   const auth = { authorization: basicAuthHeader({ user: 'ops', password: 'pw' }) };
 

@@ -15,9 +15,8 @@ import { createLogger } from '../../lib/log.js';
 import { createS3Client } from '../../lib/storage/s3.js';
 import type { ChunkReader } from '../../lib/vector-store/chunks.js';
 import type { VectorStore } from '../../lib/vector-store/qdrant.js';
-import { createMemoryStatusStore } from '../../test/support/fakes.js';
+import { createMemoryDeadLetterStore, createMemoryStatusStore } from '../../test/support/fakes.js';
 import { createApiApp } from './app.js';
-import { toStoredDeadLetter, type DeadLetterStore, type StoredDeadLetter } from './dead-letters.js';
 import type { DocumentDetail } from './document-view.js';
 import { createPipelineMonitor } from './pipeline-monitor.js';
 import { createReconciler } from './reconciler.js';
@@ -52,18 +51,8 @@ describe('the console', () => {
   let server: Server;
   let base: string;
   const status = createMemoryStatusStore();
-  const letters = new Map<string, StoredDeadLetter>();
-  const deadLetters: DeadLetterStore = {
-    add: async (event) => {
-      const letter = toStoredDeadLetter(event, new Date());
-      letters.set(letter.id, letter);
-      return letter;
-    },
-    list: async () => [...letters.values()],
-    get: async (id) => letters.get(id)!,
-    remove: async (id) => void letters.delete(id),
-    stored: () => letters.size,
-  };
+  const deadLetters = createMemoryDeadLetterStore();
+  const { letters } = deadLetters;
   const published: CloudEvent<unknown>[] = [];
   const s3Calls: { name: string; input: { Bucket?: string; Key?: string } }[] = [];
   const s3 = {

@@ -27,11 +27,11 @@ import { toIndexedChunk, type ChunkReader } from '../../lib/vector-store/chunks.
 import type { VectorStore } from '../../lib/vector-store/qdrant.js';
 import { createAccess } from '../../services/api/access.js';
 import { createApiApp } from '../../services/api/app.js';
-import { toStoredDeadLetter, type DeadLetterStore, type StoredDeadLetter } from '../../services/api/dead-letters.js';
+import { toStoredDeadLetter } from '../../services/api/dead-letters.js';
 import { createPipelineMonitor } from '../../services/api/pipeline-monitor.js';
 import { createReconciler } from '../../services/api/reconciler.js';
 import { createUploadSigner } from '../../services/api/uploads.js';
-import { createMemoryStatusStore } from './fakes.js';
+import { createMemoryDeadLetterStore, createMemoryStatusStore } from './fakes.js';
 
 export const DEMO_USERS = { operator: { user: 'ops', password: 'demo-operator' }, viewer: { user: 'viewer', password: 'demo-viewer' } };
 const BUCKET = 'documents';
@@ -103,7 +103,6 @@ export async function startConsoleDemo(options: ConsoleDemoOptions = {}): Promis
   const status = createMemoryStatusStore();
   const objects = new Map<string, StoredObject>();
   const chunks = new Map<string, Chunk[]>();
-  const letters = new Map<string, StoredDeadLetter>();
   const published: CloudEvent<unknown>[] = [];
   const counters = Object.fromEntries(STAGES.map((s) => [s, { received: 0, processed: 0, failed: 0, retry: 0, queued: 0 }])) as Record<(typeof STAGES)[number], { received: number; processed: number; failed: number; retry: number; queued: number }>;
   let dlqDepth = 0;
@@ -262,21 +261,8 @@ export async function startConsoleDemo(options: ConsoleDemoOptions = {}): Promis
       return { version, ...(all[0] ? { total: Number(all[0].payload.chunk_count) } : {}), items: all.filter((c) => Number(c.payload.chunk_index) >= offset && Number(c.payload.chunk_index) < offset + limit).map((c) => toIndexedChunk(c.payload)) };
     },
   };
-  const deadLetters: DeadLetterStore = {
-    add: async (event) => {
-      const letter = toStoredDeadLetter(event, new Date());
-      letters.set(letter.id, letter);
-      return letter;
-    },
-    list: async () => [...letters.values()],
-    get: async (id) => {
-      const letter = letters.get(id);
-      if (!letter) throw new (await import('../../services/api/dead-letters.js')).DeadLetterNotFoundError(`no dead letter ${id}`);
-      return letter;
-    },
-    remove: async (id) => void letters.delete(id),
-    stored: () => letters.size,
-  };
+  const deadLetters = createMemoryDeadLetterStore();
+  const { letters } = deadLetters;
   const reconciler = createReconciler({ s3, status, index: store, publish, buckets: [BUCKET], log });
   const stopSchedule = reconciler.schedule(300_000);
 

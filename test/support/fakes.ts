@@ -97,3 +97,26 @@ export function createMemoryStatusStore(): StatusStore & { records: Map<string, 
     },
   };
 }
+
+import { DeadLetterNotFoundError, toStoredDeadLetter, type DeadLetterStore, type StoredDeadLetter } from '../../services/api/dead-letters.js';
+
+/** Dead letters in a Map, stored and looked up as the S3-backed store does. */
+export function createMemoryDeadLetterStore(): DeadLetterStore & { letters: Map<string, StoredDeadLetter> } {
+  const letters = new Map<string, StoredDeadLetter>();
+  return {
+    letters,
+    add: async (event) => {
+      const letter = toStoredDeadLetter(event, new Date());
+      letters.set(letter.id, letter);
+      return letter;
+    },
+    list: async () => [...letters.values()],
+    get: async (id) => {
+      const letter = letters.get(id);
+      if (!letter) throw new DeadLetterNotFoundError(`no dead letter ${id}`);
+      return letter;
+    },
+    remove: async (id) => void letters.delete(id),
+    stored: () => letters.size,
+  };
+}
